@@ -1,0 +1,235 @@
+//! Address book readers: vCard (2.1, 3.0, 4.0), CSV (Google, Outlook,
+//! Thunderbird, generic) and plain text.
+//!
+//! A reader yields [`Contact`]s, each with the addresses it holds and the line
+//! each was read on. Damage inside a file never aborts it: a broken card, row
+//! or line becomes an [`Entry`] with a [`EntryKind::Broken`] reason, which the
+//! report shows as an `invalid` result. Only a file that cannot be read, or
+//! that is not an address book at all, is an error.
+
+mod csv;
+mod decode;
+mod text;
+mod vcard;
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::threepid::Medium;
+
+/// Where something was read: the file (as the user named it, `-` for stdin)
+/// and the 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The file as named on the command line.
+    pub file: Arc<str>,
+    /// 1-based line number.
+    pub line: u32,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// One contact: a vCard, a CSV row, or a line of a text file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// Display name, when the address book has one.
+    pub name: Option<String>,
+    /// The line the contact starts on.
+    pub line: u32,
+    /// The addresses (and broken parts) read for this contact, in file order.
+    pub entries: Vec<Entry>,
+}
+
+/// Something read from a contact that becomes one result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The text as written in the file (decoded, unfolded, unescaped).
+    pub input: String,
+    /// The line it was read on.
+    pub line: u32,
+    /// What it is.
+    pub kind: EntryKind,
+}
+
+/// What an [`Entry`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EntryKind {
+    /// An address whose medium the file states (an `EMAIL` property, a phone
+    /// column).
+    Address(Medium),
+    /// An address whose medium is to be guessed from its text (plain text,
+    /// CSV without a header).
+    Unknown,
+    /// A part of the file that could not be read as an address: the reason.
+    Broken(String),
+}
+
+impl Entry {
+    pub(crate) fn address(input: impl Into<String>, line: u32, medium: Medium) -> Self {
+        Entry {
+            input: input.into(),
+            line,
+            kind: EntryKind::Address(medium),
+        }
+    }
+
+    pub(crate) fn broken(input: impl Into<String>, line: u32, reason: impl Into<String>) -> Self {
+        Entry {
+            input: input.into(),
+            line,
+            kind: EntryKind::Broken(reason.into()),
+        }
+    }
+}
+
+/// An address book read from one file.
+#[derive(Debug, Clone)]
+pub struct Book {
+    /// The file as named on the command line (`-` for stdin).
+    pub file: Arc<str>,
+    /// The format it was read as.
+    pub format: Format,
+    /// Its contacts, in file order.
+    pub contacts: Vec<Contact>,
+}
+
+/// An address book format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// vCard 2.1, 3.0 or 4.0.
+    Vcard,
+    /// CSV with a header naming email or phone columns, or with none.
+    Csv,
+    /// One address per line.
+    Text,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        <Format as clap::ValueEnum>::from_str(s, true)
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Vcard => "vcard",
+            Format::Csv => "csv",
+            Format::Text => "text",
+        })
+    }
+}
+
+/// Why a file could not be read as an address book.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error("cannot read {file}: {source}")]
+    Io {
+        /// The file as named.
+        file: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The file was read but holds no address book.
+    #[error("{file} is not an address book: {why}")]
+    NotAnAddressBook {
+        /// The file as named.
+        file: String,
+        /// What was found instead.
+        why: String,
+    },
+}
+
+/// Reads `path` (`-` for standard input) as an address book, in `format` or,
+/// when `None`, in the format its name or its content says.
+pub fn read_path(path: &str, format: Option<Format>) -> Result<Book, ReadError> {
+    let io_error = |source| ReadError::Io {
+        file: path.to_owned(),
+        source,
+    };
+    let bytes = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .map_err(io_error)?;
+        buf
+    } else {
+        std::fs::read(path).map_err(io_error)?
+    };
+    let format = format.or_else(|| format_from_name(path));
+    read_bytes(path, &bytes, format)
+}
+
+/// Reads an address book already in memory; `name` is how results cite it.
+pub fn read_bytes(name: &str, bytes: &[u8], format: Option<Format>) -> Result<Book, ReadError> {
+    let file: Arc<str> = Arc::from(name);
+    let not_book = |why: String| ReadError::NotAnAddressBook {
+        file: name.to_owned(),
+        why,
+    };
+    let body = decode::strip_bom(bytes);
+    if let Some(utf16) = decode::utf16(bytes) {
+        // UTF-16 (Outlook's "Unicode" CSV): decode once, then read as usual.
+        return read_bytes(name, utf16.as_bytes(), format);
+    }
+    if body.is_empty() || body.iter().all(u8::is_ascii_whitespace) {
+        return Err(not_book("the file is empty".to_owned()));
+    }
+    if decode::looks_binary(body) {
+        return Err(not_book("it holds binary data".to_owned()));
+    }
+    let format = format.unwrap_or_else(|| sniff(body));
+    let contacts = match format {
+        Format::Vcard => vcard::read(body),
+        Format::Csv => csv::read(body),
+        Format::Text => text::read(body),
+    }
+    .map_err(not_book)?;
+    Ok(Book {
+        file,
+        format,
+        contacts,
+    })
+}
+
+/// The format a file name implies, if any.
+pub fn format_from_name(path: &str) -> Option<Format> {
+    let ext = Path::new(path).extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "vcf" | "vcard" => Some(Format::Vcard),
+        "csv" | "tsv" => Some(Format::Csv),
+        "txt" | "text" | "list" => Some(Format::Text),
+        _ => None,
+    }
+}
+
+/// Guesses the format from the first lines of the content.
+pub fn sniff(body: &[u8]) -> Format {
+    let text = decode::to_text(&body[..body.len().min(64 * 1024)]);
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'));
+    let Some(first) = lines.next() else {
+        return Format::Text;
+    };
+    if first.to_ascii_uppercase().starts_with("BEGIN:VCARD") {
+        return Format::Vcard;
+    }
+    if csv::looks_like_csv(&text) {
+        Format::Csv
+    } else {
+        Format::Text
+    }
+}

@@ -1,0 +1,398 @@
+//! vCard 2.1, 3.0 and 4.0.
+//!
+//! A pre-pass of our own splits the file into cards on `BEGIN:VCARD` /
+//! `END:VCARD` lines (an unterminated card is closed at the next `BEGIN`),
+//! decodes each card on its own (UTF-8, else Latin-1/cp1252), and records on
+//! which line each property starts. Each card is then parsed by `calcard`
+//! (Stalwart's parser, which reads 2.1 quoted-printable and charsets, 3.0 and
+//! 4.0), in parallel. One bad card costs only that card.
+
+use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
+use rayon::prelude::*;
+
+use super::decode::{numbered_lines, to_text};
+use super::{Contact, Entry};
+use crate::threepid::Medium;
+
+/// A card's lines, as the pre-pass found them.
+struct RawCard<'a> {
+    /// The line of `BEGIN:VCARD`.
+    begin: u32,
+    /// The card's bytes, from `BEGIN` through `END` (or the last line read).
+    bytes: &'a [u8],
+    /// The line that closed the card, when it was not `END:VCARD`.
+    unterminated_at: Option<u32>,
+}
+
+/// Lines outside any card that are not blank.
+struct Stray {
+    line: u32,
+    count: u32,
+    first: String,
+}
+
+enum Piece<'a> {
+    Card(RawCard<'a>),
+    Stray(Stray),
+}
+
+pub(crate) fn read(body: &[u8]) -> Result<Vec<Contact>, String> {
+    let pieces = split(body);
+    if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
+        return Err("no BEGIN:VCARD line".to_owned());
+    }
+    Ok(pieces
+        .into_par_iter()
+        .map(|piece| match piece {
+            Piece::Card(card) => parse_card(&card),
+            Piece::Stray(stray) => stray_contact(stray),
+        })
+        .collect())
+}
+
+fn is_marker(line: &[u8], marker: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    line.eq_ignore_ascii_case(marker)
+}
+
+/// Splits the file into cards and stray lines, keeping line numbers.
+fn split(body: &[u8]) -> Vec<Piece<'_>> {
+    let offset_of = |line: &[u8]| line.as_ptr() as usize - body.as_ptr() as usize;
+    let mut pieces = Vec::new();
+    // (begin line, start offset) of the card being read.
+    let mut open: Option<(u32, usize)> = None;
+    let mut last_end = 0usize;
+    let mut last_line = 0u32;
+    let mut stray: Option<Stray> = None;
+    for (number, line) in numbered_lines(body, 1) {
+        let start = offset_of(line);
+        let after = start + line.len();
+        if is_marker(line, b"BEGIN:VCARD") {
+            if let Some((begin, from)) = open.take() {
+                pieces.push(Piece::Card(RawCard {
+                    begin,
+                    bytes: &body[from..last_end],
+                    unterminated_at: Some(number),
+                }));
+            }
+            if let Some(s) = stray.take() {
+                pieces.push(Piece::Stray(s));
+            }
+            open = Some((number, start));
+        } else if is_marker(line, b"END:VCARD") {
+            match open.take() {
+                Some((begin, from)) => pieces.push(Piece::Card(RawCard {
+                    begin,
+                    bytes: &body[from..after],
+                    unterminated_at: None,
+                })),
+                None => note_stray(&mut stray, &mut pieces, number, line),
+            }
+        } else if open.is_none() && !line.trim_ascii().is_empty() {
+            note_stray(&mut stray, &mut pieces, number, line);
+        }
+        last_end = after;
+        last_line = number;
+    }
+    if let Some((begin, from)) = open {
+        pieces.push(Piece::Card(RawCard {
+            begin,
+            bytes: &body[from..],
+            unterminated_at: Some(last_line.saturating_add(1)),
+        }));
+    }
+    if let Some(s) = stray {
+        pieces.push(Piece::Stray(s));
+    }
+    pieces
+}
+
+fn note_stray<'a>(
+    stray: &mut Option<Stray>,
+    pieces: &mut Vec<Piece<'a>>,
+    number: u32,
+    line: &[u8],
+) {
+    match stray {
+        Some(s) if s.line + s.count == number => s.count += 1,
+        _ => {
+            if let Some(s) = stray.take() {
+                pieces.push(Piece::Stray(s));
+            }
+            *stray = Some(Stray {
+                line: number,
+                count: 1,
+                first: preview(&to_text(line)),
+            });
+        }
+    }
+}
+
+fn stray_contact(stray: Stray) -> Contact {
+    let what = if stray.count == 1 {
+        "line outside any BEGIN:VCARD … END:VCARD".to_owned()
+    } else {
+        format!("{} lines outside any BEGIN:VCARD … END:VCARD", stray.count)
+    };
+    Contact {
+        name: None,
+        line: stray.line,
+        entries: vec![Entry::broken(stray.first, stray.line, what)],
+    }
+}
+
+/// At most 80 characters of a line, for a result's `input`.
+fn preview(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
+/// A property line (unfolded) as the pre-pass saw it.
+struct LogicalLine {
+    line: u32,
+    /// Upper-cased property name, without its group.
+    name: String,
+    has_colon: bool,
+    text: String,
+}
+
+/// Unfolds the card's lines (RFC 6350 folding, and 2.1 quoted-printable soft
+/// breaks) and records each property's first line.
+fn logical_lines(card: &str, begin: u32) -> Vec<LogicalLine> {
+    let mut out: Vec<LogicalLine> = Vec::new();
+    let mut qp_continues = false;
+    for (number, raw) in numbered_lines(card.as_bytes(), begin) {
+        // The card is valid UTF-8 and lines split on ASCII bytes.
+        let line = std::str::from_utf8(raw).unwrap_or_default();
+        let folded = line.starts_with([' ', '\t']);
+        if let Some(last) = out.last_mut().filter(|_| folded || qp_continues) {
+            last.text.push_str(if folded { &line[1..] } else { line });
+            if !last.has_colon {
+                last.has_colon = line.contains(':');
+            }
+            qp_continues = qp_continues && line.ends_with('=');
+            continue;
+        }
+        if line.trim().is_empty() {
+            qp_continues = false;
+            continue;
+        }
+        let head_end = line.find([':', ';']).unwrap_or(line.len());
+        let head = &line[..head_end];
+        let name = head
+            .rsplit('.')
+            .next()
+            .unwrap_or(head)
+            .trim()
+            .to_ascii_uppercase();
+        let params = line.split(':').next().unwrap_or("");
+        qp_continues =
+            params.to_ascii_uppercase().contains("QUOTED-PRINTABLE") && line.ends_with('=');
+        out.push(LogicalLine {
+            line: number,
+            name,
+            has_colon: line.contains(':'),
+            text: line.to_owned(),
+        });
+    }
+    out
+}
+
+fn parse_card(raw: &RawCard<'_>) -> Contact {
+    let text = to_text(raw.bytes);
+    let mut card_text = text.into_owned();
+    if raw.unterminated_at.is_some() {
+        if !card_text.ends_with('\n') {
+            card_text.push_str("\r\n");
+        }
+        card_text.push_str("END:VCARD\r\n");
+    }
+    let lines = logical_lines(&card_text, raw.begin);
+    let mut entries = Vec::new();
+    let mut address_lines = Vec::new();
+    for l in &lines {
+        match l.name.as_str() {
+            "BEGIN" | "END" => {}
+            _ if !l.has_colon => entries.push(Entry::broken(
+                preview(&l.text),
+                l.line,
+                "not a vCard property (no `:`); line skipped",
+            )),
+            "EMAIL" | "TEL" => address_lines.push(l.line),
+            _ => {}
+        }
+    }
+    let vcard = match calcard::Parser::new(&card_text).entry() {
+        calcard::Entry::VCard(vcard) => vcard,
+        other => {
+            let reason = format!("card could not be parsed ({})", describe(&other));
+            entries.push(Entry::broken("BEGIN:VCARD", raw.begin, reason));
+            return Contact {
+                name: None,
+                line: raw.begin,
+                entries,
+            };
+        }
+    };
+    let addresses = addresses(&vcard);
+    // calcard keeps property order, so the n-th address is on the n-th
+    // EMAIL/TEL line; if the counts disagree, cite the card's first line.
+    let aligned = addresses.len() == address_lines.len();
+    for (i, (medium, value)) in addresses.into_iter().enumerate() {
+        let line = if aligned { address_lines[i] } else { raw.begin };
+        entries.push(Entry::address(value, line, medium));
+    }
+    if let Some(at) = raw.unterminated_at {
+        entries.push(Entry::broken(
+            "BEGIN:VCARD",
+            raw.begin,
+            format!("card has no END:VCARD (closed at line {at}); its addresses were still read"),
+        ));
+    }
+    entries.sort_by_key(|e| e.line);
+    Contact {
+        name: display_name(&vcard),
+        line: raw.begin,
+        entries,
+    }
+}
+
+fn describe(entry: &calcard::Entry) -> String {
+    match entry {
+        calcard::Entry::InvalidLine(line) => format!("invalid line `{}`", preview(line)),
+        calcard::Entry::UnterminatedComponent(what) => format!("unterminated {what}"),
+        calcard::Entry::Eof => "empty card".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn text_values(entry: &VCardEntry) -> impl Iterator<Item = &str> {
+    entry.values.iter().filter_map(|v| match v {
+        VCardValue::Text(t) => Some(t.as_str()),
+        _ => None,
+    })
+}
+
+fn addresses(vcard: &VCard) -> Vec<(Medium, String)> {
+    vcard
+        .entries
+        .iter()
+        .filter_map(|entry| {
+            let medium = match entry.name {
+                VCardProperty::Email => Medium::Email,
+                VCardProperty::Tel => Medium::Msisdn,
+                _ => return None,
+            };
+            let value = text_values(entry).collect::<Vec<_>>().join(",");
+            Some((medium, value.trim().to_owned()))
+        })
+        .filter(|(_, value)| !value.is_empty())
+        .collect()
+}
+
+/// FN, else the N components in reading order, else nothing.
+fn display_name(vcard: &VCard) -> Option<String> {
+    let first = |prop: VCardProperty| vcard.entries.iter().find(|e| e.name == prop);
+    if let Some(name) = first(VCardProperty::Fn)
+        .map(|e| text_values(e).collect::<Vec<_>>().join(" "))
+        .filter(|n| !n.trim().is_empty())
+    {
+        return Some(name.trim().to_owned());
+    }
+    let n = first(VCardProperty::N)?;
+    let parts: Vec<String> = n
+        .values
+        .iter()
+        .map(|v| match v {
+            VCardValue::Text(t) => t.clone(),
+            VCardValue::Component(c) => c.join(" "),
+            _ => String::new(),
+        })
+        .collect();
+    // N is Family;Given;Additional;Prefix;Suffix.
+    let order = [3, 1, 2, 0, 4];
+    let name = order
+        .iter()
+        .filter_map(|&i| parts.get(i))
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addressbook::EntryKind;
+
+    fn addrs(c: &Contact) -> Vec<(String, u32)> {
+        c.entries
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Address(_)))
+            .map(|e| (e.input.clone(), e.line))
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_plain_card_with_lines() {
+        let body = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL;TYPE=INTERNET:ada@example.org\r\nTEL;TYPE=CELL:+44 7700 900123\r\nEND:VCARD\r\n";
+        let contacts = read(body).unwrap();
+        assert_eq!(contacts.len(), 1);
+        assert_eq!(contacts[0].name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("ada@example.org".to_owned(), 4),
+                ("+44 7700 900123".to_owned(), 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn name_from_n_when_no_fn() {
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nN:Hopper;Grace;Brewster;Rear Admiral;\nEMAIL:grace@example.org\nEND:VCARD\n";
+        let contacts = read(body).unwrap();
+        assert_eq!(
+            contacts[0].name.as_deref(),
+            Some("Rear Admiral Grace Brewster Hopper")
+        );
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nEMAIL:anon@example.org\nEND:VCARD\n";
+        assert_eq!(read(body).unwrap()[0].name, None);
+    }
+
+    #[test]
+    fn unterminated_card_closes_at_next_begin() {
+        let body = b"BEGIN:VCARD\nFN:A\nEMAIL:a@example.org\nBEGIN:VCARD\nFN:B\nEMAIL:b@example.org\nEND:VCARD\n";
+        let contacts = read(body).unwrap();
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 3)]);
+        assert!(
+            contacts[0]
+                .entries
+                .iter()
+                .any(|e| matches!(&e.kind, EntryKind::Broken(r) if r.contains("no END:VCARD")))
+        );
+        assert_eq!(addrs(&contacts[1]), vec![("b@example.org".to_owned(), 6)]);
+    }
+
+    #[test]
+    fn stray_lines_are_reported() {
+        let body = b"garbage\nmore garbage\nBEGIN:VCARD\nFN:A\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body).unwrap();
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(contacts[0].entries[0].line, 1);
+        assert!(
+            matches!(&contacts[0].entries[0].kind, EntryKind::Broken(r) if r.starts_with("2 lines"))
+        );
+    }
+
+    #[test]
+    fn no_cards_is_not_an_address_book() {
+        assert!(read(b"hello\nworld\n").is_err());
+    }
+}

@@ -1,0 +1,101 @@
+//! The `mxlookup` binary: parses arguments, runs one command, prints the error
+//! chain once and maps the outcome to an exit code (0 complete, 1 partial,
+//! 2 usage or input error).
+
+mod cli;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use cli::{Cli, Command, HashArgs};
+use mxlookup::job::{self, Completion};
+use mxlookup::threepid::{Algorithm, lookup_hash, normalise, plaintext_form};
+
+/// An error for the user: the message, and what to do about it.
+struct Failure {
+    message: String,
+    hint: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Completion::Complete) => ExitCode::SUCCESS,
+        Ok(Completion::Partial) => ExitCode::from(1),
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            if let Some(hint) = failure.hint {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Completion, Failure> {
+    match cli.command {
+        Command::Lookup(args) => {
+            let settings = args.settings(cli.quiet).map_err(|message| Failure {
+                message,
+                hint: Some("pass --dry-run --pepper P to see what would be sent".to_owned()),
+            })?;
+            job::lookup(&settings).map_err(|e| Failure {
+                hint: e.hint(),
+                message: e.to_string(),
+            })
+        }
+        Command::Hash(args) => hash(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "mxlookup",
+                &mut std::io::stdout(),
+            );
+            Ok(Completion::Complete)
+        }
+        Command::Synth {
+            contacts,
+            seed,
+            format,
+        } => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            mxlookup::synthetic::write_book(&mut out, contacts, seed, format)
+                .and_then(|()| out.flush())
+                .map_err(|e| Failure {
+                    message: format!("cannot write stdout: {e}"),
+                    hint: None,
+                })?;
+            Ok(Completion::Complete)
+        }
+    }
+}
+
+fn hash(args: &HashArgs) -> Result<Completion, Failure> {
+    let medium = args.medium();
+    let address = normalise(&args.address, medium, &args.msisdn()).map_err(|e| Failure {
+        message: format!("cannot hash `{}` as {medium}: {e}", args.address),
+        hint: None,
+    })?;
+    let line = match (args.algorithm(), &args.pepper) {
+        (Algorithm::Sha256, Some(pepper)) => lookup_hash(&address, medium, pepper),
+        (Algorithm::Sha256, None) => {
+            return Err(Failure {
+                message: "the sha256 algorithm needs the server's pepper: pass --pepper".to_owned(),
+                hint: Some(
+                    "the pepper is `lookup_pepper` in GET /_matrix/identity/v2/hash_details"
+                        .to_owned(),
+                ),
+            });
+        }
+        (Algorithm::None, _) => plaintext_form(&address, medium),
+    };
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}").map_err(|e| Failure {
+        message: format!("cannot write stdout: {e}"),
+        hint: None,
+    })?;
+    Ok(Completion::Complete)
+}

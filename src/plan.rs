@@ -1,0 +1,269 @@
+//! From address books to the work to do: every entry normalised, each
+//! (contact, address) pair kept once, and each distinct address listed once so
+//! that it is hashed and asked once however many contacts hold it.
+
+#[allow(clippy::disallowed_types)] // an internal index, never serialised
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::addressbook::{Book, Contact, EntryKind};
+use crate::threepid::{Invalid, Medium, MsisdnOptions, normalise};
+
+/// The index of a distinct address in [`Plan::addresses`].
+pub type AddressId = u32;
+
+/// A distinct normalised address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Address {
+    /// Its medium.
+    pub medium: Medium,
+    /// Its normalised form.
+    pub address: String,
+}
+
+/// One row of the output: a (contact, address) pair, or something unreadable.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The contact, an index into [`Plan::contacts`].
+    pub contact: u32,
+    /// The file it was read from.
+    pub file: Arc<str>,
+    /// The line it was read on.
+    pub line: u32,
+    /// The text as written.
+    pub input: String,
+    /// The medium, when known.
+    pub medium: Option<Medium>,
+    /// The address to ask for, or why there is none.
+    pub target: Target,
+}
+
+/// What a row asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A distinct address.
+    Address(AddressId),
+    /// Nothing: the entry is invalid, for this reason.
+    Invalid(String),
+}
+
+/// Everything read, normalised and deduplicated, in input order.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Contact display names, indexed by [`Row::contact`].
+    pub contacts: Vec<Option<String>>,
+    /// One row per (contact, normalised address) and per broken entry.
+    pub rows: Vec<Row>,
+    /// The distinct addresses, in order of first appearance.
+    pub addresses: Vec<Address>,
+}
+
+impl Plan {
+    /// Normalises every entry of `books` and builds the plan.
+    pub fn build(books: Vec<Book>, msisdn: &MsisdnOptions) -> Plan {
+        let mut plan = Plan::default();
+        #[allow(clippy::disallowed_types)] // an internal index, never serialised
+        let mut index: HashMap<Address, AddressId> = HashMap::new();
+        for book in books {
+            let file = book.file;
+            let normalised: Vec<_> = book
+                .contacts
+                .into_par_iter()
+                .map(|contact| normalise_contact(contact, msisdn))
+                .collect();
+            for (name, entries) in normalised {
+                let contact = u32::try_from(plan.contacts.len()).expect("fewer than 2^32 contacts");
+                plan.contacts.push(name);
+                for entry in entries {
+                    let target = match entry.normalised {
+                        Ok(address) => {
+                            let next = AddressId::try_from(plan.addresses.len())
+                                .expect("fewer than 2^32 addresses");
+                            let id = *index.entry(address).or_insert_with_key(|a| {
+                                plan.addresses.push(a.clone());
+                                next
+                            });
+                            Target::Address(id)
+                        }
+                        Err(reason) => Target::Invalid(reason),
+                    };
+                    plan.rows.push(Row {
+                        contact,
+                        file: Arc::clone(&file),
+                        line: entry.line,
+                        input: entry.input,
+                        medium: entry.medium,
+                        target,
+                    });
+                }
+            }
+        }
+        plan
+    }
+
+    /// The contact name of a row.
+    pub fn contact_name(&self, row: &Row) -> Option<&str> {
+        self.contacts[row.contact as usize].as_deref()
+    }
+}
+
+struct Normalised {
+    input: String,
+    line: u32,
+    medium: Option<Medium>,
+    normalised: Result<Address, String>,
+}
+
+/// Normalises a contact's entries, keeping one entry per normalised address
+/// (two spellings of one number in a card give one result).
+fn normalise_contact(
+    contact: Contact,
+    msisdn: &MsisdnOptions,
+) -> (Option<String>, Vec<Normalised>) {
+    let mut out: Vec<Normalised> = Vec::with_capacity(contact.entries.len());
+    for entry in contact.entries {
+        let (medium, normalised) = match entry.kind {
+            EntryKind::Broken(reason) => (None, Err(reason)),
+            EntryKind::Address(medium) => {
+                (Some(medium), normalise_as(&entry.input, medium, msisdn))
+            }
+            EntryKind::Unknown => match guess_medium(&entry.input) {
+                Some(medium) => (Some(medium), normalise_as(&entry.input, medium, msisdn)),
+                None => (
+                    None,
+                    Err("neither an email address nor a phone number".to_owned()),
+                ),
+            },
+        };
+        let duplicate = normalised
+            .as_ref()
+            .is_ok_and(|a| out.iter().any(|seen| seen.normalised.as_ref() == Ok(a)));
+        if !duplicate {
+            out.push(Normalised {
+                input: entry.input,
+                line: entry.line,
+                medium,
+                normalised,
+            });
+        }
+    }
+    (contact.name, out)
+}
+
+fn normalise_as(input: &str, medium: Medium, msisdn: &MsisdnOptions) -> Result<Address, String> {
+    normalise(input, medium, msisdn)
+        .map(|address| Address { medium, address })
+        .map_err(|Invalid(reason)| reason)
+}
+
+/// The medium of free text: `@` makes an email address, a digit a phone number.
+fn guess_medium(input: &str) -> Option<Medium> {
+    if input.contains('@') {
+        Some(Medium::Email)
+    } else if input.bytes().any(|b| b.is_ascii_digit()) {
+        Some(Medium::Msisdn)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addressbook::{Entry, Format};
+
+    fn book(contacts: Vec<Contact>) -> Book {
+        Book {
+            file: Arc::from("t.vcf"),
+            format: Format::Vcard,
+            contacts,
+        }
+    }
+
+    fn contact(name: &str, entries: Vec<Entry>) -> Contact {
+        Contact {
+            name: Some(name.to_owned()),
+            line: 1,
+            entries,
+        }
+    }
+
+    fn fr() -> MsisdnOptions {
+        MsisdnOptions {
+            region: Some("FR".parse().unwrap()),
+            bare_digits_are_international: false,
+        }
+    }
+
+    #[test]
+    fn two_spellings_in_one_card_give_one_row() {
+        let plan = Plan::build(
+            vec![book(vec![contact(
+                "A",
+                vec![
+                    Entry::address("+33 6 12 34 56 78", 2, Medium::Msisdn),
+                    Entry::address("06 12 34 56 78", 3, Medium::Msisdn),
+                ],
+            )])],
+            &fr(),
+        );
+        assert_eq!(plan.rows.len(), 1);
+        assert_eq!(plan.rows[0].line, 2);
+        assert_eq!(plan.addresses.len(), 1);
+    }
+
+    #[test]
+    fn shared_address_is_listed_once_and_reported_per_contact() {
+        let shared = || Entry::address("Team@Example.org", 2, Medium::Email);
+        let plan = Plan::build(
+            vec![book(vec![
+                contact("A", vec![shared()]),
+                contact("A", vec![shared()]),
+            ])],
+            &fr(),
+        );
+        assert_eq!(plan.rows.len(), 2);
+        assert_eq!(plan.addresses.len(), 1);
+        assert_eq!(plan.rows[0].target, Target::Address(0));
+        assert_eq!(plan.rows[1].target, Target::Address(0));
+        assert_eq!(plan.addresses[0].address, "team@example.org");
+    }
+
+    #[test]
+    fn broken_and_invalid_entries_are_kept() {
+        let plan = Plan::build(
+            vec![book(vec![contact(
+                "A",
+                vec![
+                    Entry::broken("garbage", 5, "not a property"),
+                    Entry::address("nope", 6, Medium::Email),
+                    Entry {
+                        input: "hello".into(),
+                        line: 7,
+                        kind: EntryKind::Unknown,
+                    },
+                ],
+            )])],
+            &fr(),
+        );
+        let reasons: Vec<_> = plan
+            .rows
+            .iter()
+            .map(|r| match &r.target {
+                Target::Invalid(reason) => reason.as_str(),
+                Target::Address(_) => "address",
+            })
+            .collect();
+        assert_eq!(
+            reasons,
+            vec![
+                "not a property",
+                "email address without `@`",
+                "neither an email address nor a phone number"
+            ]
+        );
+        assert!(plan.addresses.is_empty());
+    }
+}

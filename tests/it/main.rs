@@ -1,0 +1,8 @@
+//! Integration tests: one binary, linking once (as uv and ripgrep do). Each
+//! module drives the real `mxlookup` binary or the library's public API.
+
+mod dry_run;
+mod fixtures;
+mod hash;
+mod properties;
+mod support;
