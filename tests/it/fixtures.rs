@@ -174,3 +174,48 @@ fn plain_text() {
     );
     assert_eq!(results[0]["source"], "fixtures/friends.txt:2");
 }
+
+#[test]
+fn csv_exports_through_the_binary() {
+    // (file, contacts with an address, results) as each exporter writes them.
+    for (file, first_contact, results_len) in [
+        ("google.csv", "Camille Durand", 14),
+        ("google-legacy.csv", "Alice Martin", 10),
+        ("outlook.csv", "André Dupré", 14),
+        ("thunderbird.csv", "Emma Leroy", 10),
+        ("generic-semicolon.csv", "Dupont, Jean", 7),
+        ("generic.tsv", "Hugo Lambert", 7),
+        ("noheader.csv", "Alice Martin", 9),
+    ] {
+        let results = dry_run(&[&fixture(file)], &["--region", "FR"]);
+        assert_eq!(results.len(), results_len, "{file}");
+        assert_eq!(results[0]["contact"], first_contact, "{file}");
+        assert!(
+            results.iter().all(|r| r["status"] == "not_asked"),
+            "{file}: {results:?}"
+        );
+    }
+}
+
+#[test]
+fn outlook_cp1252_from_stdin_is_sniffed_as_csv() {
+    let bytes = std::fs::read(crate::support::root().join("fixtures/outlook.csv")).unwrap();
+    let (code, stdout, stderr) = crate::support::mxlookup()
+        .args([
+            "lookup",
+            "-",
+            "--dry-run",
+            "--pepper",
+            "p",
+            "-r",
+            "FR",
+            "-f",
+            "ndjson",
+        ])
+        .stdin(bytes)
+        .run();
+    assert_eq!(code, 0, "{stderr}");
+    let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(first["contact"], "André Dupré");
+    assert_eq!(stdout.lines().count(), 14);
+}
