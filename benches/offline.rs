@@ -72,4 +72,12 @@ fn pipeline(c: &mut Criterion) {
 }
 
 criterion_group!(benches, threepid, pipeline);
-criterion_main!(benches);
+criterion_main!(benches, extra);
+
+fn calcard_only(c: &mut Criterion) {
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Adler\r\nEMAIL;TYPE=INTERNET:ada.adler1@example.org\r\nTEL;TYPE=CELL:+33 6 12 34 56 78\r\nEND:VCARD\r\n";
+    c.bench_function("calcard_card", |b| {
+        b.iter(|| calcard::Parser::new(black_box(card)).entry())
+    });
+}
+criterion_group!(extra, calcard_only);

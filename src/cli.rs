@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use mxlookup::addressbook::Format;
-use mxlookup::job::{LookupSettings, Mode, OutputSettings};
+use mxlookup::job::{LookupSettings, Mode, OutputSettings, Verbosity};
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions, Region};
 
@@ -177,7 +177,7 @@ impl HashArgs {
 
 impl LookupArgs {
     /// Validated settings.
-    pub fn settings(self, quiet: bool) -> Result<LookupSettings, String> {
+    pub fn settings(self, verbosity: Verbosity) -> Result<LookupSettings, String> {
         let mode = match (self.dry_run, self.pepper) {
             (true, Some(pepper)) => Mode::DryRun {
                 pepper,
@@ -201,7 +201,7 @@ impl LookupArgs {
                 format: self.format.unwrap_or(OutputFormat::Table),
                 path: self.output,
                 color,
-                quiet,
+                verbosity,
             },
         })
     }

@@ -6,10 +6,11 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use crate::addressbook::{self, Format, ReadError};
-use crate::plan::{Address, Plan, Target};
-use crate::report::{self, OutputFormat, Record, SourceRef, Status, Summary, TableStyle};
+use crate::plan::{Plan, Target};
+use crate::report::{self, OutputFormat, Record, Records, SourceRef, Status, Summary, TableStyle};
 use crate::threepid::{Algorithm, MsisdnOptions, lookup_hash, plaintext_form};
 
 /// Validated settings of `mxlookup lookup`.
@@ -48,8 +49,33 @@ pub struct OutputSettings {
     pub path: Option<PathBuf>,
     /// Colour in the table.
     pub color: bool,
-    /// No summary line on stderr.
-    pub quiet: bool,
+    /// How much goes to stderr.
+    pub verbosity: Verbosity,
+}
+
+/// How much mxlookup says on stderr (`-q`, default, `-v`, `-vv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// Errors only.
+    Quiet,
+    /// Warnings and the closing summary.
+    Normal,
+    /// Also the stages and their timings.
+    Verbose,
+    /// Also per-item detail, which may include addresses.
+    Debug,
+}
+
+impl Verbosity {
+    /// From the `-q` flag and the number of `-v`.
+    pub fn from_flags(quiet: bool, verbose: u8) -> Self {
+        match (quiet, verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, 1) => Verbosity::Verbose,
+            (false, _) => Verbosity::Debug,
+        }
+    }
 }
 
 /// How a run ended, for the exit code.
@@ -92,50 +118,39 @@ impl JobError {
 
 /// Runs `mxlookup lookup`.
 pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
+    let verbosity = settings.output.verbosity;
+    let started = Instant::now();
     let books = settings
         .files
         .iter()
         .map(|file| addressbook::read_path(file, settings.input_format))
         .collect::<Result<Vec<_>, _>>()?;
+    let contacts: usize = books.iter().map(|b| b.contacts.len()).sum();
+    stage(
+        verbosity,
+        started,
+        &format!("read {contacts} contacts from {} files", books.len()),
+    );
     let plan = Plan::build(books, &settings.msisdn);
+    stage(
+        verbosity,
+        started,
+        &format!(
+            "normalised {} results, {} distinct addresses",
+            plan.rows.len(),
+            plan.addresses.len()
+        ),
+    );
     let Mode::DryRun { pepper, algorithm } = &settings.mode;
-    let what_is_sent = |a: &Address| match algorithm {
-        Algorithm::Sha256 => lookup_hash(&a.address, a.medium, pepper),
-        Algorithm::None => plaintext_form(&a.address, a.medium),
-    };
     let summary = summarise(&plan, |_| Status::NotAsked);
-    let records = plan.rows.iter().map(|row| {
-        let (address, status, reason, hash) = match &row.target {
-            Target::Address(id) => {
-                let a = &plan.addresses[*id as usize];
-                (
-                    Some(a.address.as_str()),
-                    Status::NotAsked,
-                    None,
-                    Some(what_is_sent(a)),
-                )
-            }
-            Target::Invalid(reason) => (None, Status::Invalid, Some(reason.as_str()), None),
-        };
-        Record {
-            contact: plan.contact_name(row),
-            input: &row.input,
-            source: SourceRef {
-                file: &row.file,
-                line: row.line,
-            },
-            medium: row.medium,
-            address,
-            status,
-            mxid: None,
-            mxids: &[],
-            via: &[],
-            reason,
-            hash,
-        }
-    });
-    write_output(&settings.output, records, &summary)?;
-    if !settings.output.quiet {
+    let records = DryRun {
+        plan: &plan,
+        pepper,
+        algorithm: *algorithm,
+    };
+    write_output(&settings.output, &records, &summary)?;
+    stage(verbosity, started, "hashed and wrote the results");
+    if verbosity >= Verbosity::Normal {
         eprintln!("dry run, nothing sent: {}", summary.line());
     }
     Ok(if summary.count(Status::Error) > 0 {
@@ -143,6 +158,13 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     } else {
         Completion::Complete
     })
+}
+
+/// Says on stderr, with -v, that a stage ended and when.
+fn stage(verbosity: Verbosity, started: Instant, what: &str) {
+    if verbosity >= Verbosity::Verbose {
+        eprintln!("[{:>7.3}s] {what}", started.elapsed().as_secs_f64());
+    }
 }
 
 /// Counts results per status; `status_of` gives the status of a distinct address.
@@ -161,9 +183,53 @@ fn summarise(plan: &Plan, status_of: impl Fn(u32) -> Status) -> Summary {
     summary
 }
 
-fn write_output<'a>(
+/// The results of a dry run: each address with what would be sent for it.
+struct DryRun<'a> {
+    plan: &'a Plan,
+    pepper: &'a str,
+    algorithm: Algorithm,
+}
+
+impl Records for DryRun<'_> {
+    fn len(&self) -> usize {
+        self.plan.rows.len()
+    }
+
+    fn get(&self, i: usize) -> Record<'_> {
+        let row = &self.plan.rows[i];
+        let (address, status, reason, hash) = match &row.target {
+            Target::Address(id) => {
+                let a = &self.plan.addresses[*id as usize];
+                let sent = match self.algorithm {
+                    Algorithm::Sha256 => lookup_hash(&a.address, a.medium, self.pepper),
+                    Algorithm::None => plaintext_form(&a.address, a.medium),
+                };
+                (Some(a.address.as_str()), Status::NotAsked, None, Some(sent))
+            }
+            Target::Invalid(reason) => (None, Status::Invalid, Some(reason.as_str()), None),
+        };
+        Record {
+            contact: self.plan.contact_name(row),
+            input: &row.input,
+            source: SourceRef {
+                file: &row.file,
+                line: row.line,
+            },
+            medium: row.medium,
+            address,
+            status,
+            mxid: None,
+            mxids: &[],
+            via: &[],
+            reason,
+            hash,
+        }
+    }
+}
+
+fn write_output(
     output: &OutputSettings,
-    records: impl Iterator<Item = Record<'a>>,
+    records: &impl Records,
     summary: &Summary,
 ) -> Result<(), JobError> {
     let servers: [(); 0] = [];

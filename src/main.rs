@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, HashArgs};
-use mxlookup::job::{self, Completion};
+use mxlookup::job::{self, Completion, Verbosity};
 use mxlookup::threepid::{Algorithm, lookup_hash, normalise, plaintext_form};
 
 /// An error for the user: the message, and what to do about it.
@@ -37,10 +37,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<Completion, Failure> {
     match cli.command {
         Command::Lookup(args) => {
-            let settings = args.settings(cli.quiet).map_err(|message| Failure {
-                message,
-                hint: Some("pass --dry-run --pepper P to see what would be sent".to_owned()),
-            })?;
+            let settings = args
+                .settings(Verbosity::from_flags(cli.quiet, cli.verbose))
+                .map_err(|message| Failure {
+                    message,
+                    hint: Some("pass --dry-run --pepper P to see what would be sent".to_owned()),
+                })?;
             job::lookup(&settings).map_err(|e| Failure {
                 hint: e.hint(),
                 message: e.to_string(),

@@ -2,9 +2,10 @@
 //! (contact, address) pair kept once, and each distinct address listed once so
 //! that it is hashed and asked once however many contacts hold it.
 
-#[allow(clippy::disallowed_types)] // an internal index, never serialised
-use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
+
+use hashbrown::HashTable;
 
 use rayon::prelude::*;
 
@@ -60,52 +61,96 @@ pub struct Plan {
     pub addresses: Vec<Address>,
 }
 
+/// Contacts normalised at once: enough to keep both cores busy, few enough
+/// that a million-contact book never exists twice in memory.
+const CHUNK: usize = 16 * 1024;
+
 impl Plan {
     /// Normalises every entry of `books` and builds the plan.
     pub fn build(books: Vec<Book>, msisdn: &MsisdnOptions) -> Plan {
         let mut plan = Plan::default();
-        #[allow(clippy::disallowed_types)] // an internal index, never serialised
-        let mut index: HashMap<Address, AddressId> = HashMap::new();
+        let mut index = Index::default();
+        let capacity: usize = books.iter().map(|b| b.contacts.len()).sum();
+        plan.contacts.reserve_exact(capacity);
         for book in books {
             let file = book.file;
-            let normalised: Vec<_> = book
-                .contacts
-                .into_par_iter()
-                .map(|contact| normalise_contact(contact, msisdn))
-                .collect();
-            for (name, entries) in normalised {
-                let contact = u32::try_from(plan.contacts.len()).expect("fewer than 2^32 contacts");
-                plan.contacts.push(name);
-                for entry in entries {
-                    let target = match entry.normalised {
-                        Ok(address) => {
-                            let next = AddressId::try_from(plan.addresses.len())
-                                .expect("fewer than 2^32 addresses");
-                            let id = *index.entry(address).or_insert_with_key(|a| {
-                                plan.addresses.push(a.clone());
-                                next
-                            });
-                            Target::Address(id)
-                        }
-                        Err(reason) => Target::Invalid(reason),
-                    };
-                    plan.rows.push(Row {
-                        contact,
-                        file: Arc::clone(&file),
-                        line: entry.line,
-                        input: entry.input,
-                        medium: entry.medium,
-                        target,
-                    });
+            // In chunks, so that each contact's strings move into rows before
+            // the next chunk is normalised.
+            let mut contacts = book.contacts.into_iter();
+            loop {
+                let chunk: Vec<Contact> = contacts.by_ref().take(CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                let normalised: Vec<_> = chunk
+                    .into_par_iter()
+                    .map(|contact| normalise_contact(contact, msisdn))
+                    .collect();
+                for (name, entries) in normalised {
+                    plan.push_contact(&file, name, entries, &mut index);
                 }
             }
         }
         plan
     }
 
+    fn push_contact(
+        &mut self,
+        file: &Arc<str>,
+        name: Option<String>,
+        entries: Vec<Normalised>,
+        index: &mut Index,
+    ) {
+        let contact = u32::try_from(self.contacts.len()).expect("fewer than 2^32 contacts");
+        self.contacts.push(name);
+        for entry in entries {
+            let target = match entry.normalised {
+                Ok(address) => Target::Address(index.intern(&mut self.addresses, address)),
+                Err(reason) => Target::Invalid(reason),
+            };
+            self.rows.push(Row {
+                contact,
+                file: Arc::clone(file),
+                line: entry.line,
+                input: entry.input,
+                medium: entry.medium,
+                target,
+            });
+        }
+    }
+
     /// The contact name of a row.
     pub fn contact_name(&self, row: &Row) -> Option<&str> {
         self.contacts[row.contact as usize].as_deref()
+    }
+}
+
+/// Distinct addresses, found by hash; the table holds indexes into
+/// [`Plan::addresses`], so no address is stored twice.
+#[derive(Default)]
+struct Index {
+    table: HashTable<AddressId>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Index {
+    fn intern(&mut self, addresses: &mut Vec<Address>, address: Address) -> AddressId {
+        let hasher = &self.hasher;
+        let hash = hasher.hash_one(&address);
+        let entry = self.table.entry(
+            hash,
+            |&id| addresses[id as usize] == address,
+            |&id| hasher.hash_one(&addresses[id as usize]),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                let id = AddressId::try_from(addresses.len()).expect("fewer than 2^32 addresses");
+                addresses.push(address);
+                slot.insert(id);
+                id
+            }
+        }
     }
 }
 

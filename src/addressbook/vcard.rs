@@ -151,81 +151,85 @@ fn preview(text: &str) -> String {
     }
 }
 
-/// A property line (unfolded) as the pre-pass saw it.
-struct LogicalLine {
-    line: u32,
-    /// Upper-cased property name, without its group.
-    name: String,
-    has_colon: bool,
-    text: String,
+/// What the pre-pass learns of a card's property lines.
+#[derive(Default)]
+struct CardScan {
+    /// The first line of each EMAIL and TEL property, in order.
+    address_lines: Vec<u32>,
+    /// Lines that are no property at all (no `:`), with their text.
+    broken: Vec<(u32, String)>,
 }
 
-/// Unfolds the card's lines (RFC 6350 folding, and 2.1 quoted-printable soft
-/// breaks) and records each property's first line.
-fn logical_lines(card: &str, begin: u32) -> Vec<LogicalLine> {
-    let mut out: Vec<LogicalLine> = Vec::new();
+/// Walks the card's logical lines (RFC 6350 folding, and 2.1
+/// quoted-printable soft breaks) and records where each address property
+/// starts and which lines are no property at all. Allocates only for those.
+fn scan_card(card: &str, begin: u32) -> CardScan {
+    let mut scan = CardScan::default();
+    // The property being read: its first line, and whether a `:` was seen.
+    let mut open: Option<(u32, &str, bool)> = None;
     let mut qp_continues = false;
+    let close = |scan: &mut CardScan, open: Option<(u32, &str, bool)>| {
+        if let Some((line, text, false)) = open {
+            scan.broken.push((line, preview(text)));
+        }
+    };
     for (number, raw) in numbered_lines(card.as_bytes(), begin) {
         // The card is valid UTF-8 and lines split on ASCII bytes.
         let line = std::str::from_utf8(raw).unwrap_or_default();
         let folded = line.starts_with([' ', '\t']);
-        if let Some(last) = out.last_mut().filter(|_| folded || qp_continues) {
-            last.text.push_str(if folded { &line[1..] } else { line });
-            if !last.has_colon {
-                last.has_colon = line.contains(':');
-            }
+        if let Some((_, _, colon)) = open.as_mut().filter(|_| folded || qp_continues) {
+            *colon = *colon || line.contains(':');
             qp_continues = qp_continues && line.ends_with('=');
             continue;
         }
+        close(&mut scan, open.take());
         if line.trim().is_empty() {
             qp_continues = false;
             continue;
         }
-        let head_end = line.find([':', ';']).unwrap_or(line.len());
-        let head = &line[..head_end];
-        let name = head
-            .rsplit('.')
-            .next()
-            .unwrap_or(head)
-            .trim()
-            .to_ascii_uppercase();
-        let params = line.split(':').next().unwrap_or("");
+        let head = &line[..line.find([':', ';']).unwrap_or(line.len())];
+        let name = head.rsplit('.').next().unwrap_or(head).trim();
+        if name.eq_ignore_ascii_case("EMAIL") || name.eq_ignore_ascii_case("TEL") {
+            scan.address_lines.push(number);
+        }
+        let colon = line.find(':');
         qp_continues =
-            params.to_ascii_uppercase().contains("QUOTED-PRINTABLE") && line.ends_with('=');
-        out.push(LogicalLine {
-            line: number,
-            name,
-            has_colon: line.contains(':'),
-            text: line.to_owned(),
-        });
+            line.ends_with('=') && colon.is_some_and(|c| is_quoted_printable(&line[..c]));
+        let is_marker = name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END");
+        open = (!is_marker).then_some((number, line, colon.is_some()));
     }
-    out
+    close(&mut scan, open);
+    scan
+}
+
+/// Whether a property's parameters say `ENCODING=QUOTED-PRINTABLE` (or 2.1's
+/// bare `QUOTED-PRINTABLE`).
+fn is_quoted_printable(params: &str) -> bool {
+    const QP: &[u8] = b"QUOTED-PRINTABLE";
+    params
+        .as_bytes()
+        .windows(QP.len())
+        .any(|w| w.eq_ignore_ascii_case(QP))
 }
 
 fn parse_card(raw: &RawCard<'_>) -> Contact {
-    let text = to_text(raw.bytes);
-    let mut card_text = text.into_owned();
+    let mut card_text = to_text(raw.bytes);
     if raw.unterminated_at.is_some() {
-        if !card_text.ends_with('\n') {
-            card_text.push_str("\r\n");
+        let text = card_text.to_mut();
+        if !text.ends_with('\n') {
+            text.push_str("\r\n");
         }
-        card_text.push_str("END:VCARD\r\n");
+        text.push_str("END:VCARD\r\n");
     }
-    let lines = logical_lines(&card_text, raw.begin);
-    let mut entries = Vec::new();
-    let mut address_lines = Vec::new();
-    for l in &lines {
-        match l.name.as_str() {
-            "BEGIN" | "END" => {}
-            _ if !l.has_colon => entries.push(Entry::broken(
-                preview(&l.text),
-                l.line,
-                "not a vCard property (no `:`); line skipped",
-            )),
-            "EMAIL" | "TEL" => address_lines.push(l.line),
-            _ => {}
-        }
-    }
+    let scan = scan_card(&card_text, raw.begin);
+    let address_lines = scan.address_lines;
+    let mut entries: Vec<Entry> = scan
+        .broken
+        .into_iter()
+        .map(|(line, text)| {
+            Entry::broken(text, line, "not a vCard property (no `:`); line skipped")
+        })
+        .collect();
     let vcard = match calcard::Parser::new(&card_text).entry() {
         calcard::Entry::VCard(vcard) => vcard,
         other => {

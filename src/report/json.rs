@@ -1,34 +1,37 @@
 //! `--format json` (one document) and `--format ndjson` (a result a line).
-//! Records are streamed, so a million results never sit in memory as JSON.
+//! Records are formatted in chunks on every core and streamed, so a million
+//! results never sit in memory as JSON.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Record, Summary};
+use super::{Records, Summary, write_in_order};
 
-pub(super) fn write_lines<'a, W: Write>(
-    out: &mut W,
-    records: impl Iterator<Item = Record<'a>>,
-) -> io::Result<()> {
-    for record in records {
-        serde_json::to_writer(&mut *out, &record)?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
+pub(super) fn write_lines<W: Write>(out: &mut W, records: &impl Records) -> io::Result<()> {
+    write_in_order(out, records, |text, range| {
+        for i in range {
+            serde_json::to_writer(&mut *text, &records.get(i))?;
+            text.push(b'\n');
+        }
+        Ok(())
+    })
 }
 
-pub(super) fn write_document<'a, W: Write>(
+pub(super) fn write_document<W: Write>(
     out: &mut W,
-    records: impl Iterator<Item = Record<'a>>,
+    records: &impl Records,
     servers: &impl Serialize,
     summary: &Summary,
 ) -> io::Result<()> {
     out.write_all(b"{\"results\":[")?;
-    for (i, record) in records.enumerate() {
-        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer(&mut *out, &record)?;
-    }
+    write_in_order(out, records, |text, range| {
+        for i in range {
+            text.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+            serde_json::to_writer(&mut *text, &records.get(i))?;
+        }
+        Ok(())
+    })?;
     out.write_all(b"\n],\"servers\":")?;
     serde_json::to_writer(&mut *out, servers)?;
     out.write_all(b",\"summary\":")?;

@@ -9,6 +9,9 @@ mod table;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{self, Write};
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use serde::{Serialize, Serializer};
 
@@ -176,21 +179,65 @@ pub struct TableStyle {
     pub color: bool,
 }
 
+/// The results of a run, by index, so that writers can format them on every
+/// core and still write them in input order.
+pub trait Records: Sync {
+    /// How many results there are.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The `i`-th result.
+    fn get(&self, i: usize) -> Record<'_>;
+}
+
 /// Writes `records` in `format`, then anything the format closes with.
 /// `servers` is the `servers` part of the JSON document.
-pub fn write<'a, W: Write>(
+pub fn write<W: Write>(
     out: &mut W,
     format: OutputFormat,
     style: TableStyle,
-    records: impl Iterator<Item = Record<'a>>,
+    records: &impl Records,
     servers: &impl Serialize,
     summary: &Summary,
 ) -> io::Result<()> {
     match format {
-        OutputFormat::Table => table::write(out, style, records),
+        OutputFormat::Table => table::write(out, style, (0..records.len()).map(|i| records.get(i))),
         OutputFormat::Json => json::write_document(out, records, servers, summary),
         OutputFormat::Ndjson => json::write_lines(out, records),
         OutputFormat::Csv => csv::write(out, records),
     }?;
     out.flush()
+}
+
+/// Results formatted per task; a batch is a few of those, in flight at once.
+const CHUNK: usize = 4096;
+const BATCH: usize = 16 * CHUNK;
+
+/// Formats `records` in chunks on all cores with `format_chunk`, and writes
+/// the chunks in order. Memory stays bounded by one batch of text.
+fn write_in_order<W: Write>(
+    out: &mut W,
+    records: &impl Records,
+    format_chunk: impl Fn(&mut Vec<u8>, Range<usize>) -> io::Result<()> + Sync,
+) -> io::Result<()> {
+    let len = records.len();
+    for batch in (0..len).step_by(BATCH) {
+        let end = (batch + BATCH).min(len);
+        let texts: Vec<io::Result<Vec<u8>>> = (batch..end)
+            .step_by(CHUNK)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let mut text = Vec::with_capacity(CHUNK * 256);
+                format_chunk(&mut text, start..(start + CHUNK).min(end))?;
+                Ok(text)
+            })
+            .collect();
+        for text in texts {
+            out.write_all(&text?)?;
+        }
+    }
+    Ok(())
 }
