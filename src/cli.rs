@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use mxlookup::addressbook::Format;
-use mxlookup::job::{LookupSettings, Mode, OutputSettings, Verbosity};
+use std::time::Duration;
+
+use mxlookup::identity::HttpSettings;
+use mxlookup::job::{LookupSettings, Mode, NetworkSettings, OutputSettings, Verbosity};
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions, Region};
 
@@ -49,6 +52,18 @@ pub enum Command {
     /// Look up the contacts of address books.
     #[command(after_help = LOOKUP_EXAMPLES)]
     Lookup(LookupArgs),
+    /// Follow one address hop by hop, showing what each server was sent and said.
+    #[command(after_help = TRACE_EXAMPLES)]
+    Trace(TraceArgs),
+    /// Run the embedded sandbox federation on loopback until Ctrl-C.
+    #[command(
+        after_help = "Example:\n  mxlookup sandbox\n  mxlookup sandbox --federation fixtures/federation.toml"
+    )]
+    Sandbox {
+        /// The federation to run (TOML) instead of the built-in one.
+        #[arg(long, value_name = "FILE")]
+        federation: Option<PathBuf>,
+    },
     /// Print the lookup hash of one address.
     #[command(after_help = HASH_EXAMPLES)]
     Hash(HashArgs),
@@ -84,6 +99,33 @@ Examples:
   Read stdin:
     cat friends.txt | mxlookup lookup - --dry-run --pepper matrixrocks";
 
+const TRACE_EXAMPLES: &str = "\
+Examples:
+  mxlookup trace chloe.bernard@federated.example --sandbox
+  mxlookup trace '+33 6 12 34 56 78' -s https://matrix.example --access-token TOKEN
+  mxlookup trace alice@example.com -s https://matrix.example --homeserver https://hs.example --hs-token T -f json";
+
+/// Arguments of `mxlookup trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// An email address or phone number.
+    pub address: String,
+
+    /// The medium [default: email if ADDRESS has an `@`, else msisdn].
+    #[arg(long, value_parser = ["email", "msisdn"])]
+    pub medium: Option<String>,
+
+    #[command(flatten)]
+    pub region: RegionArg,
+
+    /// `table` for people, `json` for data.
+    #[arg(short, long, value_parser = ["table", "json"], default_value = "table")]
+    pub format: String,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
 const HASH_EXAMPLES: &str = "\
 Examples:
   mxlookup hash alice@example.com --pepper matrixrocks
@@ -105,13 +147,17 @@ pub struct LookupArgs {
     #[command(flatten)]
     pub region: RegionArg,
 
-    /// Print what would be sent for each address, and send nothing.
-    #[arg(long, requires = "pepper")]
+    /// Fetch the start servers' hash_details only, and print what would be
+    /// sent for each address; send no address and no hash.
+    #[arg(long)]
     pub dry_run: bool,
 
-    /// The pepper to hash with in a dry run without a server.
-    #[arg(long, value_name = "PEPPER")]
+    /// With --dry-run and no server: hash with this pepper, offline.
+    #[arg(long, value_name = "PEPPER", requires = "dry_run")]
     pub pepper: Option<String>,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
 
     /// Output format [default: table].
     #[arg(short, long, value_enum, value_name = "FORMAT")]
@@ -175,17 +221,154 @@ impl HashArgs {
     }
 }
 
+/// Where the identity servers are and how far to follow them; shared by
+/// the commands that talk to servers.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Servers")]
+pub struct NetworkArgs {
+    /// An identity server to start from (repeat for several).
+    #[arg(short = 's', long = "server", value_name = "URL")]
+    pub servers: Vec<String>,
+
+    /// Homeserver that provides OpenID tokens to register at identity servers.
+    #[arg(long, value_name = "URL", env = "MXLOOKUP_HOMESERVER")]
+    pub homeserver: Option<String>,
+
+    /// Access token for --homeserver (sent to the homeserver only).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MXLOOKUP_HS_TOKEN",
+        hide_env_values = true
+    )]
+    pub hs_token: Option<String>,
+
+    /// An identity-server token for the start servers (referred servers register).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MXLOOKUP_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: Option<String>,
+
+    /// Reach server NAME (host:port) at URL instead of https://NAME (repeatable).
+    #[arg(long, value_name = "NAME=URL", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, String)>,
+
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Follow at most N referral hops.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_depth: u32,
+
+    /// Follow no referral (same as --max-depth 0).
+    #[arg(long)]
+    pub no_follow: bool,
+
+    /// Follow referrals only to servers matching PATTERN (glob on host:port; repeatable).
+    #[arg(long = "allow-server", value_name = "PATTERN")]
+    pub allow: Vec<String>,
+
+    /// Never follow referrals to servers matching PATTERN (repeatable).
+    #[arg(long = "deny-server", value_name = "PATTERN")]
+    pub deny: Vec<String>,
+
+    /// Ask at most N distinct referred servers.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub server_budget: usize,
+
+    /// Allow the `none` algorithm, which sends addresses in clear text.
+    #[arg(long)]
+    pub allow_plaintext: bool,
+
+    /// Accept the identity servers' terms of service when they ask.
+    #[arg(long)]
+    pub accept_terms: bool,
+
+    /// Seconds allowed per request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+
+    /// First retry delay in milliseconds (doubled each retry, with jitter).
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 500,
+        env = "MXLOOKUP_BACKOFF_MS",
+        hide = true
+    )]
+    pub backoff_ms: u64,
+
+    /// Start the embedded sandbox federation on loopback and use it.
+    #[arg(long)]
+    pub sandbox: bool,
+
+    /// With --sandbox: the federation to run (TOML) instead of the built-in one.
+    #[arg(long, value_name = "FILE", requires = "sandbox")]
+    pub federation: Option<PathBuf>,
+}
+
+fn parse_resolve(value: &str) -> Result<(String, String), String> {
+    // NAME is host:port, so split at the `=` that starts the URL.
+    let (name, url) = value
+        .split_once('=')
+        .ok_or("expected NAME=URL, e.g. fed.example:443=http://127.0.0.1:8091")?;
+    Ok((name.to_owned(), url.to_owned()))
+}
+
+impl NetworkArgs {
+    /// Whether any server (or the sandbox) was named.
+    pub fn names_a_server(&self) -> bool {
+        !self.servers.is_empty() || self.sandbox
+    }
+
+    /// Validated network settings.
+    pub fn settings(self) -> Result<NetworkSettings, String> {
+        if !(self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err("--timeout must be between 0 and 3600 seconds".to_owned());
+        }
+        Ok(NetworkSettings {
+            servers: self.servers,
+            homeserver: self.homeserver,
+            hs_token: self.hs_token,
+            access_token: self.access_token,
+            resolve: self.resolve,
+            ca_cert: self.ca_cert,
+            max_depth: if self.no_follow { 0 } else { self.max_depth },
+            allow: self.allow,
+            deny: self.deny,
+            budget: self.server_budget,
+            allow_plaintext: self.allow_plaintext,
+            accept_terms: self.accept_terms,
+            http: HttpSettings {
+                timeout: Duration::from_secs_f64(self.timeout),
+                backoff: Duration::from_millis(self.backoff_ms),
+                ..HttpSettings::default()
+            },
+            sandbox: self.sandbox.then_some(self.federation),
+            token_cache: true,
+        })
+    }
+}
+
 impl LookupArgs {
     /// Validated settings.
     pub fn settings(self, verbosity: Verbosity) -> Result<LookupSettings, String> {
         let mode = match (self.dry_run, self.pepper) {
+            (true, Some(_)) if self.network.names_a_server() => {
+                return Err("--pepper is for dry runs without a server: with a server, its own pepper is used".to_owned());
+            }
             (true, Some(pepper)) => Mode::DryRun {
                 pepper,
                 algorithm: Algorithm::Sha256,
             },
-            _ => {
-                return Err("no identity server to ask: this version looks up only with --dry-run --pepper P".to_owned());
-            }
+            (dry_run, _) => Mode::Network {
+                network: Box::new(self.network.settings()?),
+                dry_run,
+            },
         };
         let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
         let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());

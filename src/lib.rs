@@ -13,9 +13,13 @@
 #![deny(missing_docs)]
 
 pub mod addressbook;
+pub mod identity;
 pub mod job;
+pub mod mxid;
 pub mod plan;
 pub mod report;
+pub mod resolve;
+pub mod sandbox;
 pub mod sanitize;
 pub mod synthetic;
 pub mod threepid;

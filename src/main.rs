@@ -10,8 +10,12 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, HashArgs};
-use mxlookup::job::{self, Completion, Verbosity};
-use mxlookup::threepid::{Algorithm, lookup_hash, normalise, plaintext_form};
+use mxlookup::job::{self, Completion, TraceSettings, Verbosity};
+use mxlookup::plan::Address;
+use mxlookup::sandbox::{Federation, Sandbox};
+use mxlookup::threepid::{
+    Algorithm, Medium, MsisdnOptions, lookup_hash, normalise, plaintext_form,
+};
 
 /// An error for the user: the message, and what to do about it.
 struct Failure {
@@ -41,7 +45,7 @@ fn run(cli: Cli) -> Result<Completion, Failure> {
                 .settings(Verbosity::from_flags(cli.quiet, cli.verbose))
                 .map_err(|message| Failure {
                     message,
-                    hint: Some("pass --dry-run --pepper P to see what would be sent".to_owned()),
+                    hint: None,
                 })?;
             job::lookup(&settings).map_err(|e| Failure {
                 hint: e.hint(),
@@ -49,6 +53,8 @@ fn run(cli: Cli) -> Result<Completion, Failure> {
             })
         }
         Command::Hash(args) => hash(&args),
+        Command::Trace(args) => trace(args),
+        Command::Sandbox { federation } => sandbox(federation),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -100,4 +106,56 @@ fn hash(args: &HashArgs) -> Result<Completion, Failure> {
         hint: None,
     })?;
     Ok(Completion::Complete)
+}
+
+fn trace(args: cli::TraceArgs) -> Result<Completion, Failure> {
+    let medium = args
+        .medium
+        .as_deref()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or_else(|| Medium::infer(&args.address));
+    let msisdn = MsisdnOptions {
+        region: args.region.region,
+        bare_digits_are_international: true,
+    };
+    let address = normalise(&args.address, medium, &msisdn).map_err(|e| Failure {
+        message: format!("cannot trace `{}` as {medium}: {e}", args.address),
+        hint: None,
+    })?;
+    let settings = TraceSettings {
+        address: Address { medium, address },
+        network: args.network.settings().map_err(|message| Failure {
+            message,
+            hint: None,
+        })?,
+        json: args.format == "json",
+    };
+    job::trace(&settings).map_err(|e| Failure {
+        hint: e.hint(),
+        message: e.to_string(),
+    })
+}
+
+fn sandbox(federation: Option<std::path::PathBuf>) -> Result<Completion, Failure> {
+    let fail = |message: String| Failure {
+        message,
+        hint: None,
+    };
+    let runtime = job::runtime().map_err(|e| fail(e.to_string()))?;
+    runtime.block_on(async {
+        let spec = match &federation {
+            Some(path) => Federation::load(path).map_err(|e| fail(e.to_string()))?,
+            None => Federation::default_federation(),
+        };
+        let sandbox = Sandbox::start(spec)
+            .await
+            .map_err(|e| fail(format!("cannot start the sandbox: {e}")))?;
+        println!("{}", sandbox.describe());
+        eprintln!("Serving until Ctrl-C.");
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| fail(format!("cannot wait for Ctrl-C: {e}")))?;
+        drop(sandbox);
+        Ok(Completion::Complete)
+    })
 }

@@ -57,8 +57,9 @@ pub struct Plan {
     pub contacts: Vec<Option<String>>,
     /// One row per (contact, normalised address) and per broken entry.
     pub rows: Vec<Row>,
-    /// The distinct addresses, in order of first appearance.
-    pub addresses: Vec<Address>,
+    /// The distinct addresses, in order of first appearance; shared with
+    /// the tasks that ask servers about them.
+    pub addresses: Arc<Vec<Address>>,
 }
 
 /// Contacts normalised at once: enough to keep both cores busy, few enough
@@ -105,7 +106,11 @@ impl Plan {
         self.contacts.push(name);
         for entry in entries {
             let target = match entry.normalised {
-                Ok(address) => Target::Address(index.intern(&mut self.addresses, address)),
+                Ok(address) => {
+                    let addresses = Arc::get_mut(&mut self.addresses)
+                        .expect("a plan is built before it is shared");
+                    Target::Address(index.intern(addresses, address))
+                }
                 Err(reason) => Target::Invalid(reason),
             };
             self.rows.push(Row {

@@ -21,7 +21,7 @@ pub(super) fn write_lines<W: Write>(out: &mut W, records: &impl Records) -> io::
 pub(super) fn write_document<W: Write>(
     out: &mut W,
     records: &impl Records,
-    servers: &impl Serialize,
+    servers: &(impl Serialize + ?Sized),
     summary: &Summary,
 ) -> io::Result<()> {
     out.write_all(b"{\"results\":[")?;

@@ -199,7 +199,7 @@ pub fn write<W: Write>(
     format: OutputFormat,
     style: TableStyle,
     records: &impl Records,
-    servers: &impl Serialize,
+    servers: &(impl Serialize + ?Sized),
     summary: &Summary,
 ) -> io::Result<()> {
     match format {

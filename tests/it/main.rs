@@ -4,5 +4,7 @@
 mod dry_run;
 mod fixtures;
 mod hash;
+mod lookup;
 mod properties;
+mod sandbox;
 mod support;

@@ -1,0 +1,186 @@
+//! One identity server's endpoints, typed. The client holds where the server
+//! is reached and never sends a token it is not given for this server.
+
+use reqwest::Method;
+use url::Url;
+
+use super::error::CallError;
+use super::http::{Http, Request};
+use super::wire::{
+    AcceptTerms, Account, HashDetails, LookupRequest, LookupResponse, OpenIdToken, PushRequest,
+    RegisterResponse, Terms, path,
+};
+
+/// A typed client for one identity server.
+#[derive(Clone)]
+pub struct IdentityClient {
+    http: Http,
+    name: String,
+    base: Url,
+}
+
+impl IdentityClient {
+    /// A client for the server known as `name` (a start URL, or `host:port`),
+    /// reached at `base`.
+    pub fn new(http: Http, name: impl Into<String>, base: Url) -> Self {
+        IdentityClient {
+            http,
+            name: name.into(),
+            base,
+        }
+    }
+
+    /// The server as the user knows it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where it is reached.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn request<'a>(
+        &'a self,
+        method: Method,
+        path: &'a str,
+        bearer: Option<&'a str>,
+    ) -> Request<'a> {
+        Request {
+            server: &self.name,
+            base: &self.base,
+            method,
+            path,
+            bearer,
+            body: None,
+        }
+    }
+
+    /// `GET hash_details`.
+    pub async fn hash_details(&self, token: &str) -> Result<HashDetails, CallError> {
+        self.http
+            .call(self.request(Method::GET, path::HASH_DETAILS, Some(token)))
+            .await
+    }
+
+    /// `POST lookup`.
+    pub async fn lookup(
+        &self,
+        token: &str,
+        body: &LookupRequest,
+    ) -> Result<LookupResponse, CallError> {
+        self.http
+            .call(
+                self.request(Method::POST, path::LOOKUP, Some(token))
+                    .json(body),
+            )
+            .await
+    }
+
+    /// `POST lookups` (MSC4004 push).
+    pub async fn push(
+        &self,
+        token: &str,
+        body: &PushRequest,
+    ) -> Result<serde_json::Value, CallError> {
+        self.http
+            .call(
+                self.request(Method::POST, path::LOOKUPS, Some(token))
+                    .json(body),
+            )
+            .await
+    }
+
+    /// `POST account/register`: an OpenID token for an IS token.
+    pub async fn register(&self, openid: &OpenIdToken) -> Result<String, CallError> {
+        let response: RegisterResponse = self
+            .http
+            .call(
+                self.request(Method::POST, path::REGISTER, None)
+                    .json(openid),
+            )
+            .await?;
+        Ok(response.token)
+    }
+
+    /// `GET account`: who the token belongs to.
+    pub async fn account(&self, token: &str) -> Result<Account, CallError> {
+        self.http
+            .call(self.request(Method::GET, path::ACCOUNT, Some(token)))
+            .await
+    }
+
+    /// `GET terms`.
+    pub async fn terms(&self) -> Result<Terms, CallError> {
+        self.http
+            .call(self.request(Method::GET, path::TERMS, None))
+            .await
+    }
+
+    /// `POST terms`: accept these documents.
+    pub async fn accept_terms(&self, token: &str, urls: Vec<String>) -> Result<(), CallError> {
+        let body = AcceptTerms { user_accepts: urls };
+        let _: serde_json::Value = self
+            .http
+            .call(
+                self.request(Method::POST, path::TERMS, Some(token))
+                    .json(&body),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+/// The homeserver, asked only for OpenID tokens; its token goes nowhere else.
+#[derive(Clone)]
+pub struct HomeserverClient {
+    http: Http,
+    base: Url,
+    name: String,
+    token: String,
+}
+
+impl HomeserverClient {
+    /// A client for the homeserver at `base`, with the user's access token.
+    pub fn new(http: Http, base: Url, token: String) -> Self {
+        let name = base.as_str().trim_end_matches('/').to_owned();
+        HomeserverClient {
+            http,
+            base,
+            name,
+            token,
+        }
+    }
+
+    fn request<'a>(&'a self, method: Method, path: &'a str) -> Request<'a> {
+        Request {
+            server: &self.name,
+            base: &self.base,
+            method,
+            path,
+            bearer: Some(&self.token),
+            body: None,
+        }
+    }
+
+    /// `GET whoami`: the user's Matrix ID.
+    pub async fn whoami(&self) -> Result<String, CallError> {
+        let account: Account = self
+            .http
+            .call(self.request(Method::GET, path::WHOAMI))
+            .await?;
+        Ok(account.user_id)
+    }
+
+    /// `POST openid/request_token`: a fresh OpenID token for one IS.
+    pub async fn openid_token(&self, user_id: &str) -> Result<OpenIdToken, CallError> {
+        let encoded: String = url::form_urlencoded::byte_serialize(user_id.as_bytes()).collect();
+        let path = path::OPENID_REQUEST_TOKEN.replace("{userId}", &encoded);
+        self.http
+            .call(
+                self.request(Method::POST, &path)
+                    .json(&serde_json::json!({})),
+            )
+            .await
+    }
+}

@@ -1,0 +1,158 @@
+//! Failures of identity-server (and homeserver) calls. Every error names the
+//! server and the endpoint, and after retries how many tries and how long.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::wire::{MatrixError, errcode};
+
+/// A failed call.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct CallError {
+    /// The server as the user knows it (start URL or `host:port`).
+    pub server: String,
+    /// The endpoint, e.g. `POST /_matrix/identity/v2/lookup`.
+    pub endpoint: String,
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// How many requests were sent.
+    pub tries: u32,
+    /// From the first try to the last answer.
+    pub elapsed: Duration,
+}
+
+/// What went wrong with a call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorKind {
+    /// No connection: refused, unreachable, DNS, TLS.
+    Connect(String),
+    /// Connected, but no HTTP answer: the connection was reset or closed.
+    Transport(String),
+    /// No answer within the time limit.
+    Timeout(Duration),
+    /// An HTTP error status, with the Matrix error when the body was one.
+    Status {
+        /// The status code.
+        status: u16,
+        /// The Matrix error body, if it was JSON.
+        error: Option<MatrixError>,
+    },
+    /// The answer was larger than the limit.
+    TooLarge(usize),
+    /// The answer was not the JSON expected.
+    Decode(String),
+    /// The server asked to wait longer than we wait.
+    WaitTooLong {
+        /// What it asked for.
+        asked: Duration,
+        /// The most we wait.
+        limit: Duration,
+    },
+}
+
+impl CallError {
+    /// The Matrix error code, if the server sent one.
+    pub fn errcode(&self) -> Option<&str> {
+        match &self.kind {
+            ErrorKind::Status { error: Some(e), .. } => Some(e.errcode.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, if there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match &self.kind {
+            ErrorKind::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The Matrix error body, if any.
+    pub fn matrix_error(&self) -> Option<&MatrixError> {
+        match &self.kind {
+            ErrorKind::Status { error, .. } => error.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The server refused the request for its size: sydent's `M_TOO_LARGE`,
+    /// ToM's `M_INVALID_PARAM` "Adresses limit", 413, or a connection reset
+    /// with no answer (sydent, over 512 KiB). A refused connection is not.
+    pub fn is_size_refusal(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Status { status: 413, .. } => true,
+            ErrorKind::Status { error: Some(e), .. } => {
+                e.errcode == errcode::TOO_LARGE
+                    || (e.errcode == errcode::INVALID_PARAM
+                        && e.error
+                            .as_deref()
+                            .is_some_and(|m| m.to_ascii_lowercase().contains("limit")))
+            }
+            ErrorKind::Transport(_) => true,
+            _ => false,
+        }
+    }
+
+    /// 403 `M_TERMS_NOT_SIGNED`.
+    pub fn is_terms_not_signed(&self) -> bool {
+        self.errcode() == Some(errcode::TERMS_NOT_SIGNED)
+    }
+
+    /// 401: the token is missing, unknown or expired.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// `M_INVALID_PEPPER`, with the pepper the body names (sydent) if any.
+    pub fn invalid_pepper(&self) -> Option<Option<&str>> {
+        let e = self.matrix_error()?;
+        (e.errcode == errcode::INVALID_PEPPER).then_some(e.lookup_pepper.as_deref())
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Connect(e) => write!(f, "cannot connect: {e}"),
+            ErrorKind::Transport(e) => write!(f, "no answer: {e}"),
+            ErrorKind::Timeout(t) => write!(f, "no answer within {}s", t.as_secs_f64()),
+            ErrorKind::Status {
+                status,
+                error: Some(e),
+            } => {
+                write!(f, "HTTP {status} {}", e.errcode)?;
+                match &e.error {
+                    Some(text) => write!(f, ": {}", crate::sanitize::for_terminal(text)),
+                    None => Ok(()),
+                }
+            }
+            ErrorKind::Status {
+                status,
+                error: None,
+            } => write!(f, "HTTP {status} (not a Matrix error body)"),
+            ErrorKind::TooLarge(limit) => write!(f, "answer larger than {} MiB", limit >> 20),
+            ErrorKind::Decode(e) => write!(f, "unexpected answer: {e}"),
+            ErrorKind::WaitTooLong { asked, limit } => write!(
+                f,
+                "asked to wait {}s, more than the {}s mxlookup waits",
+                asked.as_secs(),
+                limit.as_secs()
+            ),
+        }
+    }
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.server, self.endpoint, self.kind)?;
+        if self.tries > 1 {
+            write!(
+                f,
+                " (after {} tries in {:.1}s)",
+                self.tries,
+                self.elapsed.as_secs_f64()
+            )?;
+        }
+        Ok(())
+    }
+}

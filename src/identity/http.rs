@@ -1,0 +1,296 @@
+//! HTTP with bounds: one shared client (rustls, no redirects followed, a
+//! total time limit per request, a cap on the answer's size) and a retry
+//! loop that tells transient failures (no answer, 5xx, 429) from permanent
+//! ones, backs off with jitter and honours `Retry-After` and
+//! `retry_after_ms` up to a limit (matrix-rust-sdk's `RetryKind`, uv's
+//! "failed after N retries in 3.2s").
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{CallError, ErrorKind};
+use super::wire::MatrixError;
+
+/// Limits of every call.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Total time for one request, answer included.
+    pub timeout: Duration,
+    /// Retries after the first try, for transient failures.
+    pub retries: u32,
+    /// The longest `Retry-After` honoured; a longer one is an error.
+    pub max_wait: Duration,
+    /// The largest answer read.
+    pub max_body: usize,
+    /// First backoff delay (doubled each retry, with jitter); zero in tests.
+    pub backoff: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            timeout: Duration::from_secs(30),
+            retries: 3,
+            max_wait: Duration::from_secs(60),
+            max_body: 32 << 20,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The shared HTTP client.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    settings: Arc<HttpSettings>,
+}
+
+/// A request, as the retry loop resends it.
+pub struct Request<'a> {
+    /// The server as the user knows it, for errors.
+    pub server: &'a str,
+    /// Where it is reached.
+    pub base: &'a Url,
+    /// GET or POST.
+    pub method: Method,
+    /// The endpoint's path (and query).
+    pub path: &'a str,
+    /// A token for `Authorization: Bearer`, only ever this server's.
+    pub bearer: Option<&'a str>,
+    /// The JSON body, serialised once.
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request<'_> {
+    /// Serialises `body` as the request's JSON body.
+    pub fn json(mut self, body: &impl Serialize) -> Self {
+        self.body = Some(serde_json::to_vec(body).expect("wire types serialise"));
+        self
+    }
+
+    fn endpoint(&self) -> String {
+        format!(
+            "{} {}",
+            self.method,
+            self.path.split('?').next().unwrap_or(self.path)
+        )
+    }
+}
+
+/// One failed try: what went wrong and how long the server asked us to wait.
+struct Failure {
+    kind: ErrorKind,
+    retry_after: Option<Duration>,
+}
+
+impl Http {
+    /// A client trusting the system roots and, when given, the CA in `ca_pem`.
+    pub fn new(settings: HttpSettings, ca_pem: Option<&[u8]>) -> Result<Http, String> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("mxlookup/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)));
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| format!("not a PEM certificate: {e}"))?;
+            if certs.is_empty() {
+                return Err("no certificate in the PEM file".to_owned());
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+        Ok(Http {
+            client,
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// The limits in force.
+    pub fn settings(&self) -> &HttpSettings {
+        &self.settings
+    }
+
+    /// Sends `request` until it succeeds, fails for good, or runs out of
+    /// retries, and decodes the answer as `T`.
+    pub async fn call<T: DeserializeOwned>(&self, request: Request<'_>) -> Result<T, CallError> {
+        let started = Instant::now();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let failure = match self.attempt(&request).await {
+                Ok(body) => match serde_json::from_slice(&body) {
+                    Ok(value) => return Ok(value),
+                    Err(e) => Failure {
+                        kind: ErrorKind::Decode(e.to_string()),
+                        retry_after: None,
+                    },
+                },
+                Err(failure) => failure,
+            };
+            let give_up = |kind| CallError {
+                server: request.server.to_owned(),
+                endpoint: request.endpoint(),
+                kind,
+                tries,
+                elapsed: started.elapsed(),
+            };
+            if !is_transient(&failure.kind) || tries > self.settings.retries {
+                return Err(give_up(failure.kind));
+            }
+            let wait = match failure.retry_after {
+                Some(asked) if asked > self.settings.max_wait => {
+                    return Err(give_up(ErrorKind::WaitTooLong {
+                        asked,
+                        limit: self.settings.max_wait,
+                    }));
+                }
+                Some(asked) => asked,
+                None => backoff(self.settings.backoff, tries),
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, request: &Request<'_>) -> Result<Vec<u8>, Failure> {
+        let url = request.base.join(request.path).map_err(|e| Failure {
+            kind: ErrorKind::Connect(format!("bad URL: {e}")),
+            retry_after: None,
+        })?;
+        let mut builder = self.client.request(request.method.clone(), url);
+        if let Some(token) = request.bearer {
+            builder = builder.bearer_auth(token);
+        }
+        if let Some(body) = &request.body {
+            builder = builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        let response = builder.send().await.map_err(|e| Failure {
+            kind: transport(&e, &self.settings),
+            retry_after: None,
+        })?;
+        let status = response.status();
+        let retry_after = retry_after_header(&response);
+        let body = read_capped(response, self.settings.max_body)
+            .await
+            .map_err(|kind| Failure {
+                kind,
+                retry_after: None,
+            })?;
+        if status.is_success() {
+            return Ok(body);
+        }
+        let error: Option<MatrixError> = serde_json::from_slice::<MatrixError>(&body)
+            .ok()
+            .filter(|e| !e.errcode.is_empty());
+        let retry_after =
+            retry_after.or_else(|| error.as_ref()?.retry_after_ms.map(Duration::from_millis));
+        Err(Failure {
+            kind: ErrorKind::Status {
+                status: status.as_u16(),
+                error,
+            },
+            retry_after,
+        })
+    }
+}
+
+fn is_transient(kind: &ErrorKind) -> bool {
+    match kind {
+        ErrorKind::Connect(_) | ErrorKind::Transport(_) | ErrorKind::Timeout(_) => true,
+        ErrorKind::Status { status, .. } => {
+            *status == StatusCode::TOO_MANY_REQUESTS.as_u16() || *status >= 500
+        }
+        ErrorKind::TooLarge(_) | ErrorKind::Decode(_) | ErrorKind::WaitTooLong { .. } => false,
+    }
+}
+
+fn transport(e: &reqwest::Error, settings: &HttpSettings) -> ErrorKind {
+    if e.is_timeout() {
+        return ErrorKind::Timeout(settings.timeout);
+    }
+    // The innermost cause says the most ("connection reset by peer").
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    if e.is_connect() {
+        ErrorKind::Connect(cause.to_string())
+    } else {
+        ErrorKind::Transport(cause.to_string())
+    }
+}
+
+/// `Retry-After: <seconds>`; an HTTP date is not honoured (backoff applies).
+fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
+    let value = response.headers().get(header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Reads the body, failing past `limit` bytes without reading on.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ErrorKind> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ErrorKind::TooLarge(limit));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| {
+        if e.is_timeout() {
+            ErrorKind::Timeout(Duration::ZERO)
+        } else {
+            ErrorKind::Transport(e.to_string())
+        }
+    })? {
+        if body.len() + chunk.len() > limit {
+            return Err(ErrorKind::TooLarge(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `base` × 2^(try-1), with ±50 % jitter, at most 10 s.
+fn backoff(base: Duration, tries: u32) -> Duration {
+    let exp = base.saturating_mul(1 << tries.saturating_sub(1).min(16));
+    let jittered = exp.mul_f64(0.5 + fastrand::f64());
+    jittered.min(Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_bounded() {
+        let base = Duration::from_millis(100);
+        let first = backoff(base, 1);
+        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(150));
+        let third = backoff(base, 3);
+        assert!(third >= Duration::from_millis(200) && third <= Duration::from_millis(600));
+        assert!(backoff(base, 40) <= Duration::from_secs(10));
+        assert_eq!(backoff(Duration::ZERO, 3), Duration::ZERO);
+    }
+
+    #[test]
+    fn classification() {
+        let status = |s| ErrorKind::Status {
+            status: s,
+            error: None,
+        };
+        assert!(is_transient(&status(500)));
+        assert!(is_transient(&status(429)));
+        assert!(!is_transient(&status(400)));
+        assert!(!is_transient(&status(403)));
+        assert!(is_transient(&ErrorKind::Transport("reset".into())));
+        assert!(!is_transient(&ErrorKind::Decode("x".into())));
+    }
+}

@@ -1,0 +1,15 @@
+//! Talking to identity servers: wire types, one typed client per server,
+//! tokens and terms (sessions), retries and bounds (http).
+
+pub mod client;
+pub mod error;
+pub mod http;
+pub mod session;
+pub mod tokens;
+pub mod wire;
+
+pub use client::{HomeserverClient, IdentityClient};
+pub use error::{CallError, ErrorKind};
+pub use http::{Http, HttpSettings};
+pub use session::{AuthContext, Session, SessionError};
+pub use tokens::TokenCache;

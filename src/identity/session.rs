@@ -1,0 +1,231 @@
+//! An authenticated conversation with one identity server: its token (given
+//! with `--access-token`, cached, or obtained through the homeserver's OpenID
+//! flow), renewed once on 401; its terms, accepted on `M_TERMS_NOT_SIGNED`
+//! with `--accept-terms` or reported with their URLs.
+
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, OnceCell};
+
+use super::client::{HomeserverClient, IdentityClient};
+use super::error::CallError;
+use super::tokens::TokenCache;
+
+/// What every session shares: how to get tokens, and whether terms may be accepted.
+pub struct AuthContext {
+    homeserver: Option<HomeserverClient>,
+    user_id: OnceCell<Result<String, CallError>>,
+    cache: Option<TokenCache>,
+    accept_terms: bool,
+}
+
+impl AuthContext {
+    /// `homeserver` gives OpenID tokens; `cache` keeps IS tokens across runs.
+    pub fn new(
+        homeserver: Option<HomeserverClient>,
+        cache: Option<TokenCache>,
+        accept_terms: bool,
+    ) -> Self {
+        AuthContext {
+            homeserver,
+            user_id: OnceCell::new(),
+            cache,
+            accept_terms,
+        }
+    }
+
+    async fn user_id(&self, hs: &HomeserverClient) -> Result<String, SessionError> {
+        self.user_id
+            .get_or_init(|| hs.whoami())
+            .await
+            .clone()
+            .map_err(SessionError::Homeserver)
+    }
+}
+
+/// Why a session could not do what it was asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SessionError {
+    /// The call failed.
+    #[error("{0}")]
+    Call(CallError),
+    /// The homeserver refused or failed the OpenID flow.
+    #[error("homeserver {0}")]
+    Homeserver(CallError),
+    /// The server wants its terms accepted.
+    #[error("{server} asks to accept its terms first: {}", list(.documents))]
+    Terms {
+        /// The server.
+        server: String,
+        /// `(policy name, document URL)`.
+        documents: Vec<(String, String)>,
+    },
+    /// No token for this server and no homeserver to get one from.
+    #[error("{server} needs a token: none was given and no homeserver can provide one")]
+    NoCredentials {
+        /// The server.
+        server: String,
+    },
+}
+
+fn list(documents: &[(String, String)]) -> String {
+    documents
+        .iter()
+        .map(|(name, url)| format!("{name} <{url}>"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl SessionError {
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SessionError::Terms { .. } => {
+                Some("read them, then pass --accept-terms to accept them for this run and later ones".to_owned())
+            }
+            SessionError::NoCredentials { .. } => Some(
+                "pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN) so that mxlookup can register, or --access-token for a start server".to_owned(),
+            ),
+            SessionError::Homeserver(e) if e.is_unauthorized() => {
+                Some("the homeserver token was refused: check --hs-token / MXLOOKUP_HS_TOKEN".to_owned())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One identity server, with its token.
+pub struct Session {
+    client: IdentityClient,
+    auth: Arc<AuthContext>,
+    given_token: Option<String>,
+    token: Mutex<Option<String>>,
+}
+
+impl Session {
+    /// A session with `client`; `given_token` is `--access-token` (start servers only).
+    pub fn new(
+        client: IdentityClient,
+        auth: Arc<AuthContext>,
+        given_token: Option<String>,
+    ) -> Self {
+        Session {
+            client,
+            auth,
+            given_token,
+            token: Mutex::new(None),
+        }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &IdentityClient {
+        &self.client
+    }
+
+    /// The current token, obtaining one if there is none yet.
+    async fn token(&self) -> Result<String, SessionError> {
+        let mut current = self.token.lock().await;
+        if let Some(token) = &*current {
+            return Ok(token.clone());
+        }
+        let token = match &self.given_token {
+            Some(token) => token.clone(),
+            None => self.obtain(false).await?,
+        };
+        *current = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Replaces `failed` with a fresh token, unless another task already did.
+    async fn renew(&self, failed: &str) -> Result<(), SessionError> {
+        let mut current = self.token.lock().await;
+        if current.as_deref() == Some(failed) {
+            *current = Some(self.obtain(true).await?);
+        }
+        Ok(())
+    }
+
+    /// A token from the cache or, failing that or when `renew`, a fresh
+    /// registration: a new OpenID token for this server alone.
+    async fn obtain(&self, renew: bool) -> Result<String, SessionError> {
+        let no_credentials = || SessionError::NoCredentials {
+            server: self.client.name().to_owned(),
+        };
+        let hs = self.auth.homeserver.as_ref().ok_or_else(no_credentials)?;
+        let user = self.auth.user_id(hs).await?;
+        let key = self.client.base().as_str();
+        if !renew && let Some(token) = self.auth.cache.as_ref().and_then(|c| c.get(key, &user)) {
+            return Ok(token);
+        }
+        let openid = hs
+            .openid_token(&user)
+            .await
+            .map_err(SessionError::Homeserver)?;
+        let token = self
+            .client
+            .register(&openid)
+            .await
+            .map_err(SessionError::Call)?;
+        if let Some(cache) = &self.auth.cache {
+            // A cache that cannot be written costs a registration next run, nothing more.
+            let _ = cache.set(key, &user, Some(&token));
+        }
+        Ok(token)
+    }
+
+    /// Runs an authenticated call, renewing the token once on 401 and
+    /// dealing with terms once on `M_TERMS_NOT_SIGNED`.
+    ///
+    /// `call` gets the client and the token by value (owned arguments keep
+    /// the returned future free of higher-ranked lifetimes, so it can be
+    /// spawned).
+    pub async fn call<T, F, Fut>(&self, call: F) -> Result<T, SessionError>
+    where
+        F: Fn(IdentityClient, String) -> Fut,
+        Fut: Future<Output = Result<T, CallError>>,
+    {
+        let (mut renewed, mut terms_seen) = (false, false);
+        loop {
+            let token = self.token().await?;
+            match call(self.client.clone(), token.clone()).await {
+                Ok(value) => return Ok(value),
+                Err(e) if e.is_unauthorized() && !renewed && self.auth.homeserver.is_some() => {
+                    renewed = true;
+                    self.renew(&token).await?;
+                }
+                Err(e) if e.is_terms_not_signed() && !terms_seen => {
+                    terms_seen = true;
+                    self.terms(&token).await?;
+                }
+                Err(e) => return Err(SessionError::Call(e)),
+            }
+        }
+    }
+
+    /// Accepts the server's terms when allowed, else reports them.
+    async fn terms(&self, token: &str) -> Result<(), SessionError> {
+        let terms = self.client.terms().await.map_err(SessionError::Call)?;
+        let documents: Vec<(String, String)> = terms
+            .policies
+            .iter()
+            .filter_map(|(name, policy)| {
+                let doc = policy
+                    .documents
+                    .get("en")
+                    .or_else(|| policy.documents.values().next())?;
+                Some((format!("{name} {}", policy.version), doc.url.clone()))
+            })
+            .collect();
+        if !self.auth.accept_terms {
+            return Err(SessionError::Terms {
+                server: self.client.name().to_owned(),
+                documents,
+            });
+        }
+        let urls = documents.into_iter().map(|(_, url)| url).collect();
+        self.client
+            .accept_terms(token, urls)
+            .await
+            .map_err(SessionError::Call)
+    }
+}

@@ -1,0 +1,206 @@
+//! From the network options to a ready [`Resolver`]: start servers, the
+//! referral policy, the HTTP client, the homeserver and the token cache; or
+//! the embedded sandbox federation with all of those pointed at it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use url::Url;
+
+use super::JobError;
+use crate::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
+use crate::resolve::policy::{Policy, globs, server_name};
+use crate::resolve::server::AskSettings;
+use crate::resolve::{ResolveSettings, Resolver, start_server};
+use crate::sandbox::{Federation, Sandbox};
+
+/// The network options, as given.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkSettings {
+    /// `-s`: start servers.
+    pub servers: Vec<String>,
+    /// `--homeserver`.
+    pub homeserver: Option<String>,
+    /// `--hs-token`.
+    pub hs_token: Option<String>,
+    /// `--access-token`: an IS token for the start servers.
+    pub access_token: Option<String>,
+    /// `--resolve NAME=URL`.
+    pub resolve: Vec<(String, String)>,
+    /// `--ca-cert`.
+    pub ca_cert: Option<PathBuf>,
+    /// `--max-depth` (`--no-follow` makes it 0).
+    pub max_depth: u32,
+    /// `--allow-server`.
+    pub allow: Vec<String>,
+    /// `--deny-server`.
+    pub deny: Vec<String>,
+    /// `--server-budget`.
+    pub budget: usize,
+    /// `--allow-plaintext`.
+    pub allow_plaintext: bool,
+    /// `--accept-terms`.
+    pub accept_terms: bool,
+    /// Time, retries, sizes.
+    pub http: HttpSettings,
+    /// `--sandbox`, with `--federation FILE` when given.
+    pub sandbox: Option<Option<PathBuf>>,
+    /// Keep IS tokens across runs (off for the sandbox, whose ports change).
+    pub token_cache: bool,
+}
+
+/// A resolver, and the sandbox it talks to when there is one (kept alive).
+pub struct Connected {
+    /// The resolver.
+    pub resolver: Resolver,
+    /// The sandbox, when `--sandbox`.
+    pub sandbox: Option<Sandbox>,
+}
+
+fn config(message: impl Into<String>, hint: Option<&str>) -> JobError {
+    JobError::Config {
+        message: message.into(),
+        hint: hint.map(str::to_owned),
+    }
+}
+
+impl NetworkSettings {
+    /// Starts the sandbox if asked, checks every option, and builds the resolver.
+    pub async fn connect(&self, trace: bool) -> Result<Connected, JobError> {
+        let mut net = self.clone();
+        let sandbox = match &self.sandbox {
+            Some(file) => Some(net.use_sandbox(file.as_deref()).await?),
+            None => None,
+        };
+        if net.servers.is_empty() {
+            return Err(config(
+                "no identity server to ask",
+                Some(
+                    "pass -s URL (e.g. -s https://vector.im), --sandbox for the embedded federation, or --dry-run --pepper P to work offline",
+                ),
+            ));
+        }
+        let starts = net
+            .servers
+            .iter()
+            .map(|s| start_server(s))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| config(e, None))?;
+        let ca = match &net.ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                config(
+                    format!("cannot read --ca-cert {}: {e}", path.display()),
+                    None,
+                )
+            })?),
+            None => None,
+        };
+        let http = Http::new(net.http.clone(), ca.as_deref()).map_err(|e| {
+            config(
+                format!(
+                    "--ca-cert {}: {e}",
+                    net.ca_cert
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ),
+                None,
+            )
+        })?;
+        let homeserver = match (&net.homeserver, &net.hs_token) {
+            (Some(url), Some(token)) => {
+                let base = Url::parse(url.trim_end_matches('/'))
+                    .map_err(|e| config(format!("--homeserver `{url}` is not a URL: {e}"), None))?;
+                Some(HomeserverClient::new(http.clone(), base, token.clone()))
+            }
+            (Some(_), None) => {
+                return Err(config(
+                    "--homeserver needs a token",
+                    Some("pass --hs-token TOKEN or set MXLOOKUP_HS_TOKEN"),
+                ));
+            }
+            (None, Some(_)) => return Err(config("--hs-token needs --homeserver URL", None)),
+            (None, None) => None,
+        };
+        let cache = if net.token_cache {
+            TokenCache::default_path().map(TokenCache::open)
+        } else {
+            None
+        };
+        let auth = Arc::new(AuthContext::new(homeserver, cache, net.accept_terms));
+        let settings = ResolveSettings {
+            starts,
+            access_token: net.access_token.clone(),
+            policy: net.policy()?,
+            ask: AskSettings {
+                allow_plaintext: net.allow_plaintext,
+                ..AskSettings::default()
+            },
+            trace,
+        };
+        Ok(Connected {
+            resolver: Resolver::new(http, auth, settings),
+            sandbox,
+        })
+    }
+
+    /// The referral policy from the options.
+    fn policy(&self) -> Result<Policy, JobError> {
+        let mut resolve = BTreeMap::new();
+        for (name, url) in &self.resolve {
+            let name = server_name(name)
+                .map_err(|e| config(format!("--resolve: bad server name {e}"), None))?;
+            let url = Url::parse(url)
+                .map_err(|e| config(format!("--resolve {name}={url}: not a URL: {e}"), None))?;
+            resolve.insert(name, url);
+        }
+        let allow = if self.allow.is_empty() {
+            None
+        } else {
+            Some(globs(&self.allow).map_err(|e| config(e, None))?)
+        };
+        Ok(Policy {
+            max_depth: self.max_depth,
+            budget: self.budget,
+            allow,
+            deny: globs(&self.deny).map_err(|e| config(e, None))?,
+            resolve,
+        })
+    }
+
+    /// Starts the sandbox and points every unset option at it.
+    async fn use_sandbox(&mut self, file: Option<&std::path::Path>) -> Result<Sandbox, JobError> {
+        let federation = match file {
+            Some(path) => Federation::load(path).map_err(|e| config(e.to_string(), None))?,
+            None => Federation::default_federation(),
+        };
+        let sandbox = Sandbox::start(federation)
+            .await
+            .map_err(|e| config(format!("cannot start the sandbox: {e}"), None))?;
+        if self.servers.is_empty() {
+            self.servers = sandbox
+                .start_servers()
+                .iter()
+                .map(|s| s.url.as_str().trim_end_matches('/').to_owned())
+                .collect();
+        }
+        let mut resolve: Vec<(String, String)> = sandbox
+            .resolve_map()
+            .into_iter()
+            .map(|(n, u)| (n, u.to_string()))
+            .collect();
+        resolve.append(&mut self.resolve);
+        self.resolve = resolve;
+        if self.allow.is_empty() {
+            // Only the sandbox's own servers: a referral elsewhere is left unfollowed.
+            self.allow = sandbox.servers().iter().map(|s| s.name.clone()).collect();
+        }
+        if self.homeserver.is_none() {
+            self.homeserver = Some(sandbox.homeserver_url().to_string());
+            self.hs_token = Some(sandbox.homeserver_token().to_owned());
+        }
+        self.token_cache = false;
+        Ok(sandbox)
+    }
+}

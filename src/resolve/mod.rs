@@ -1,0 +1,259 @@
+//! Resolving addresses through the federation. The walk's decisions
+//! ([`walk`], [`policy`]) are pure; [`server`] asks one server; this module
+//! runs the walk, each task on its own, servers in parallel.
+
+pub mod policy;
+pub mod server;
+pub mod walk;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::identity::{AuthContext, Http, IdentityClient, Session};
+use crate::plan::{Address, AddressId};
+use policy::Policy;
+use server::{AskSettings, Asked, Sent, ServerState, ServerStats};
+use walk::{Outcome, Server, ServerId, Task, Walk};
+
+/// How a run resolves.
+#[derive(Debug, Clone)]
+pub struct ResolveSettings {
+    /// The start servers, as named by the user and reached.
+    pub starts: Vec<Server>,
+    /// `--access-token`: an IS token for the start servers.
+    pub access_token: Option<String>,
+    /// The referral policy.
+    pub policy: Policy,
+    /// How servers are asked.
+    pub ask: AskSettings,
+    /// Keep every hop (for `mxlookup trace`).
+    pub trace: bool,
+}
+
+/// Counters a progress display reads while the walk runs.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Tasks (server, addresses) finished.
+    pub tasks_done: AtomicU64,
+    /// Tasks started.
+    pub tasks_started: AtomicU64,
+    /// Addresses a server mapped.
+    pub found: AtomicU64,
+}
+
+/// One hop of the walk, as `mxlookup trace` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hop {
+    /// The server as named in `via`.
+    pub server: String,
+    /// Where it was reached.
+    pub url: String,
+    /// Referral hops from a start server.
+    pub depth: u32,
+    /// The algorithm used.
+    pub algorithm: Option<String>,
+    /// The server's pepper.
+    pub lookup_pepper: Option<String>,
+    /// Its alternative peppers.
+    pub alt_lookup_peppers: Vec<String>,
+    /// What was sent for the address, per pepper.
+    pub sent: Vec<Sent>,
+    /// What came back: `found`, `referred`, `error` or `nothing`.
+    pub answer: String,
+    /// The Matrix ID, the server referred to, or the error.
+    pub detail: Option<String>,
+    /// Time for this hop, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+/// What a run found.
+#[derive(Debug)]
+pub struct Resolution {
+    /// Per address asked, its merged outcome.
+    pub outcomes: BTreeMap<AddressId, Outcome>,
+    /// Per server, its counters, start servers first.
+    pub servers: Vec<ServerStats>,
+    /// Every hop, when tracing.
+    pub hops: Vec<Hop>,
+}
+
+/// Runs walks.
+pub struct Resolver {
+    http: Http,
+    auth: Arc<AuthContext>,
+    settings: ResolveSettings,
+}
+
+impl Resolver {
+    /// A resolver using `http` and `auth` for every server.
+    pub fn new(http: Http, auth: Arc<AuthContext>, settings: ResolveSettings) -> Self {
+        Resolver {
+            http,
+            auth,
+            settings,
+        }
+    }
+
+    fn state(
+        &self,
+        walk: &Walk,
+        id: ServerId,
+        states: &mut BTreeMap<ServerId, Arc<ServerState>>,
+    ) -> Arc<ServerState> {
+        let is_start = id < self.settings.starts.len();
+        states
+            .entry(id)
+            .or_insert_with(|| {
+                let server = walk.server(id);
+                let client =
+                    IdentityClient::new(self.http.clone(), server.name.clone(), server.url.clone());
+                // --access-token belongs to the start servers; referred ones register.
+                let token = if is_start {
+                    self.settings.access_token.clone()
+                } else {
+                    None
+                };
+                let session = Session::new(client, Arc::clone(&self.auth), token);
+                Arc::new(ServerState::new(
+                    session,
+                    &server.name,
+                    self.settings.ask.clone(),
+                    self.settings.trace,
+                ))
+            })
+            .clone()
+    }
+
+    /// Fetches the start servers' `hash_details` only (for a dry run).
+    pub async fn start_details(
+        &self,
+    ) -> Vec<(
+        Server,
+        Result<crate::identity::wire::HashDetails, String>,
+        ServerStats,
+    )> {
+        let (walk, _) = Walk::new(
+            self.settings.policy.clone(),
+            self.settings.starts.clone(),
+            &[],
+        );
+        let mut states = BTreeMap::new();
+        let mut out = Vec::new();
+        for id in 0..self.settings.starts.len() {
+            let state = self.state(&walk, id, &mut states);
+            let details = state.details(false).await.map_err(|e| e.to_string());
+            let details = details.and_then(|d| state.choose(&d).map(|_| d));
+            out.push((walk.server(id).clone(), details, state.stats()));
+        }
+        out
+    }
+
+    /// Resolves `ids` (indexes into `addresses`).
+    pub async fn resolve(
+        &self,
+        addresses: Arc<Vec<Address>>,
+        ids: Vec<AddressId>,
+        progress: Arc<Progress>,
+    ) -> Resolution {
+        let (mut walk, tasks) = Walk::new(
+            self.settings.policy.clone(),
+            self.settings.starts.clone(),
+            &ids,
+        );
+        let mut states: BTreeMap<ServerId, Arc<ServerState>> = BTreeMap::new();
+        let mut running: JoinSet<(Task, Asked, u64)> = JoinSet::new();
+        let mut hops = Vec::new();
+        let spawn = |task: Task, running: &mut JoinSet<_>, state: Arc<ServerState>| {
+            progress.tasks_started.fetch_add(1, Ordering::Relaxed);
+            let addresses = Arc::clone(&addresses);
+            running.spawn(async move {
+                let started = Instant::now();
+                let asked = state.ask(task.addresses.clone(), &addresses).await;
+                (task, asked, started.elapsed().as_millis() as u64)
+            });
+        };
+        for task in tasks {
+            let state = self.state(&walk, task.server, &mut states);
+            spawn(task, &mut running, state);
+        }
+        while let Some(done) = running.join_next().await {
+            let (task, asked, elapsed_ms) = done.expect("walk tasks do not panic");
+            progress.tasks_done.fetch_add(1, Ordering::Relaxed);
+            progress
+                .found
+                .fetch_add(asked.answer.found.len() as u64, Ordering::Relaxed);
+            if self.settings.trace {
+                hops.push(hop(
+                    &walk,
+                    &task,
+                    &asked,
+                    &states[&task.server].stats(),
+                    elapsed_ms,
+                ));
+            }
+            for next in walk.answer(&task, asked.answer) {
+                let state = self.state(&walk, next.server, &mut states);
+                spawn(next, &mut running, state);
+            }
+        }
+        let servers = states.values().map(|s| s.stats()).collect();
+        Resolution {
+            outcomes: walk.finish(),
+            servers,
+            hops,
+        }
+    }
+}
+
+/// A trace hop for the (single) address of `task`.
+fn hop(walk: &Walk, task: &Task, asked: &Asked, stats: &ServerStats, elapsed_ms: u64) -> Hop {
+    let server = walk.server(task.server);
+    let address = task.addresses.first().copied();
+    let sent = address
+        .and_then(|a| asked.sent.get(&a).cloned())
+        .unwrap_or_default();
+    let a = &asked.answer;
+    let (answer, detail) = if let Some((_, mxid)) = a.found.first() {
+        ("found", Some(mxid.clone()))
+    } else if let Some((_, to)) = a.referred.first() {
+        ("referred", Some(to.clone()))
+    } else if let Some((_, why)) = a.failed.first() {
+        ("error", Some(why.clone()))
+    } else {
+        ("nothing", None)
+    };
+    Hop {
+        server: server.name.clone(),
+        url: server.url.to_string(),
+        depth: task.depth(),
+        algorithm: stats.algorithm.map(|a| a.as_str().to_owned()),
+        lookup_pepper: stats.lookup_pepper.clone(),
+        alt_lookup_peppers: stats.alt_lookup_peppers.clone(),
+        sent,
+        answer: answer.to_owned(),
+        detail,
+        elapsed_ms,
+    }
+}
+
+/// A start server named by `-s`: named as given, less a trailing `/`.
+pub fn start_server(given: &str) -> Result<Server, String> {
+    let trimmed = given.trim().trim_end_matches('/');
+    let url = Url::parse(trimmed).map_err(|e| format!("`{given}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "`{given}`: only http and https servers can be asked"
+        ));
+    }
+    let base = Url::parse(&format!("{trimmed}/")).expect("a URL with a slash is a URL");
+    Ok(Server {
+        name: trimmed.to_owned(),
+        url: base,
+    })
+}

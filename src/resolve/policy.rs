@@ -1,0 +1,219 @@
+//! Which referrals are followed: depth, allow and deny lists (globs on
+//! `host:port`), a budget of distinct referred servers, and where a server
+//! name is reached (`--resolve NAME=URL`, else `https://host:port`). Pure.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use url::Url;
+
+use crate::mxid::{check_server_name, split_host_port};
+
+/// The referral policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Referral hops followed at most (0: none).
+    pub max_depth: u32,
+    /// Distinct referred servers asked at most.
+    pub budget: usize,
+    /// When set, only these server names are followed.
+    pub allow: Option<GlobSet>,
+    /// Server names never followed.
+    pub deny: GlobSet,
+    /// Where names are reached instead of `https://host:port`.
+    pub resolve: BTreeMap<String, Url>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_depth: 3,
+            budget: 16,
+            allow: None,
+            deny: GlobSet::empty(),
+            resolve: BTreeMap::new(),
+        }
+    }
+}
+
+/// Builds a glob set from `--allow-server`/`--deny-server` patterns.
+pub fn globs(patterns: &[String]) -> Result<GlobSet, String> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = Glob::new(&with_default_port(pattern))
+            .map_err(|e| format!("bad server pattern `{pattern}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|e| e.to_string())
+}
+
+/// `host` means `host:443`, for names and patterns alike.
+fn with_default_port(name: &str) -> String {
+    match split_host_port(name) {
+        Some((_, Some(_))) => name.to_owned(),
+        _ => format!("{name}:443"),
+    }
+}
+
+/// A server name from a referral, as `host:port` (port 443 when absent), or
+/// why it is not one.
+pub fn server_name(raw: &str) -> Result<String, String> {
+    let name = with_default_port(raw.trim().to_ascii_lowercase().as_str());
+    check_server_name(&name)
+        .map_err(|why| format!("`{}`: {why}", crate::sanitize::for_terminal(raw)))?;
+    Ok(name)
+}
+
+/// What to do with a referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Follow it: ask the server at this URL.
+    Follow(Url),
+    /// Leave it: why.
+    Leave(String),
+}
+
+impl Policy {
+    /// Whether to follow a referral to `name` (already `host:port`) at hop
+    /// `depth` (1 for a referral from a start server), with `new_server`
+    /// telling whether it would be another distinct server and `referred`
+    /// how many distinct servers were referred to so far.
+    pub fn decide(&self, name: &str, depth: u32, new_server: bool, referred: usize) -> Decision {
+        if depth > self.max_depth {
+            return Decision::Leave(format!("beyond --max-depth {}", self.max_depth));
+        }
+        if self.deny.is_match(name) {
+            return Decision::Leave("denied by --deny-server".to_owned());
+        }
+        let allowed = self.allow.as_ref().map(|a| a.is_match(name));
+        if allowed == Some(false) {
+            return Decision::Leave("not in the allowed servers".to_owned());
+        }
+        if new_server && referred >= self.budget {
+            return Decision::Leave(format!("server budget of {} spent", self.budget));
+        }
+        if let Some(url) = self.resolve.get(name) {
+            return Decision::Follow(url.clone());
+        }
+        let (host, port) = split_host_port(name).expect("checked server name");
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = bare.parse::<IpAddr>()
+            && is_local(ip)
+            && allowed != Some(true)
+        {
+            return Decision::Leave(
+                "a private or local address (allow it with --allow-server or --resolve)".to_owned(),
+            );
+        }
+        match Url::parse(&format!("https://{host}:{}", port.unwrap_or("443"))) {
+            Ok(url) => Decision::Follow(url),
+            Err(e) => Decision::Leave(format!("no URL for it: {e}")),
+        }
+    }
+}
+
+/// Loopback, private, link-local, unspecified or unique-local.
+fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> Policy {
+        let mut p = Policy {
+            deny: globs(&["*.evil.example".into()]).unwrap(),
+            ..Policy::default()
+        };
+        p.resolve.insert(
+            "fed.example:443".into(),
+            Url::parse("http://127.0.0.1:8091").unwrap(),
+        );
+        p
+    }
+
+    #[test]
+    fn names_get_a_port() {
+        assert_eq!(server_name("Fed.Example").unwrap(), "fed.example:443");
+        assert_eq!(server_name("fed.example:8448").unwrap(), "fed.example:8448");
+        assert_eq!(server_name("[::1]").unwrap(), "[::1]:443");
+        assert!(server_name("bad host").is_err());
+        assert!(server_name("x:99999").is_err());
+    }
+
+    #[test]
+    fn decisions() {
+        let p = policy();
+        assert_eq!(
+            p.decide("fed.example:443", 1, true, 0),
+            Decision::Follow(Url::parse("http://127.0.0.1:8091").unwrap())
+        );
+        assert_eq!(
+            p.decide("far.example:443", 3, true, 0),
+            Decision::Follow(Url::parse("https://far.example:443").unwrap())
+        );
+        assert!(
+            matches!(p.decide("far.example:443", 4, true, 0), Decision::Leave(w) if w.contains("--max-depth 3"))
+        );
+        assert!(
+            matches!(p.decide("a.evil.example:443", 1, true, 0), Decision::Leave(w) if w.contains("deny"))
+        );
+        assert!(
+            matches!(p.decide("far.example:443", 1, true, 16), Decision::Leave(w) if w.contains("budget"))
+        );
+        assert!(matches!(
+            p.decide("far.example:443", 1, false, 16),
+            Decision::Follow(_)
+        ));
+        assert!(
+            matches!(p.decide("10.0.0.1:443", 1, true, 0), Decision::Leave(w) if w.contains("private"))
+        );
+        assert!(matches!(
+            p.decide("[::1]:443", 1, true, 0),
+            Decision::Leave(_)
+        ));
+    }
+
+    #[test]
+    fn allow_list() {
+        let p = Policy {
+            allow: Some(globs(&["*.example".into()]).unwrap()),
+            ..Policy::default()
+        };
+        assert!(matches!(
+            p.decide("fed.example:443", 1, true, 0),
+            Decision::Follow(_)
+        ));
+        assert!(matches!(
+            p.decide("fed.example:8448", 1, true, 0),
+            Decision::Leave(_)
+        ));
+        assert!(
+            matches!(p.decide("other.org:443", 1, true, 0), Decision::Leave(w) if w.contains("allowed"))
+        );
+        let p = Policy {
+            allow: Some(globs(&["10.0.0.1".into()]).unwrap()),
+            ..Policy::default()
+        };
+        assert!(matches!(
+            p.decide("10.0.0.1:443", 1, true, 0),
+            Decision::Follow(_)
+        ));
+    }
+}

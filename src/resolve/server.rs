@@ -1,0 +1,503 @@
+//! Asking one server about a set of addresses: its `hash_details` (fetched
+//! fresh once per run), the algorithm (sha256, `none` only when allowed),
+//! lookups in adaptive batches with at most a few in flight, recovery from a
+//! rotated pepper, a second pass with each alternative pepper, and answers
+//! mapped back from hashes to addresses (hashes never sent are ignored).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::{Mutex, Semaphore};
+use tokio::task::JoinSet;
+
+use super::walk::Answer;
+use crate::identity::wire::{HashDetails, LookupRequest, LookupResponse};
+use crate::identity::{Session, SessionError};
+use crate::plan::{Address, AddressId};
+use crate::threepid::{Algorithm, lookup_hash, plaintext_form};
+
+/// How servers are asked.
+#[derive(Debug, Clone)]
+pub struct AskSettings {
+    /// `none` (clear text) may be used when a server offers it.
+    pub allow_plaintext: bool,
+    /// Lookup requests in flight per server.
+    pub in_flight: usize,
+    /// The first batch size.
+    pub first_batch: usize,
+    /// Batches stay under this many bytes of request body.
+    pub max_body: usize,
+}
+
+impl Default for AskSettings {
+    fn default() -> Self {
+        AskSettings {
+            allow_plaintext: false,
+            in_flight: 4,
+            first_batch: 100,
+            max_body: 400 << 10,
+        }
+    }
+}
+
+/// Counters of one server, for the `servers` part of the JSON output.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerStats {
+    /// The server as named in `via`.
+    pub server: String,
+    /// Where it was reached.
+    pub url: String,
+    /// The algorithm used.
+    pub algorithm: Option<Algorithm>,
+    /// Its `lookup_pepper` (peppers are public: any client may fetch them).
+    pub lookup_pepper: Option<String>,
+    /// Its alternative peppers.
+    pub alt_lookup_peppers: Vec<String>,
+    /// HTTP requests sent (lookups and hash_details).
+    pub requests: u64,
+    /// Addresses asked about (an address asked again with another pepper counts again).
+    pub addresses_asked: u64,
+    /// Addresses it mapped to a Matrix ID.
+    pub found: u64,
+    /// Addresses it referred to another server.
+    pub referred: u64,
+    /// Addresses it failed for.
+    pub errors: u64,
+    /// The largest batch it answered.
+    pub batch_size: usize,
+    /// Time spent waiting for it, summed over requests, in milliseconds.
+    pub time_ms: u64,
+    /// The first error it gave, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_error: Option<String>,
+}
+
+/// What was sent for one address on one hop, for `mxlookup trace`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sent {
+    /// The pepper.
+    pub pepper: String,
+    /// The hash (or clear text form) sent.
+    pub key: String,
+}
+
+/// What asking one server about some addresses gave.
+#[derive(Debug, Default)]
+pub struct Asked {
+    /// The answer, for the walk.
+    pub answer: Answer,
+    /// Per address, what was sent (kept only when tracing).
+    pub sent: BTreeMap<AddressId, Vec<Sent>>,
+}
+
+/// Batch-size memory of a server for the run.
+#[derive(Debug, Clone, Copy)]
+struct Sizing {
+    current: usize,
+    /// The largest size answered.
+    good: usize,
+    /// The smallest size refused for its size.
+    bad: Option<usize>,
+}
+
+/// One server for the run.
+pub struct ServerState {
+    session: Session,
+    settings: AskSettings,
+    details: Mutex<Option<Result<HashDetails, SessionError>>>,
+    sizing: std::sync::Mutex<Sizing>,
+    permits: Semaphore,
+    stats: std::sync::Mutex<ServerStats>,
+    warned_plaintext: AtomicBool,
+    trace: bool,
+}
+
+impl ServerState {
+    /// A server to ask through `session`; `trace` keeps what was sent.
+    pub fn new(session: Session, name: &str, settings: AskSettings, trace: bool) -> Self {
+        let stats = ServerStats {
+            server: name.to_owned(),
+            url: session.client().base().to_string(),
+            ..ServerStats::default()
+        };
+        let first = settings.first_batch.max(1);
+        ServerState {
+            permits: Semaphore::new(settings.in_flight.max(1)),
+            session,
+            settings,
+            details: Mutex::new(None),
+            sizing: std::sync::Mutex::new(Sizing {
+                current: first,
+                good: 0,
+                bad: None,
+            }),
+            stats: std::sync::Mutex::new(stats),
+            warned_plaintext: AtomicBool::new(false),
+            trace,
+        }
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> ServerStats {
+        self.stats.lock().expect("stats lock").clone()
+    }
+
+    fn count(&self, f: impl FnOnce(&mut ServerStats)) {
+        f(&mut self.stats.lock().expect("stats lock"));
+    }
+
+    /// `hash_details`, fetched once per run (or again when `refresh`).
+    pub async fn details(&self, refresh: bool) -> Result<HashDetails, SessionError> {
+        let mut details = self.details.lock().await;
+        if refresh || details.is_none() {
+            let started = Instant::now();
+            let fetched = self
+                .session
+                .call(async |client, token| client.hash_details(&token).await)
+                .await;
+            self.count(|s| {
+                s.requests += 1;
+                s.time_ms += started.elapsed().as_millis() as u64;
+                if let Ok(d) = &fetched {
+                    s.lookup_pepper = Some(d.lookup_pepper.clone());
+                    s.alt_lookup_peppers = d.alt_lookup_peppers.clone().unwrap_or_default();
+                }
+            });
+            *details = Some(fetched);
+        }
+        details.clone().expect("just set")
+    }
+
+    /// The algorithm to use with this server, or why there is none.
+    pub fn choose(&self, details: &HashDetails) -> Result<Algorithm, String> {
+        let offers = |a: &str| details.algorithms.iter().any(|x| x == a);
+        if offers("sha256") {
+            return Ok(Algorithm::Sha256);
+        }
+        if offers("none") {
+            if self.settings.allow_plaintext {
+                if !self.warned_plaintext.swap(true, Ordering::Relaxed) {
+                    eprintln!(
+                        "warning: {} offers only `none`: addresses are sent to it in clear text (--allow-plaintext)",
+                        self.session.client().name()
+                    );
+                }
+                return Ok(Algorithm::None);
+            }
+            return Err(format!(
+                "{} offers only the `none` algorithm, which sends addresses in clear text (pass --allow-plaintext to allow it)",
+                self.session.client().name()
+            ));
+        }
+        Err(format!(
+            "{} offers no algorithm mxlookup knows ({})",
+            self.session.client().name(),
+            details.algorithms.join(", ")
+        ))
+    }
+
+    /// Asks about `ids`: the main pepper first, then each alternative pepper
+    /// for the addresses still unresolved and unreferred.
+    pub async fn ask(
+        self: &Arc<Self>,
+        ids: Vec<AddressId>,
+        addresses: &Arc<Vec<Address>>,
+    ) -> Asked {
+        let fail_all = |why: String| Asked {
+            answer: Answer {
+                failed: ids.iter().map(|&id| (id, why.clone())).collect(),
+                ..Answer::default()
+            },
+            sent: BTreeMap::new(),
+        };
+        let details = match self.details(false).await {
+            Ok(d) => d,
+            Err(e) => return fail_all(e.to_string()),
+        };
+        let algorithm = match self.choose(&details) {
+            Ok(a) => a,
+            Err(why) => return fail_all(why),
+        };
+        self.count(|s| s.algorithm = Some(algorithm));
+        let mut asked = self
+            .pass(
+                ids.clone(),
+                addresses,
+                algorithm,
+                details.lookup_pepper.clone(),
+                true,
+            )
+            .await;
+        let mut open: Vec<AddressId> = unresolved(&ids, &asked.answer);
+        let alternatives = details.alt_lookup_peppers.iter().flatten();
+        for pepper in alternatives.filter(|p| !p.is_empty() && **p != details.lookup_pepper) {
+            if open.is_empty() {
+                break;
+            }
+            let more = self
+                .pass(open.clone(), addresses, algorithm, pepper.clone(), false)
+                .await;
+            // An alternative pepper that fails leaves the address as the main pepper did.
+            asked.answer.found.extend(more.answer.found);
+            asked.answer.referred.extend(more.answer.referred);
+            for (id, sent) in more.sent {
+                asked.sent.entry(id).or_default().extend(sent);
+            }
+            open = unresolved(&open, &asked.answer);
+        }
+        self.count(|s| {
+            s.found += asked.answer.found.len() as u64;
+            s.referred += asked.answer.referred.len() as u64;
+            s.errors += asked.answer.failed.len() as u64;
+            if s.first_error.is_none() {
+                s.first_error = asked.answer.failed.first().map(|(_, why)| why.clone());
+            }
+        });
+        asked
+    }
+}
+
+/// The addresses of `ids` that the answer neither maps, refers nor fails.
+fn unresolved(ids: &[AddressId], answer: &Answer) -> Vec<AddressId> {
+    let mut settled: Vec<AddressId> = answer
+        .found
+        .iter()
+        .map(|(id, _)| *id)
+        .chain(answer.referred.iter().map(|(id, _)| *id))
+        .chain(answer.failed.iter().map(|(id, _)| *id))
+        .collect();
+    settled.sort_unstable();
+    ids.iter()
+        .copied()
+        .filter(|id| settled.binary_search(id).is_err())
+        .collect()
+}
+
+/// One lookup request's result.
+struct Batch {
+    ids: Vec<AddressId>,
+    keys: Vec<String>,
+    pepper: String,
+    result: Result<LookupResponse, SessionError>,
+}
+
+impl ServerState {
+    /// Looks up `ids` with `pepper` in adaptive batches. With `may_refresh`,
+    /// a rejected pepper is replaced (from the error, else from a fresh
+    /// `hash_details`) and the batch resent, at most twice.
+    async fn pass(
+        self: &Arc<Self>,
+        ids: Vec<AddressId>,
+        addresses: &Arc<Vec<Address>>,
+        algorithm: Algorithm,
+        mut pepper: String,
+        may_refresh: bool,
+    ) -> Asked {
+        let mut asked = Asked::default();
+        let mut pending: VecDeque<AddressId> = ids.into();
+        let mut running: JoinSet<Batch> = JoinSet::new();
+        let mut refreshes = 0;
+        loop {
+            while running.len() < self.settings.in_flight && !pending.is_empty() {
+                let size = self
+                    .sizing
+                    .lock()
+                    .expect("sizing lock")
+                    .current
+                    .min(pending.len());
+                let batch: Vec<AddressId> = pending.drain(..size).collect();
+                running.spawn(Arc::clone(self).send(
+                    batch,
+                    Arc::clone(addresses),
+                    algorithm,
+                    pepper.clone(),
+                ));
+            }
+            let Some(done) = running.join_next().await else {
+                break;
+            };
+            let batch = done.expect("lookup tasks do not panic");
+            match batch.result {
+                Ok(response) => {
+                    self.grew(batch.ids.len(), &batch.keys);
+                    self.map_back(&mut asked, &batch.ids, &batch.keys, &batch.pepper, response);
+                }
+                Err(SessionError::Call(e)) if e.is_size_refusal() && batch.ids.len() > 1 => {
+                    self.shrank(batch.ids.len());
+                    requeue(&mut pending, batch.ids);
+                }
+                Err(SessionError::Call(e))
+                    if may_refresh && e.invalid_pepper().is_some() && batch.pepper != pepper =>
+                {
+                    // Sent before the pepper was replaced: just resend.
+                    requeue(&mut pending, batch.ids);
+                }
+                Err(SessionError::Call(e))
+                    if may_refresh && e.invalid_pepper().is_some() && refreshes < 2 =>
+                {
+                    refreshes += 1;
+                    pepper = match e.invalid_pepper().flatten() {
+                        Some(named) => named.to_owned(),
+                        None => match self.details(true).await {
+                            Ok(d) => d.lookup_pepper,
+                            Err(e) => {
+                                asked
+                                    .answer
+                                    .failed
+                                    .extend(batch.ids.iter().map(|&id| (id, e.to_string())));
+                                continue;
+                            }
+                        },
+                    };
+                    requeue(&mut pending, batch.ids);
+                }
+                Err(e) => {
+                    let why = e.to_string();
+                    asked
+                        .answer
+                        .failed
+                        .extend(batch.ids.iter().map(|&id| (id, why.clone())));
+                }
+            }
+        }
+        asked
+    }
+
+    /// Sends one lookup request.
+    async fn send(
+        self: Arc<Self>,
+        ids: Vec<AddressId>,
+        addresses: Arc<Vec<Address>>,
+        algorithm: Algorithm,
+        pepper: String,
+    ) -> Batch {
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|&id| {
+                let a = &addresses[id as usize];
+                match algorithm {
+                    Algorithm::Sha256 => lookup_hash(&a.address, a.medium, &pepper),
+                    Algorithm::None => plaintext_form(&a.address, a.medium),
+                }
+            })
+            .collect();
+        let request = LookupRequest {
+            algorithm: algorithm.as_str().to_owned(),
+            pepper: pepper.clone(),
+            addresses: keys,
+        };
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore is never closed");
+        let started = Instant::now();
+        let result = {
+            let request = &request;
+            self.session
+                .call(|client, token| async move { client.lookup(&token, request).await })
+                .await
+        };
+        let elapsed: Duration = started.elapsed();
+        self.count(|s| {
+            s.requests += 1;
+            s.addresses_asked += ids.len() as u64;
+            s.time_ms += elapsed.as_millis() as u64;
+        });
+        Batch {
+            ids,
+            keys: request.addresses,
+            pepper,
+            result,
+        }
+    }
+
+    /// A batch of `size` was answered: remember it and grow the next one,
+    /// up to the body cap and below any size refused before.
+    fn grew(&self, size: usize, keys: &[String]) {
+        let per_key = keys.iter().map(|k| k.len() + 3).sum::<usize>() / keys.len().max(1) + 1;
+        let cap = (self.settings.max_body / per_key).max(1);
+        let mut sizing = self.sizing.lock().expect("sizing lock");
+        sizing.good = sizing.good.max(size);
+        if size >= sizing.current {
+            let next = (sizing.current * 2).min(cap);
+            sizing.current = match sizing.bad {
+                Some(bad) if next >= bad => sizing.good.max(1).min(bad - 1),
+                _ => next,
+            };
+        }
+        let good = sizing.good;
+        drop(sizing);
+        self.count(|s| s.batch_size = s.batch_size.max(good));
+    }
+
+    /// A batch of `size` was refused for its size: never try that again.
+    fn shrank(&self, size: usize) {
+        let mut sizing = self.sizing.lock().expect("sizing lock");
+        sizing.bad = Some(sizing.bad.map_or(size, |b| b.min(size)));
+        let below = sizing.bad.unwrap_or(size) - 1;
+        sizing.current = if sizing.good > 0 && sizing.good <= below {
+            sizing.good
+        } else {
+            (size / 2).max(1)
+        };
+    }
+
+    /// Maps an answer back to the addresses of the batch; hashes the batch
+    /// did not send are ignored, and so are inactive referrals.
+    fn map_back(
+        &self,
+        asked: &mut Asked,
+        ids: &[AddressId],
+        keys: &[String],
+        pepper: &str,
+        response: LookupResponse,
+    ) {
+        #[allow(clippy::disallowed_types)] // an internal index, never serialised
+        let by_key: std::collections::HashMap<&str, AddressId> = keys
+            .iter()
+            .map(String::as_str)
+            .zip(ids.iter().copied())
+            .collect();
+        let (mappings, not_strings) = response.mappings();
+        for (key, mxid) in mappings {
+            if let Some(&id) = by_key.get(key) {
+                asked.answer.found.push((id, mxid.to_owned()));
+            }
+        }
+        for key in not_strings {
+            if let Some(&id) = by_key.get(key) {
+                let why = format!(
+                    "{} answered a mapping that is not a string",
+                    self.session.client().name()
+                );
+                asked.answer.failed.push((id, why));
+            }
+        }
+        for (server, referred) in response.referrals() {
+            for key in &referred.actives {
+                if let Some(&id) = by_key.get(key.as_str()) {
+                    asked.answer.referred.push((id, server.to_owned()));
+                }
+            }
+        }
+        if self.trace {
+            for (key, &id) in keys.iter().zip(ids) {
+                asked.sent.entry(id).or_default().push(Sent {
+                    pepper: pepper.to_owned(),
+                    key: key.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Puts a batch back at the front of the queue, in its order.
+fn requeue(pending: &mut VecDeque<AddressId>, ids: Vec<AddressId>) {
+    for id in ids.into_iter().rev() {
+        pending.push_front(id);
+    }
+}

@@ -1,0 +1,492 @@
+//! The walk over the federation as a state machine without I/O: it hands out
+//! [`Task`]s (ask this server about these addresses), takes each task's
+//! [`Answer`], decides which referrals to follow under the [`Policy`], and at
+//! the end merges everything said about each address into one [`Outcome`].
+//! Unit tests drive it with made-up answers, no socket needed.
+
+use std::collections::BTreeMap;
+
+use url::Url;
+
+use super::policy::{Decision, Policy, server_name};
+use crate::mxid::check_user_id;
+use crate::plan::AddressId;
+use crate::report::Status;
+use crate::sanitize::for_terminal;
+
+/// A server of the walk, by index.
+pub type ServerId = usize;
+
+/// A server: how `via` names it, and where it is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    /// The start URL as given, or `host:port`.
+    pub name: String,
+    /// Where it is reached.
+    pub url: Url,
+}
+
+/// Ask `server` about `addresses`, reached through `path`.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// The server to ask.
+    pub server: ServerId,
+    /// The addresses.
+    pub addresses: Vec<AddressId>,
+    /// The servers before it, from a start server.
+    pub path: Vec<ServerId>,
+}
+
+impl Task {
+    /// Referral hops to reach the server (0 for a start server).
+    pub fn depth(&self) -> u32 {
+        self.path.len() as u32
+    }
+}
+
+/// What a server said about a task's addresses. Addresses not mentioned were
+/// not found there.
+#[derive(Debug, Clone, Default)]
+pub struct Answer {
+    /// `(address, Matrix ID as sent)`.
+    pub found: Vec<(AddressId, String)>,
+    /// `(address, server name as sent)`.
+    pub referred: Vec<(AddressId, String)>,
+    /// `(address, why)`: the server failed for these.
+    pub failed: Vec<(AddressId, String)>,
+}
+
+/// The merged result for one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// The status.
+    pub status: Status,
+    /// Every distinct Matrix ID seen, sorted.
+    pub mxids: Vec<String>,
+    /// The servers from the start server to the one that answered.
+    pub via: Vec<String>,
+    /// Why, for error and unfollowed.
+    pub reason: Option<String>,
+}
+
+/// Everything heard about one address: `(what, path incl. the answering server)`.
+#[derive(Debug, Clone, Default)]
+struct Heard {
+    found: Vec<(String, Vec<ServerId>)>,
+    errors: Vec<(String, Vec<ServerId>)>,
+    unfollowed: Vec<(String, Vec<ServerId>)>,
+    ended: Vec<Vec<ServerId>>,
+}
+
+/// The walk.
+#[derive(Debug)]
+pub struct Walk {
+    policy: Policy,
+    servers: Vec<Server>,
+    /// Servers reached by referral (the budget counts these).
+    referred: usize,
+    is_start: Vec<bool>,
+    heard: BTreeMap<AddressId, Heard>,
+}
+
+impl Walk {
+    /// A walk asking every start server about every address.
+    pub fn new(policy: Policy, starts: Vec<Server>, addresses: &[AddressId]) -> (Walk, Vec<Task>) {
+        let n = starts.len();
+        let walk = Walk {
+            policy,
+            servers: starts,
+            referred: 0,
+            is_start: vec![true; n],
+            heard: BTreeMap::new(),
+        };
+        let tasks = (0..n)
+            .map(|server| Task {
+                server,
+                addresses: addresses.to_vec(),
+                path: Vec::new(),
+            })
+            .collect();
+        (walk, tasks)
+    }
+
+    /// The servers known so far.
+    pub fn server(&self, id: ServerId) -> &Server {
+        &self.servers[id]
+    }
+
+    fn heard(&mut self, address: AddressId) -> &mut Heard {
+        self.heard.entry(address).or_default()
+    }
+
+    /// Takes a task's answer; returns the tasks it leads to.
+    pub fn answer(&mut self, task: &Task, answer: Answer) -> Vec<Task> {
+        let mut here = task.path.clone();
+        here.push(task.server);
+        let mut mentioned = std::collections::BTreeSet::new();
+        for (address, mxid) in answer.found {
+            mentioned.insert(address);
+            let what = match check_user_id(&mxid) {
+                Ok(()) => Ok(mxid),
+                Err(why) => Err(format!(
+                    "{} answered an invalid Matrix ID `{}` ({why})",
+                    self.servers[task.server].name,
+                    for_terminal(&mxid)
+                )),
+            };
+            let heard = self.heard(address);
+            match what {
+                Ok(mxid) => heard.found.push((mxid, here.clone())),
+                Err(why) => heard.errors.push((why, here.clone())),
+            }
+        }
+        for (address, why) in answer.failed {
+            mentioned.insert(address);
+            self.heard(address).errors.push((why, here.clone()));
+        }
+        // Referrals, grouped by the server they lead to.
+        let mut follow: BTreeMap<ServerId, Vec<AddressId>> = BTreeMap::new();
+        for (address, raw) in answer.referred {
+            mentioned.insert(address);
+            match self.refer(&here, &raw) {
+                Ok(Some(next)) => follow.entry(next).or_default().push(address),
+                // A referral back into the path ends it.
+                Ok(None) => self.heard(address).ended.push(here.clone()),
+                Err(why) => self.heard(address).unfollowed.push((why, here.clone())),
+            }
+        }
+        for &address in &task.addresses {
+            if !mentioned.contains(&address) {
+                self.heard(address).ended.push(here.clone());
+            }
+        }
+        follow
+            .into_iter()
+            .map(|(server, mut addresses)| {
+                addresses.sort_unstable();
+                addresses.dedup();
+                Task {
+                    server,
+                    addresses,
+                    path: here.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// Where a referral from the end of `path` to `raw` leads: a server to
+    /// ask, `None` for a loop, or why it is left.
+    fn refer(&mut self, path: &[ServerId], raw: &str) -> Result<Option<ServerId>, String> {
+        let name =
+            server_name(raw).map_err(|why| format!("referred to an invalid server name {why}"))?;
+        let known = self.servers.iter().position(|s| s.name == name);
+        let depth = path.len() as u32;
+        match self
+            .policy
+            .decide(&name, depth, known.is_none(), self.referred)
+        {
+            Decision::Leave(why) => Err(format!("referred to {name}, not followed: {why}")),
+            Decision::Follow(url) => {
+                // The same server may be known by URL (a start server) and by name.
+                let id = match known.or_else(|| self.servers.iter().position(|s| s.url == url)) {
+                    Some(id) => id,
+                    None => {
+                        self.servers.push(Server { name, url });
+                        self.is_start.push(false);
+                        self.referred += 1;
+                        self.servers.len() - 1
+                    }
+                };
+                Ok((!path.contains(&id)).then_some(id))
+            }
+        }
+    }
+
+    /// The merged outcome of every address asked about, by address.
+    pub fn finish(self) -> BTreeMap<AddressId, Outcome> {
+        let names = |path: &[ServerId]| {
+            path.iter()
+                .map(|&s| self.servers[s].name.clone())
+                .collect::<Vec<_>>()
+        };
+        self.heard
+            .iter()
+            .map(|(&address, heard)| (address, merge(heard, &names)))
+            .collect()
+    }
+}
+
+/// design.md's merge: found if the servers agree, conflict if not; else error
+/// if a server failed; else unfollowed if a referral was left; else not_found.
+///
+/// Answers arrive in whatever order the servers answer; the choice of `via`
+/// and the order of `mxids` do not depend on it: the shortest path wins, then
+/// the first by name, and Matrix IDs are sorted.
+fn merge(heard: &Heard, names: &impl Fn(&[ServerId]) -> Vec<String>) -> Outcome {
+    let mut mxids: Vec<String> = heard.found.iter().map(|(mxid, _)| mxid.clone()).collect();
+    mxids.sort();
+    mxids.dedup();
+    let first = |items: &[(String, Vec<ServerId>)]| -> Option<(String, Vec<ServerId>)> {
+        items
+            .iter()
+            .min_by_key(|(what, path)| (path.len(), names(path), what.clone()))
+            .cloned()
+    };
+    let (found, errors, unfollowed) = (
+        first(&heard.found),
+        first(&heard.errors),
+        first(&heard.unfollowed),
+    );
+    let ended = heard
+        .ended
+        .iter()
+        .min_by_key(|path| (path.len(), names(path)))
+        .cloned();
+    let outcome = |status, mxids, path: &[ServerId], reason: Option<&String>| Outcome {
+        status,
+        mxids,
+        via: names(path),
+        reason: reason.cloned(),
+    };
+    if let Some((_, path)) = found {
+        let status = if mxids.len() == 1 {
+            Status::Found
+        } else {
+            Status::Conflict
+        };
+        let reason =
+            (status == Status::Conflict).then(|| "servers gave different Matrix IDs".to_owned());
+        return outcome(status, mxids, &path, reason.as_ref());
+    }
+    if let Some((why, path)) = errors {
+        return outcome(Status::Error, Vec::new(), &path, Some(&why));
+    }
+    if let Some((why, path)) = unfollowed {
+        return outcome(Status::Unfollowed, Vec::new(), &path, Some(&why));
+    }
+    outcome(
+        Status::NotFound,
+        Vec::new(),
+        ended.as_deref().unwrap_or_default(),
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resolve::policy::globs;
+
+    fn server(name: &str, port: u16) -> Server {
+        Server {
+            name: name.to_owned(),
+            url: Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+        }
+    }
+
+    fn policy() -> Policy {
+        let mut p = Policy::default();
+        for (name, port) in [
+            ("fed.example:443", 2),
+            ("far.example:443", 3),
+            ("loop.example:443", 4),
+            ("start.example:443", 1),
+        ] {
+            p.resolve.insert(
+                name.into(),
+                Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+            );
+        }
+        p
+    }
+
+    fn found(pairs: &[(AddressId, &str)]) -> Answer {
+        Answer {
+            found: pairs.iter().map(|(a, m)| (*a, m.to_string())).collect(),
+            ..Answer::default()
+        }
+    }
+
+    fn referred(pairs: &[(AddressId, &str)]) -> Answer {
+        Answer {
+            referred: pairs.iter().map(|(a, s)| (*a, s.to_string())).collect(),
+            ..Answer::default()
+        }
+    }
+
+    fn start(policy: Policy, addresses: &[AddressId]) -> (Walk, Vec<Task>) {
+        Walk::new(policy, vec![server("http://127.0.0.1:1", 1)], addresses)
+    }
+
+    #[test]
+    fn direct_hit_and_not_found() {
+        let (mut walk, tasks) = start(policy(), &[0, 1]);
+        assert!(walk.answer(&tasks[0], found(&[(0, "@a:x")])).is_empty());
+        let out = walk.finish();
+        assert_eq!(out[&0].status, Status::Found);
+        assert_eq!(out[&0].mxids, vec!["@a:x"]);
+        assert_eq!(out[&0].via, vec!["http://127.0.0.1:1"]);
+        assert_eq!(out[&1].status, Status::NotFound);
+        assert_eq!(out[&1].via, vec!["http://127.0.0.1:1"]);
+    }
+
+    #[test]
+    fn two_hops_show_the_chain() {
+        let (mut walk, tasks) = start(policy(), &[0]);
+        let next = walk.answer(&tasks[0], referred(&[(0, "fed.example")]));
+        assert_eq!(next.len(), 1);
+        assert_eq!(walk.server(next[0].server).name, "fed.example:443");
+        let last = walk.answer(&next[0], referred(&[(0, "far.example:443")]));
+        assert_eq!(last[0].depth(), 2);
+        assert!(
+            walk.answer(&last[0], found(&[(0, "@d:far.example")]))
+                .is_empty()
+        );
+        let out = walk.finish();
+        assert_eq!(out[&0].status, Status::Found);
+        assert_eq!(
+            out[&0].via,
+            vec!["http://127.0.0.1:1", "fed.example:443", "far.example:443"]
+        );
+    }
+
+    #[test]
+    fn a_loop_ends_as_not_found() {
+        let (mut walk, tasks) = start(policy(), &[0]);
+        let next = walk.answer(&tasks[0], referred(&[(0, "loop.example:443")]));
+        // loop.example refers back to the start server, known by its URL.
+        assert!(
+            walk.answer(&next[0], referred(&[(0, "start.example:443")]))
+                .is_empty()
+        );
+        let out = walk.finish();
+        assert_eq!(out[&0].status, Status::NotFound);
+        // A self-referral ends too.
+        let (mut walk, tasks) = start(policy(), &[0]);
+        assert!(
+            walk.answer(&tasks[0], referred(&[(0, "start.example:443")]))
+                .is_empty()
+        );
+        assert_eq!(walk.finish()[&0].status, Status::NotFound);
+    }
+
+    #[test]
+    fn depth_deny_and_no_follow_give_unfollowed() {
+        let mut shallow = policy();
+        shallow.max_depth = 1;
+        let (mut walk, tasks) = start(shallow, &[0]);
+        let next = walk.answer(&tasks[0], referred(&[(0, "fed.example")]));
+        assert!(
+            walk.answer(&next[0], referred(&[(0, "far.example")]))
+                .is_empty()
+        );
+        let out = walk.finish();
+        assert_eq!(out[&0].status, Status::Unfollowed);
+        assert_eq!(out[&0].via, vec!["http://127.0.0.1:1", "fed.example:443"]);
+        assert!(
+            out[&0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("far.example:443")
+        );
+
+        let mut deny = policy();
+        deny.deny = globs(&["fed.*".into()]).unwrap();
+        let (mut walk, tasks) = start(deny, &[0]);
+        assert!(
+            walk.answer(&tasks[0], referred(&[(0, "fed.example")]))
+                .is_empty()
+        );
+        assert!(
+            walk.finish()[&0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("--deny-server")
+        );
+
+        let mut none = policy();
+        none.max_depth = 0;
+        let (mut walk, tasks) = start(none, &[0]);
+        assert!(
+            walk.answer(&tasks[0], referred(&[(0, "fed.example")]))
+                .is_empty()
+        );
+        assert_eq!(walk.finish()[&0].status, Status::Unfollowed);
+    }
+
+    #[test]
+    fn start_servers_that_disagree_conflict() {
+        let starts = vec![
+            server("http://127.0.0.1:1", 1),
+            server("http://127.0.0.1:5", 5),
+        ];
+        let (mut walk, tasks) = Walk::new(policy(), starts, &[0, 1]);
+        walk.answer(&tasks[0], found(&[(0, "@a:one"), (1, "@b:both")]));
+        walk.answer(&tasks[1], found(&[(0, "@a:two"), (1, "@b:both")]));
+        let out = walk.finish();
+        assert_eq!(out[&0].status, Status::Conflict);
+        assert_eq!(out[&0].mxids, vec!["@a:one", "@a:two"]);
+        assert_eq!(out[&1].status, Status::Found);
+    }
+
+    #[test]
+    fn invalid_ids_and_failures_are_errors_but_a_find_wins() {
+        let starts = vec![
+            server("http://127.0.0.1:1", 1),
+            server("http://127.0.0.1:5", 5),
+        ];
+        let (mut walk, tasks) = Walk::new(policy(), starts, &[0, 1, 2]);
+        walk.answer(&tasks[0], found(&[(0, "@al ice:x"), (1, "@b:x")]));
+        walk.answer(
+            &tasks[1],
+            Answer {
+                failed: vec![(1, "down".into()), (2, "down".into())],
+                ..Answer::default()
+            },
+        );
+        let out = walk.finish();
+        assert_eq!(out[&0].status, Status::Error);
+        assert!(
+            out[&0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("invalid Matrix ID `@al ice:x`")
+        );
+        assert_eq!(out[&1].status, Status::Found);
+        assert_eq!(out[&2].status, Status::Error);
+        assert_eq!(out[&2].via, vec!["http://127.0.0.1:5"]);
+    }
+
+    #[test]
+    fn budget_counts_referred_servers() {
+        let mut small = policy();
+        small.budget = 1;
+        let (mut walk, tasks) = start(small, &[0, 1]);
+        let next = walk.answer(
+            &tasks[0],
+            referred(&[(0, "fed.example"), (1, "far.example")]),
+        );
+        assert_eq!(next.len(), 1);
+        let out = walk.finish();
+        let reasons: Vec<_> = out.values().filter_map(|o| o.reason.clone()).collect();
+        assert!(
+            reasons.iter().any(|r| r.contains("budget of 1")),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
+    fn invalid_server_names_are_not_followed() {
+        let (mut walk, tasks) = start(policy(), &[0]);
+        assert!(
+            walk.answer(&tasks[0], referred(&[(0, "evil host\u{1b}[2J")]))
+                .is_empty()
+        );
+        let out = walk.finish();
+        assert_eq!(out[&0].status, Status::Unfollowed);
+        assert!(!out[&0].reason.as_deref().unwrap().contains('\u{1b}'));
+    }
+}

@@ -1,0 +1,350 @@
+//! The description of a sandbox federation: which identity servers, what
+//! they hold, and how each misbehaves. Read from TOML (`--federation FILE`)
+//! or built in ([`Federation::default_federation`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer};
+
+use super::SandboxError;
+use crate::identity::wire::Policy;
+use crate::threepid::Medium;
+
+/// A whole federation: identity servers and the homeserver stub their users
+/// come from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Federation {
+    /// The identity servers, in file order.
+    pub servers: Vec<ServerSpec>,
+    /// The homeserver stub (OpenID tokens for registration).
+    #[serde(default)]
+    pub homeserver: HomeserverSpec,
+}
+
+/// The homeserver stub.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HomeserverSpec {
+    /// Its server name, as OpenID tokens carry it (`matrix_server_name`).
+    #[serde(default = "default_hs_name")]
+    pub server_name: String,
+    /// Its one user, who owns every token of the sandbox.
+    #[serde(default = "default_hs_user")]
+    pub user_id: String,
+    /// A fixed access token for that user; random when absent.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+impl Default for HomeserverSpec {
+    fn default() -> Self {
+        HomeserverSpec {
+            server_name: default_hs_name(),
+            user_id: default_hs_user(),
+            token: None,
+        }
+    }
+}
+
+/// One identity server: what it holds and its knobs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSpec {
+    /// Its name as referrals carry it, `host:port` (an opaque label: the
+    /// sandbox never resolves it).
+    pub name: String,
+    /// Whether it is a start server (the client's `-s`).
+    #[serde(default)]
+    pub start: bool,
+    /// Algorithms offered in `hash_details` (`sha256`, `none`).
+    #[serde(default = "default_algorithms")]
+    pub algorithms: Vec<String>,
+    /// The current lookup pepper.
+    pub pepper: String,
+    /// Alternative peppers also accepted (`""` is listed but matches nothing).
+    #[serde(default)]
+    pub alt_peppers: Vec<String>,
+    /// A lookup with a pepper not offered answers 400 `M_INVALID_PEPPER`
+    /// (sydent); when false, it silently finds nothing (ToM).
+    #[serde(default = "yes")]
+    pub check_pepper: bool,
+    /// `M_INVALID_PEPPER` carries `lookup_pepper` and `algorithm` (sydent).
+    #[serde(default)]
+    pub pepper_in_error: bool,
+    /// The pepper changes right after each of the first N `hash_details`
+    /// served (`true` is 1, `false` 0): a rotation between a client's
+    /// `hash_details` and its lookup, which a refetch then gets past.
+    #[serde(default, deserialize_with = "count_or_bool")]
+    pub rotate_after_hash_details: u32,
+    /// A fixed pre-issued IS token; random when absent.
+    #[serde(default)]
+    pub access_token: Option<String>,
+    /// At most this many addresses per lookup.
+    #[serde(default)]
+    pub address_limit: Option<usize>,
+    /// How a lookup over `address_limit` is refused.
+    #[serde(default)]
+    pub limit_style: LimitStyle,
+    /// A request body over this many bytes gets the connection reset, with
+    /// no HTTP answer (sydent).
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+    /// Delay before every response, in milliseconds.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// The first N lookup requests answer 500.
+    #[serde(default)]
+    pub fail_first: u32,
+    /// Every request answers 500 with an HTML page.
+    #[serde(default)]
+    pub down: bool,
+    /// Requests over a rate answer 429.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+    /// The shape of `third_party_mappings` values.
+    #[serde(default)]
+    pub referral_style: ReferralStyle,
+    /// Policies to accept before authenticated calls succeed.
+    #[serde(default)]
+    pub terms: BTreeMap<String, Policy>,
+    /// Address → Matrix ID associations.
+    #[serde(default)]
+    pub associations: Vec<Association>,
+    /// Address → other identity server referrals (MSC4004).
+    #[serde(default)]
+    pub referrals: Vec<Referral>,
+}
+
+/// An association this server holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Association {
+    /// `email` or `msisdn`.
+    #[serde(deserialize_with = "medium")]
+    pub medium: Medium,
+    /// The address, normalised (emails are case-folded on load, as sydent
+    /// stores them).
+    pub address: String,
+    /// Served verbatim, valid or not: this is how to serve bad Matrix IDs.
+    pub mxid: String,
+    /// Indexed only under the alternative peppers.
+    #[serde(default)]
+    pub only_alt: bool,
+}
+
+/// A referral this server answers with (`third_party_mappings`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Referral {
+    /// `email` or `msisdn`.
+    #[serde(deserialize_with = "medium")]
+    pub medium: Medium,
+    /// The address, normalised.
+    pub address: String,
+    /// The server referred to, normally `host:port`; served verbatim, and it
+    /// need not be in the federation.
+    pub server: String,
+    /// Listed under `inactives` (only in the `actives` referral style;
+    /// left out of flat arrays).
+    #[serde(default)]
+    pub inactive: bool,
+}
+
+/// How an over-long lookup is refused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitStyle {
+    /// sydent: 400 `M_TOO_LARGE`.
+    #[default]
+    TooLarge,
+    /// ToM: 400 `M_INVALID_PARAM` "Adresses limit of N exceeded".
+    InvalidParam,
+}
+
+/// The shape of a referral's hashes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralStyle {
+    /// A flat array of hashes (what servers do).
+    #[default]
+    Flat,
+    /// `{"actives": [..], "inactives": [..]}` (ToM's API description).
+    Actives,
+}
+
+/// A rate limit.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    /// Requests allowed per window; the next ones answer 429.
+    pub requests: u32,
+    /// The window, in milliseconds (fixed windows, from the first request).
+    pub window_ms: u64,
+    /// The 429's body.
+    #[serde(default)]
+    pub style: RateLimitStyle,
+    /// `Retry-After` (and `retry_after_ms` in the matrix style), in seconds.
+    #[serde(default)]
+    pub retry_after_s: u64,
+    /// Endpoints counted, as the path after `/_matrix/identity/v2/`
+    /// (`lookup`, `hash_details`, `account/register`…); empty: all requests.
+    #[serde(default)]
+    pub endpoints: Vec<String>,
+}
+
+/// The body of a 429.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitStyle {
+    /// `M_LIMIT_EXCEEDED` with `retry_after_ms` (the spec).
+    #[default]
+    Matrix,
+    /// A non-JSON page (ToM's rate limiter).
+    Plain,
+}
+
+impl Federation {
+    /// Parses and checks a federation description.
+    pub fn from_toml(text: &str) -> Result<Self, SandboxError> {
+        let federation: Federation =
+            toml::from_str(text).map_err(|error| SandboxError::Parse { path: None, error })?;
+        federation.validate()?;
+        Ok(federation)
+    }
+
+    /// Reads, parses and checks a federation file; errors name the file.
+    pub fn load(path: &Path) -> Result<Self, SandboxError> {
+        let text = std::fs::read_to_string(path).map_err(|error| SandboxError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        Federation::from_toml(&text).map_err(|e| e.in_file(path))
+    }
+
+    /// Checks what serde cannot: unique `host:port` names, a start server,
+    /// known algorithms, sane limits.
+    pub fn validate(&self) -> Result<(), SandboxError> {
+        let invalid = |problem: String| SandboxError::Invalid {
+            path: None,
+            problem,
+        };
+        if !self.servers.iter().any(|s| s.start) {
+            return Err(invalid("no server has `start = true`".into()));
+        }
+        let mut names = BTreeSet::new();
+        for server in &self.servers {
+            if !names.insert(server.name.as_str()) {
+                return Err(invalid(format!(
+                    "server `{}` is described twice",
+                    server.name
+                )));
+            }
+            server
+                .validate()
+                .map_err(|problem| invalid(format!("server `{}`: {problem}", server.name)))?;
+        }
+        self.homeserver.validate().map_err(invalid)
+    }
+}
+
+impl ServerSpec {
+    fn validate(&self) -> Result<(), String> {
+        check_server_name(&self.name)?;
+        if self.algorithms.is_empty() {
+            return Err("`algorithms` is empty".into());
+        }
+        if let Some(bad) = self
+            .algorithms
+            .iter()
+            .find(|a| *a != "sha256" && *a != "none")
+        {
+            return Err(format!(
+                "unknown algorithm `{bad}` (expected sha256 or none)"
+            ));
+        }
+        if self.address_limit == Some(0) {
+            return Err("`address_limit` must be at least 1".into());
+        }
+        if self.max_body_bytes == Some(0) {
+            return Err("`max_body_bytes` must be at least 1".into());
+        }
+        if let Some(limit) = &self.rate_limit
+            && (limit.requests == 0 || limit.window_ms == 0)
+        {
+            return Err("`rate_limit` needs `requests` and `window_ms` above 0".into());
+        }
+        if self.terms.values().any(|p| p.documents.is_empty()) {
+            return Err("a policy in `terms` has no document".into());
+        }
+        Ok(())
+    }
+}
+
+impl HomeserverSpec {
+    fn validate(&self) -> Result<(), String> {
+        let suffix = format!(":{}", self.server_name);
+        if self.server_name.is_empty()
+            || !self.user_id.starts_with('@')
+            || !self.user_id.ends_with(&suffix)
+        {
+            return Err(format!(
+                "homeserver: `user_id` `{}` is not a user of `{}`",
+                self.user_id, self.server_name
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A server name must be `host:port`, as referrals carry it.
+fn check_server_name(name: &str) -> Result<(), String> {
+    let ok = name.rsplit_once(':').is_some_and(|(host, port)| {
+        !host.is_empty()
+            && !host.contains(|c: char| c.is_whitespace() || c == '/' || c.is_control())
+            && port.parse::<u16>().is_ok_and(|p| p > 0)
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a server name of the form host:port"
+        ))
+    }
+}
+
+fn medium<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Medium, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
+/// `true` is 1, `false` 0, else a count.
+fn count_or_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum CountOrBool {
+        Bool(bool),
+        Count(u32),
+    }
+    Ok(match CountOrBool::deserialize(deserializer)? {
+        CountOrBool::Bool(yes) => u32::from(yes),
+        CountOrBool::Count(n) => n,
+    })
+}
+
+fn default_hs_name() -> String {
+    "hs.example".into()
+}
+
+fn default_hs_user() -> String {
+    "@sandbox:hs.example".into()
+}
+
+fn default_algorithms() -> Vec<String> {
+    vec!["sha256".into()]
+}
+
+fn yes() -> bool {
+    true
+}

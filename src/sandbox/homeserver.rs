@@ -1,0 +1,137 @@
+//! The homeserver stub: one user, `whoami`, OpenID token requests, and the
+//! federation `userinfo` endpoint identity servers verify those tokens with.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::config::HomeserverSpec;
+use super::reply::{self, Answer, Refusal};
+use crate::identity::wire::{Account, OpenIdToken, errcode, path};
+
+/// OpenID tokens are valid this long (seconds), as Synapse says.
+const OPENID_LIFETIME: u64 = 3600;
+
+/// The stub's state.
+pub(crate) struct HsState {
+    server_name: String,
+    user_id: String,
+    token: String,
+    /// OpenID tokens issued (all for `user_id`).
+    openid: Mutex<BTreeSet<String>>,
+}
+
+impl HsState {
+    pub fn new(spec: &HomeserverSpec) -> Arc<Self> {
+        Arc::new(HsState {
+            server_name: spec.server_name.clone(),
+            user_id: spec.user_id.clone(),
+            token: spec
+                .token
+                .clone()
+                .unwrap_or_else(|| reply::new_token("syt_sandbox_")),
+            openid: Mutex::default(),
+        })
+    }
+
+    /// The user's access token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Its routes.
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route(path::WHOAMI, get(whoami))
+            .route(
+                "/_matrix/client/v3/user/{user_id}/openid/request_token",
+                post(request_token),
+            )
+            .route("/_matrix/federation/v1/openid/userinfo", get(userinfo))
+            .fallback(reply::not_found)
+            .layer(DefaultBodyLimit::disable())
+            .with_state(self)
+    }
+
+    fn authorise(&self, headers: &HeaderMap) -> Answer<()> {
+        match reply::bearer(headers) {
+            None => Err(reply::matrix_error(
+                StatusCode::UNAUTHORIZED,
+                "M_MISSING_TOKEN",
+                "Missing access token",
+            )),
+            Some(token) if token == self.token => Ok(()),
+            Some(_) => Err(unknown_token()),
+        }
+    }
+}
+
+fn unknown_token() -> Refusal {
+    reply::matrix_error(
+        StatusCode::UNAUTHORIZED,
+        errcode::UNKNOWN_TOKEN,
+        "Unrecognised access token",
+    )
+}
+
+type Hs = State<Arc<HsState>>;
+
+async fn whoami(State(hs): Hs, headers: HeaderMap) -> Answer<Json<Account>> {
+    hs.authorise(&headers)?;
+    Ok(Json(Account {
+        user_id: hs.user_id.clone(),
+    }))
+}
+
+async fn request_token(
+    State(hs): Hs,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer<Json<OpenIdToken>> {
+    hs.authorise(&headers)?;
+    if user_id != hs.user_id {
+        return Err(reply::matrix_error(
+            StatusCode::FORBIDDEN,
+            "M_FORBIDDEN",
+            "Cannot request tokens for other users",
+        ));
+    }
+    let _: serde_json::Map<String, Value> = reply::json_body(&body)?;
+    let access_token = reply::new_token("oid_");
+    hs.openid
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(access_token.clone());
+    Ok(Json(OpenIdToken {
+        access_token,
+        token_type: "Bearer".to_owned(),
+        matrix_server_name: hs.server_name.clone(),
+        expires_in: OPENID_LIFETIME,
+    }))
+}
+
+#[derive(Deserialize)]
+struct UserInfoQuery {
+    access_token: Option<String>,
+}
+
+async fn userinfo(State(hs): Hs, Query(query): Query<UserInfoQuery>) -> Answer<Json<Value>> {
+    let known = query.access_token.is_some_and(|t| {
+        hs.openid
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&t)
+    });
+    if !known {
+        return Err(unknown_token());
+    }
+    Ok(Json(json!({ "sub": hs.user_id })))
+}

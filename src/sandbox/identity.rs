@@ -1,0 +1,259 @@
+//! One identity server: its state (pepper, tokens, accepted terms, pushed
+//! hashes), its routes, and the account, terms and `hash_details`
+//! endpoints. Lookups and pushes are in `lookup`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use url::Url;
+
+use super::config::ServerSpec;
+use super::lookup::{self, Index, IndexKey};
+use super::reply::{self, Answer, Refusal};
+use crate::identity::wire::{
+    AcceptTerms, Account, HashDetails, OpenIdToken, RegisterResponse, Terms, errcode, path,
+};
+
+/// Where identity servers verify OpenID tokens.
+#[derive(Debug, Clone)]
+pub(crate) struct HomeserverLink {
+    /// The name OpenID tokens must carry.
+    pub server_name: String,
+    /// The stub's URL.
+    pub url: Url,
+    /// The client used to ask it.
+    pub http: reqwest::Client,
+}
+
+/// A running identity server's state.
+pub(crate) struct IsState {
+    /// Its description.
+    pub spec: ServerSpec,
+    homeserver: HomeserverLink,
+    inner: Mutex<Inner>,
+}
+
+/// What changes while it runs.
+pub(crate) struct Inner {
+    /// The current pepper.
+    pub pepper: String,
+    /// How many more `hash_details` rotate it.
+    rotations_left: u32,
+    /// IS token → user.
+    tokens: BTreeMap<String, String>,
+    /// User → policy URLs accepted.
+    accepted: BTreeMap<String, BTreeSet<String>>,
+    /// (pepper, hash) → origin server, from MSC4004 pushes.
+    pub pushed: BTreeMap<(String, String), String>,
+    /// Lookup indexes, built on first use.
+    pub indexes: BTreeMap<IndexKey, Arc<Index>>,
+}
+
+impl IsState {
+    /// A server with one pre-issued token for `user_id`; returns it too.
+    pub fn new(spec: ServerSpec, homeserver: HomeserverLink, user_id: &str) -> (Arc<Self>, String) {
+        let token = spec
+            .access_token
+            .clone()
+            .unwrap_or_else(|| reply::new_token("mxs_is_"));
+        let inner = Inner {
+            pepper: spec.pepper.clone(),
+            rotations_left: spec.rotate_after_hash_details,
+            tokens: BTreeMap::from([(token.clone(), user_id.to_owned())]),
+            accepted: BTreeMap::new(),
+            pushed: BTreeMap::new(),
+            indexes: BTreeMap::new(),
+        };
+        let state = IsState {
+            spec,
+            homeserver,
+            inner: Mutex::new(inner),
+        };
+        (Arc::new(state), token)
+    }
+
+    /// Its routes.
+    pub fn router(self: Arc<Self>) -> Router {
+        Router::new()
+            .route("/_matrix/identity/v2", get(status))
+            .route(path::HASH_DETAILS, get(hash_details))
+            .route(path::LOOKUP, post(lookup::lookup))
+            .route(path::LOOKUPS, post(lookup::push))
+            .route(path::REGISTER, post(register))
+            .route(path::ACCOUNT, get(account))
+            .route(path::TERMS, get(terms).post(accept_terms))
+            .fallback(reply::not_found)
+            // `serve` has read and capped the body already.
+            .layer(DefaultBodyLimit::disable())
+            .with_state(self)
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The user of the request's token: 401 without a token or with one
+    /// this server did not issue; 403 `M_TERMS_NOT_SIGNED` when `terms` and
+    /// the user has not accepted every policy.
+    pub fn authorise(&self, headers: &HeaderMap, terms: bool) -> Answer<String> {
+        let Some(token) = reply::bearer(headers) else {
+            return Err(reply::matrix_error(
+                StatusCode::UNAUTHORIZED,
+                errcode::UNAUTHORIZED,
+                "Unauthorized",
+            ));
+        };
+        let inner = self.lock();
+        let Some(user) = inner.tokens.get(token) else {
+            return Err(reply::matrix_error(
+                StatusCode::UNAUTHORIZED,
+                errcode::UNKNOWN_TOKEN,
+                "Unrecognised access token",
+            ));
+        };
+        if terms && !self.terms_signed(inner.accepted.get(user)) {
+            return Err(reply::matrix_error(
+                StatusCode::FORBIDDEN,
+                errcode::TERMS_NOT_SIGNED,
+                "Terms not signed",
+            ));
+        }
+        Ok(user.clone())
+    }
+
+    /// Every policy has one of its documents accepted.
+    fn terms_signed(&self, accepted: Option<&BTreeSet<String>>) -> bool {
+        self.spec.terms.values().all(|policy| {
+            policy
+                .documents
+                .values()
+                .any(|doc| accepted.is_some_and(|a| a.contains(&doc.url)))
+        })
+    }
+
+    /// Asks the homeserver whose OpenID token this is.
+    async fn verify_openid(&self, openid: &OpenIdToken) -> Answer<String> {
+        let link = &self.homeserver;
+        if openid.matrix_server_name != link.server_name {
+            return Err(reply::matrix_error(
+                StatusCode::UNAUTHORIZED,
+                errcode::UNAUTHORIZED,
+                &format!("Cannot verify tokens of {}", openid.matrix_server_name),
+            ));
+        }
+        let mut url = link
+            .url
+            .join("/_matrix/federation/v1/openid/userinfo")
+            .map_err(|_| internal())?;
+        url.query_pairs_mut()
+            .append_pair("access_token", &openid.access_token);
+        let response = link.http.get(url).send().await.map_err(|_| internal())?;
+        let unknown = || {
+            reply::matrix_error(
+                StatusCode::UNAUTHORIZED,
+                errcode::UNKNOWN_TOKEN,
+                "The OpenID token was not accepted by the homeserver",
+            )
+        };
+        if !response.status().is_success() {
+            return Err(unknown());
+        }
+        let info: serde_json::Value = response.json().await.map_err(|_| unknown())?;
+        let sub = info
+            .get("sub")
+            .and_then(|s| s.as_str())
+            .ok_or_else(unknown)?;
+        if !sub.ends_with(&format!(":{}", link.server_name)) {
+            return Err(unknown());
+        }
+        Ok(sub.to_owned())
+    }
+
+    /// Serves `hash_details`, then rotates the pepper when asked to.
+    fn hash_details(&self) -> HashDetails {
+        let mut inner = self.lock();
+        let alt = &self.spec.alt_peppers;
+        let details = HashDetails {
+            algorithms: self.spec.algorithms.clone(),
+            lookup_pepper: inner.pepper.clone(),
+            alt_lookup_peppers: (!alt.is_empty()).then(|| alt.clone()),
+        };
+        if inner.rotations_left > 0 {
+            inner.rotations_left -= 1;
+            inner.pepper = rotated(&inner.pepper);
+            inner.indexes.clear();
+        }
+        details
+    }
+}
+
+/// A fresh pepper of the same length (at least 5 characters).
+fn rotated(old: &str) -> String {
+    let len = old.chars().count().max(5);
+    loop {
+        let new: String = std::iter::repeat_with(fastrand::alphanumeric)
+            .take(len)
+            .collect();
+        if new != old {
+            return new;
+        }
+    }
+}
+
+/// 500 `M_UNKNOWN`.
+pub(crate) fn internal() -> Refusal {
+    reply::matrix_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "M_UNKNOWN",
+        "Internal server error",
+    )
+}
+
+type Is = State<Arc<IsState>>;
+
+/// `GET /_matrix/identity/v2`: the status check.
+async fn status() -> Json<serde_json::Value> {
+    Json(serde_json::json!({}))
+}
+
+async fn hash_details(State(is): Is, headers: HeaderMap) -> Answer<Json<HashDetails>> {
+    is.authorise(&headers, true)?;
+    Ok(Json(is.hash_details()))
+}
+
+async fn register(State(is): Is, body: Bytes) -> Answer<Json<RegisterResponse>> {
+    let openid: OpenIdToken = reply::json_body(&body)?;
+    let user = is.verify_openid(&openid).await?;
+    let token = reply::new_token("mxs_is_");
+    is.lock().tokens.insert(token.clone(), user);
+    Ok(Json(RegisterResponse { token }))
+}
+
+/// `GET account` needs a token but not the terms (as in sydent).
+async fn account(State(is): Is, headers: HeaderMap) -> Answer<Json<Account>> {
+    let user_id = is.authorise(&headers, false)?;
+    Ok(Json(Account { user_id }))
+}
+
+async fn terms(State(is): Is) -> Json<Terms> {
+    Json(Terms {
+        policies: is.spec.terms.clone(),
+    })
+}
+
+async fn accept_terms(State(is): Is, headers: HeaderMap, body: Bytes) -> Answer<Response> {
+    let user = is.authorise(&headers, false)?;
+    let accept: AcceptTerms = reply::json_body(&body)?;
+    is.lock()
+        .accepted
+        .entry(user)
+        .or_default()
+        .extend(accept.user_accepts);
+    Ok(Json(serde_json::json!({})).into_response())
+}

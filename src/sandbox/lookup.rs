@@ -1,0 +1,330 @@
+//! `POST lookup` and MSC4004's `POST lookups` (push): what an identity
+//! server holds, indexed by lookup key under one pepper, and the answers
+//! built from it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::config::{LimitStyle, ReferralStyle, ServerSpec};
+use super::identity::{Inner, IsState, internal};
+use super::reply::{self, Answer, Refusal};
+use crate::identity::wire::{LookupRequest, LookupResponse, PushRequest, errcode};
+use crate::threepid::{Algorithm, Medium, lookup_hash, normalise_email, plaintext_form};
+
+/// An index is built per algorithm and pepper.
+pub(crate) type IndexKey = (&'static str, String);
+
+/// Lookup key (a hash, or the `none` form of the stored address) → what the
+/// server holds for it.
+#[derive(Debug, Default)]
+pub(crate) struct Index(BTreeMap<String, Entry>);
+
+#[derive(Debug, Default)]
+struct Entry {
+    mxid: Option<String>,
+    /// (server, inactive)
+    referrals: Vec<(String, bool)>,
+}
+
+impl Index {
+    /// Indexes `spec`'s associations and referrals under `pepper`; an
+    /// alternative pepper also indexes the `only_alt` associations, and the
+    /// empty alternative pepper (ToM's "not rotated twice yet") nothing.
+    fn build(spec: &ServerSpec, algorithm: Algorithm, pepper: &str, alt: bool) -> Index {
+        let mut entries = BTreeMap::<String, Entry>::new();
+        if alt && pepper.is_empty() {
+            return Index(entries);
+        }
+        let key = |medium, address: &str| {
+            let stored = stored_form(medium, address);
+            match algorithm {
+                Algorithm::Sha256 => lookup_hash(&stored, medium, pepper),
+                Algorithm::None => plaintext_form(&stored, medium),
+            }
+        };
+        for a in spec.associations.iter().filter(|a| alt || !a.only_alt) {
+            entries.entry(key(a.medium, &a.address)).or_default().mxid = Some(a.mxid.clone());
+        }
+        for r in &spec.referrals {
+            let entry = entries.entry(key(r.medium, &r.address)).or_default();
+            entry.referrals.push((r.server.clone(), r.inactive));
+        }
+        Index(entries)
+    }
+
+    fn holds(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+}
+
+/// How a server stores an address: emails case-folded (as sydent does).
+fn stored_form(medium: Medium, address: &str) -> String {
+    match medium {
+        Medium::Email => normalise_email(address).unwrap_or_else(|_| address.trim().to_lowercase()),
+        Medium::Msisdn => address.trim().to_owned(),
+    }
+}
+
+/// Which of the server's peppers a request used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pepper {
+    Current,
+    Alt,
+    Unknown,
+}
+
+impl Inner {
+    fn classify(&self, spec: &ServerSpec, pepper: &str) -> Pepper {
+        if pepper == self.pepper {
+            Pepper::Current
+        } else if spec.alt_peppers.iter().any(|p| p == pepper) {
+            Pepper::Alt
+        } else {
+            Pepper::Unknown
+        }
+    }
+
+    /// The index for `pepper`, built on first use.
+    fn index(
+        &mut self,
+        spec: &ServerSpec,
+        algorithm: Algorithm,
+        pepper: &str,
+        alt: bool,
+    ) -> Arc<Index> {
+        self.indexes
+            .entry((algorithm.as_str(), pepper.to_owned()))
+            .or_insert_with(|| Arc::new(Index::build(spec, algorithm, pepper, alt)))
+            .clone()
+    }
+}
+
+type Is = State<Arc<IsState>>;
+
+/// `POST lookup`.
+pub(crate) async fn lookup(
+    State(is): Is,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer<Json<LookupResponse>> {
+    is.authorise(&headers, true)?;
+    let request: LookupRequest = reply::json_body(&body)?;
+    let spec = &is.spec;
+    check_limit(spec, request.addresses.len())?;
+    let mut inner = is.lock();
+    let used = inner.classify(spec, &request.pepper);
+    if used == Pepper::Unknown {
+        if spec.check_pepper {
+            return Err(invalid_pepper(spec, &inner.pepper));
+        }
+        // ToM: the hashes match nothing held.
+        return Ok(Json(LookupResponse::default()));
+    }
+    let algorithm = offered(spec, &request.algorithm)?;
+    let index = inner.index(spec, algorithm, &request.pepper, used == Pepper::Alt);
+    let mut found = Found::default();
+    for sent in &request.addresses {
+        let key = match algorithm {
+            Algorithm::Sha256 => sent.clone(),
+            Algorithm::None => stored_key(sent)?,
+        };
+        if let Some(entry) = index.0.get(&key) {
+            found.add(&key, entry);
+        }
+        if algorithm == Algorithm::Sha256 && !inner.pushed.is_empty() {
+            let pushed = (request.pepper.clone(), key.clone());
+            if let Some(origin) = inner.pushed.get(&pushed) {
+                found.refer(origin, &key, false);
+            }
+        }
+    }
+    Ok(Json(found.into_response(spec.referral_style)))
+}
+
+/// `POST lookups` (MSC4004 push): 201, or 500 for a hash already held.
+pub(crate) async fn push(State(is): Is, headers: HeaderMap, body: Bytes) -> Answer<Response> {
+    is.authorise(&headers, true)?;
+    let request: PushRequest = reply::json_body(&body)?;
+    let spec = &is.spec;
+    let mut origins = request.mappings.into_iter();
+    let (Some((origin, hashes)), None) = (origins.next(), origins.next()) else {
+        return Err(invalid_param("Exactly one origin server per request"));
+    };
+    if request.algorithm != Algorithm::Sha256.as_str() {
+        return Err(invalid_param("Only sha256 is supported"));
+    }
+    let mut inner = is.lock();
+    let used = inner.classify(spec, &request.pepper);
+    if used == Pepper::Unknown && spec.check_pepper {
+        return Err(invalid_pepper(spec, &inner.pepper));
+    }
+    let index = inner.index(
+        spec,
+        Algorithm::Sha256,
+        &request.pepper,
+        used == Pepper::Alt,
+    );
+    let held = |h: &String| {
+        index.holds(h)
+            || inner
+                .pushed
+                .contains_key(&(request.pepper.clone(), h.clone()))
+    };
+    if hashes.iter().any(held) {
+        return Err(internal());
+    }
+    for hash in hashes {
+        inner
+            .pushed
+            .insert((request.pepper.clone(), hash), origin.clone());
+    }
+    Ok((StatusCode::CREATED, Json(json!({}))).into_response())
+}
+
+/// Mappings and referrals found for one lookup.
+#[derive(Default)]
+struct Found {
+    mappings: BTreeMap<String, Value>,
+    /// server → (actives, inactives)
+    referrals: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)>,
+}
+
+impl Found {
+    fn add(&mut self, key: &str, entry: &Entry) {
+        if let Some(mxid) = &entry.mxid {
+            self.mappings
+                .insert(key.to_owned(), Value::String(mxid.clone()));
+        }
+        for (server, inactive) in &entry.referrals {
+            self.refer(server, key, *inactive);
+        }
+    }
+
+    fn refer(&mut self, server: &str, key: &str, inactive: bool) {
+        let (actives, inactives) = self.referrals.entry(server.to_owned()).or_default();
+        let list = if inactive { inactives } else { actives };
+        list.insert(key.to_owned());
+    }
+
+    fn into_response(self, style: ReferralStyle) -> LookupResponse {
+        let referrals: BTreeMap<String, Value> = self
+            .referrals
+            .into_iter()
+            .filter_map(|(server, (actives, inactives))| match style {
+                ReferralStyle::Flat => (!actives.is_empty()).then(|| (server, json!(actives))),
+                ReferralStyle::Actives => {
+                    Some((server, json!({"actives": actives, "inactives": inactives})))
+                }
+            })
+            .collect();
+        LookupResponse {
+            mappings: self.mappings,
+            third_party_mappings: (!referrals.is_empty()).then_some(referrals),
+        }
+    }
+}
+
+/// The key of a `none` lookup string: its stored (case-folded) form, which
+/// is also what sydent keys its answer by.
+fn stored_key(sent: &str) -> Answer<String> {
+    let mut parts = sent.split_whitespace();
+    let pair = match (parts.next(), parts.next(), parts.next()) {
+        (Some(address), Some(medium), None) => medium.parse::<Medium>().ok().map(|m| (address, m)),
+        _ => None,
+    };
+    let (address, medium) = pair.ok_or_else(|| {
+        reply::matrix_error(
+            StatusCode::BAD_REQUEST,
+            "M_UNKNOWN",
+            &format!("Invalid \"address medium\" pair: \"{sent}\""),
+        )
+    })?;
+    Ok(plaintext_form(&stored_form(medium, address), medium))
+}
+
+/// 400 when over `address_limit`, in the configured style.
+fn check_limit(spec: &ServerSpec, count: usize) -> Answer<()> {
+    match spec.address_limit {
+        Some(limit) if count > limit => Err(match spec.limit_style {
+            LimitStyle::TooLarge => reply::matrix_error(
+                StatusCode::BAD_REQUEST,
+                errcode::TOO_LARGE,
+                "More than the maximum amount of addresses provided",
+            ),
+            LimitStyle::InvalidParam => {
+                invalid_param(&format!("Adresses limit of {limit} exceeded"))
+            }
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The algorithm, if this server offers it.
+fn offered(spec: &ServerSpec, name: &str) -> Answer<Algorithm> {
+    match name.parse::<Algorithm>() {
+        Ok(algorithm) if spec.algorithms.iter().any(|a| a == name) => Ok(algorithm),
+        _ => Err(invalid_param("algorithm is not supported")),
+    }
+}
+
+/// 400 `M_INVALID_PEPPER`; sydent adds the pepper and algorithm.
+fn invalid_pepper(spec: &ServerSpec, current: &str) -> Refusal {
+    let mut body = reply::base(
+        errcode::INVALID_PEPPER,
+        &format!("pepper does not match '{current}'"),
+    );
+    if spec.pepper_in_error {
+        body.lookup_pepper = Some(current.to_owned());
+        body.algorithm = Some(Algorithm::Sha256.as_str().to_owned());
+    } else {
+        body.error = Some("pepper does not match".to_owned());
+    }
+    reply::with_body(StatusCode::BAD_REQUEST, body)
+}
+
+fn invalid_param(error: &str) -> Refusal {
+    reply::matrix_error(StatusCode::BAD_REQUEST, errcode::INVALID_PARAM, error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::Federation;
+
+    #[test]
+    fn none_keys_are_the_stored_case_folded_form() {
+        assert_eq!(
+            stored_key("Gustav.Strauß@Example.com email").ok(),
+            Some("gustav.strauss@example.com email".to_owned())
+        );
+        assert_eq!(
+            stored_key(" 33612345678  msisdn ").ok(),
+            Some("33612345678 msisdn".to_owned())
+        );
+        assert!(stored_key("alice@example.com").is_err());
+        assert!(stored_key("alice@example.com fax").is_err());
+    }
+
+    #[test]
+    fn only_alt_associations_are_indexed_under_alternative_peppers_only() {
+        let mut spec = Federation::default_federation().servers.remove(0);
+        spec.associations.retain(|a| a.only_alt);
+        let gustav = |pepper| lookup_hash("gustav.strauss@example.com", Medium::Email, pepper);
+        let current = Index::build(&spec, Algorithm::Sha256, "m4Trx", false);
+        let alt = Index::build(&spec, Algorithm::Sha256, "0ldPp", true);
+        assert!(!current.holds(&gustav("m4Trx")));
+        assert!(alt.holds(&gustav("0ldPp")));
+        assert!(
+            Index::build(&spec, Algorithm::Sha256, "", true)
+                .0
+                .is_empty()
+        );
+    }
+}
