@@ -45,6 +45,7 @@ fn matrix() -> ServerSpec {
             refer("chloe.bernard@federated.example", "fed.example:443"),
             refer("33142685300", "fed.example:443"),
             refer("dmitri@far.example", "fed.example:443"),
+            refer("491711234567", "fed.example:443"),
             refer("elif@loop.example", "loop.example:443"),
             refer("farah@elsewhere.example", "elsewhere.example:443"),
         ],
@@ -64,7 +65,10 @@ fn fed() -> ServerSpec {
             assoc("chloe.bernard@federated.example", "@chloe:fed.example"),
             assoc("33142685300", "@chloe:fed.example"),
         ],
-        referrals: vec![refer("dmitri@far.example", "far.example:443")],
+        referrals: vec![
+            refer("dmitri@far.example", "far.example:443"),
+            refer("491711234567", "far.example:443"),
+        ],
         ..server("fed.example:443", "FedCurrentPepper0123456789abcdef")
     }
 }

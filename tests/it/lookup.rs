@@ -513,3 +513,19 @@ fn tokens_are_cached_between_runs_in_a_private_file() {
         0o600
     );
 }
+
+#[test]
+fn readme_main_command_on_the_sandbox() {
+    // README: cargo run --release -- lookup fixtures/contacts.vcf --sandbox
+    let (code, stdout, stderr) = crate::support::mxlookup()
+        .args(["lookup", "fixtures/contacts.vcf", "--sandbox"])
+        .run();
+    assert_eq!(code, 0, "{stderr}");
+    insta::with_settings!({filters => vec![(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:PORT")]}, {
+        insta::assert_snapshot!("sandbox_table", stdout);
+    });
+    assert_eq!(
+        stderr,
+        "looked up: 14 results from 8 contacts (12 distinct addresses): 8 found, 3 not found, 1 unfollowed, 2 invalid\n"
+    );
+}
