@@ -115,6 +115,14 @@ pub struct ServerSpec {
     /// Address → other identity server referrals (MSC4004).
     #[serde(default)]
     pub referrals: Vec<Referral>,
+    /// Hostile: server name → hashes nobody asked about, added to the
+    /// `third_party_mappings` of every lookup answer.
+    #[serde(default)]
+    pub stray_referrals: BTreeMap<String, Vec<String>>,
+    /// Hostile: hash → Matrix ID nobody asked about, added to the
+    /// `mappings` of every lookup answer.
+    #[serde(default)]
+    pub stray_mappings: BTreeMap<String, String>,
 }
 
 /// An association this server holds.

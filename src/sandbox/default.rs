@@ -111,6 +111,8 @@ fn server(name: &str, pepper: &str) -> ServerSpec {
         down: false,
         rate_limit: None,
         referral_style: ReferralStyle::Flat,
+        stray_referrals: BTreeMap::new(),
+        stray_mappings: BTreeMap::new(),
         terms: BTreeMap::new(),
         associations: Vec::new(),
         referrals: Vec::new(),

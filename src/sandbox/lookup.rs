@@ -145,6 +145,16 @@ pub(crate) async fn lookup(
             }
         }
     }
+    for (server, hashes) in &spec.stray_referrals {
+        for hash in hashes {
+            found.refer(server, hash, false);
+        }
+    }
+    for (hash, mxid) in &spec.stray_mappings {
+        found
+            .mappings
+            .insert(hash.clone(), Value::String(mxid.clone()));
+    }
     Ok(Json(found.into_response(spec.referral_style)))
 }
 

@@ -249,7 +249,7 @@ associations = [{ medium = "email", address = "ann@example.org", mxid = "@ann:fl
 name = "limited.example:443"
 start = true
 pepper = "p2"
-rate_limit = { requests = 2, window_ms = 60000, retry_after_s = 1, endpoints = ["lookup"] }
+rate_limit = { requests = 2, window_ms = 1000, retry_after_s = 1 }
 associations = [{ medium = "email", address = "bob@example.org", mxid = "@bob:limited.example" }]
 "#;
 
@@ -274,6 +274,15 @@ fn retries_after_500_and_429() {
         .map(|r| r.status)
         .collect();
     assert_eq!(flaky, vec![500, 500, 200]);
+    let limited: Vec<u16> = fed
+        .received("limited.example:443")
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        limited.contains(&429),
+        "the rate limit was never hit: {limited:?}"
+    );
 }
 
 const ONE_DOWN: &str = r#"
@@ -528,4 +537,34 @@ fn readme_main_command_on_the_sandbox() {
         stderr,
         "looked up: 14 results from 8 contacts (12 distinct addresses): 8 found, 3 not found, 1 unfollowed, 2 invalid\n"
     );
+}
+
+const STRAY: &str = r#"
+[[servers]]
+name = "stray.example:443"
+start = true
+pepper = "p"
+associations = [{ medium = "email", address = "ann@example.org", mxid = "@ann:stray.example" }]
+stray_referrals = { "far.example:443" = ["never-sent-hash-1", "never-sent-hash-2"] }
+stray_mappings = { "never-sent-hash-3" = "@mallory:stray.example" }
+
+[[servers]]
+name = "far.example:443"
+pepper = "q"
+"#;
+
+#[test]
+fn hashes_the_client_never_sent_are_ignored() {
+    let fed = Fed::start(Some(STRAY));
+    let (_dir, book) = text_book(["ann@example.org".to_owned(), "bob@example.org".to_owned()]);
+    let (code, results, stderr) = fed.lookup(&book, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        by_address(&results, "ann@example.org")["mxid"],
+        "@ann:stray.example"
+    );
+    assert_eq!(status(by_address(&results, "bob@example.org")), "not_found");
+    assert!(!results.iter().any(|r| r.to_string().contains("mallory")));
+    // Nothing was followed to far.example for hashes nobody sent.
+    assert!(fed.received("far.example:443").is_empty());
 }
