@@ -568,3 +568,95 @@ fn hashes_the_client_never_sent_are_ignored() {
     // Nothing was followed to far.example for hashes nobody sent.
     assert!(fed.received("far.example:443").is_empty());
 }
+
+#[test]
+fn dry_run_fetches_peppers_and_sends_no_address_or_hash() {
+    let fed = Fed::start(None);
+    let (code, results, stderr) = fed.lookup(&fixture("contacts.vcf"), &["--dry-run", "-r", "FR"]);
+    assert_eq!(code, 0, "{stderr}");
+    let alice = by_address(&results, "alice@example.com");
+    assert_eq!(status(alice), "not_asked");
+    // The hash with the start server's real pepper.
+    let (_, expected, _) = crate::support::mxlookup()
+        .args(["hash", "alice@example.com", "--pepper", "m4Trx"])
+        .run();
+    assert_eq!(alice["hash"].as_str().unwrap(), expected.trim());
+    for server in fed.sandbox.servers() {
+        assert!(
+            fed.received(&server.name)
+                .iter()
+                .all(|r| !r.path.contains("/lookup")),
+            "{} was asked",
+            server.name
+        );
+    }
+}
+
+#[test]
+fn json_reports_each_server() {
+    let fed = Fed::start(None);
+    let (code, stdout, _) = crate::support::mxlookup()
+        .args(["lookup", &fixture("contacts.vcf"), "-f", "json", "-r", "FR"])
+        .args(fed.args())
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 0);
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let servers = doc["servers"].as_array().unwrap();
+    let named = |n: &str| {
+        servers
+            .iter()
+            .find(|s| s["server"] == n)
+            .unwrap_or_else(|| panic!("{n} missing: {servers:?}"))
+    };
+    let start = named(&fed.url("matrix.example:443"));
+    // All 13, then the 4 neither found nor referred, again under the alternative pepper.
+    assert_eq!(start["addresses_asked"].as_u64(), Some(13 + 4));
+    assert_eq!(start["referred"].as_u64(), Some(6));
+    assert!(start["requests"].as_u64().unwrap() >= 3);
+    assert_eq!(start["lookup_pepper"], "m4Trx");
+    assert_eq!(named("fed.example:443")["found"].as_u64(), Some(2));
+    assert_eq!(named("far.example:443")["found"].as_u64(), Some(2));
+    assert!(start["batch_size"].as_u64().unwrap() >= 13);
+    assert!(start.get("time_ms").is_some());
+}
+
+#[test]
+fn trace_shows_every_hop() {
+    let fed = Fed::start(None);
+    let (code, stdout, stderr) = crate::support::mxlookup()
+        .args(["trace", "Dmitri@Far.example", "-f", "json"])
+        .args(fed.args())
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 0, "{stderr}");
+    let trace: Value = serde_json::from_str(&stdout).unwrap();
+    let hops = trace["hops"].as_array().unwrap();
+    let servers: Vec<&str> = hops.iter().map(|h| h["server"].as_str().unwrap()).collect();
+    assert_eq!(
+        servers,
+        vec![
+            fed.url("matrix.example:443").as_str(),
+            "fed.example:443",
+            "far.example:443"
+        ]
+    );
+    let answers: Vec<&str> = hops.iter().map(|h| h["answer"].as_str().unwrap()).collect();
+    assert_eq!(answers, vec!["referred", "referred", "found"]);
+    let last = &hops[2];
+    let pepper = last["lookup_pepper"].as_str().unwrap();
+    let (_, hash, _) = crate::support::mxlookup()
+        .args(["hash", "dmitri@far.example", "--pepper", pepper])
+        .run();
+    assert_eq!(last["sent"][0]["key"].as_str().unwrap(), hash.trim());
+    assert_eq!(trace["status"], "found");
+    assert_eq!(trace["mxids"][0], "@dmitri:far.example");
+    // The text form says the same for people.
+    let (_, text, _) = crate::support::mxlookup()
+        .args(["trace", "dmitri@far.example"])
+        .args(fed.args())
+        .run();
+    assert!(
+        text.contains("hop 2  far.example:443")
+            && text.contains("result: found @dmitri:far.example"),
+        "{text}"
+    );
+}
