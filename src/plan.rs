@@ -70,9 +70,16 @@ impl Plan {
     /// Normalises every entry of `books` and builds the plan.
     pub fn build(books: Vec<Book>, msisdn: &MsisdnOptions) -> Plan {
         let mut plan = Plan::default();
-        let mut index = Index::default();
-        let capacity: usize = books.iter().map(|b| b.contacts.len()).sum();
-        plan.contacts.reserve_exact(capacity);
+        let contacts: usize = books.iter().map(|b| b.contacts.len()).sum();
+        let entries: usize = books
+            .iter()
+            .flat_map(|b| &b.contacts)
+            .map(|c| c.entries.len())
+            .sum();
+        plan.contacts.reserve_exact(contacts);
+        plan.rows.reserve_exact(entries);
+        let mut index = Index::with_capacity(entries);
+        let hasher = index.hasher.clone();
         for book in books {
             let file = book.file;
             // In chunks, so that each contact's strings move into rows before
@@ -85,7 +92,7 @@ impl Plan {
                 }
                 let normalised: Vec<_> = chunk
                     .into_par_iter()
-                    .map(|contact| normalise_contact(contact, msisdn))
+                    .map(|contact| normalise_contact(contact, msisdn, &hasher))
                     .collect();
                 for (name, entries) in normalised {
                     plan.push_contact(&file, name, entries, &mut index);
@@ -106,10 +113,10 @@ impl Plan {
         self.contacts.push(name);
         for entry in entries {
             let target = match entry.normalised {
-                Ok(address) => {
+                Ok((address, hash)) => {
                     let addresses = Arc::get_mut(&mut self.addresses)
                         .expect("a plan is built before it is shared");
-                    Target::Address(index.intern(addresses, address))
+                    Target::Address(index.intern(addresses, address, hash))
                 }
                 Err(reason) => Target::Invalid(reason),
             };
@@ -131,17 +138,25 @@ impl Plan {
 }
 
 /// Distinct addresses, found by hash; the table holds indexes into
-/// [`Plan::addresses`], so no address is stored twice.
-#[derive(Default)]
+/// [`Plan::addresses`], so no address is stored twice. Hashes are computed
+/// beside normalisation, on every core; only the probing is sequential.
 struct Index {
     table: HashTable<AddressId>,
     hasher: foldhash::fast::RandomState,
 }
 
 impl Index {
-    fn intern(&mut self, addresses: &mut Vec<Address>, address: Address) -> AddressId {
+    fn with_capacity(n: usize) -> Self {
+        Index {
+            table: HashTable::with_capacity(n),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    /// The id of `address` (whose hash under `self.hasher` is `hash`),
+    /// adding it if it is new.
+    fn intern(&mut self, addresses: &mut Vec<Address>, address: Address, hash: u64) -> AddressId {
         let hasher = &self.hasher;
-        let hash = hasher.hash_one(&address);
         let entry = self.table.entry(
             hash,
             |&id| addresses[id as usize] == address,
@@ -163,7 +178,8 @@ struct Normalised {
     input: String,
     line: u32,
     medium: Option<Medium>,
-    normalised: Result<Address, String>,
+    /// The address and its hash for the index, or why there is none.
+    normalised: Result<(Address, u64), String>,
 }
 
 /// Normalises a contact's entries, keeping one entry per normalised address
@@ -171,6 +187,7 @@ struct Normalised {
 fn normalise_contact(
     contact: Contact,
     msisdn: &MsisdnOptions,
+    hasher: &foldhash::fast::RandomState,
 ) -> (Option<String>, Vec<Normalised>) {
     let mut out: Vec<Normalised> = Vec::with_capacity(contact.entries.len());
     for entry in contact.entries {
@@ -187,6 +204,10 @@ fn normalise_contact(
                 ),
             },
         };
+        let normalised = normalised.map(|a| {
+            let hash = hasher.hash_one(&a);
+            (a, hash)
+        });
         let duplicate = normalised
             .as_ref()
             .is_ok_and(|a| out.iter().any(|seen| seen.normalised.as_ref() == Ok(a)));
