@@ -28,10 +28,25 @@ fn base<'a>(plan: &'a Plan, row: &'a Row) -> Record<'a> {
     }
 }
 
-fn invalid<'a>(plan: &'a Plan, row: &'a Row, reason: &'a str) -> Record<'a> {
-    Record {
-        reason: Some(reason),
-        ..base(plan, row)
+/// The `i`-th row's record so far, with its address; or, for an invalid
+/// row, its finished record.
+fn start(plan: &Plan, i: usize) -> Result<(Record<'_>, AddressId), Record<'_>> {
+    let row = &plan.rows[i];
+    match &row.target {
+        Target::Address(id) => {
+            let address = Some(plan.addresses[*id as usize].address.as_str());
+            Ok((
+                Record {
+                    address,
+                    ..base(plan, row)
+                },
+                *id,
+            ))
+        }
+        Target::Invalid(reason) => Err(Record {
+            reason: Some(reason),
+            ..base(plan, row)
+        }),
     }
 }
 
@@ -48,16 +63,11 @@ impl Records for DryRun<'_> {
     }
 
     fn get(&self, i: usize) -> Record<'_> {
-        let row = &self.plan.rows[i];
-        let id = match &row.target {
-            Target::Address(id) => *id,
-            Target::Invalid(reason) => return invalid(self.plan, row, reason),
+        let (record, id) = match start(self.plan, i) {
+            Ok(started) => started,
+            Err(invalid) => return invalid,
         };
         let a = &self.plan.addresses[id as usize];
-        let record = Record {
-            address: Some(a.address.as_str()),
-            ..base(self.plan, row)
-        };
         match self.hashing {
             Ok((pepper, algorithm)) => Record {
                 status: Status::NotAsked,
@@ -88,15 +98,9 @@ impl Records for Resolved<'_> {
     }
 
     fn get(&self, i: usize) -> Record<'_> {
-        let row = &self.plan.rows[i];
-        let id = match &row.target {
-            Target::Address(id) => *id,
-            Target::Invalid(reason) => return invalid(self.plan, row, reason),
-        };
-        let a = &self.plan.addresses[id as usize];
-        let record = Record {
-            address: Some(a.address.as_str()),
-            ..base(self.plan, row)
+        let (record, id) = match start(self.plan, i) {
+            Ok(started) => started,
+            Err(invalid) => return invalid,
         };
         match self.outcomes.get(&id) {
             Some(o) => Record {
