@@ -53,7 +53,7 @@ pub enum SessionError {
     #[error("homeserver {0}")]
     Homeserver(CallError),
     /// The server wants its terms accepted.
-    #[error("{server} asks to accept its terms first: {}", list(.documents))]
+    #[error("{server} asks to accept its terms first: {} (read them, then pass --accept-terms)", list(.documents))]
     Terms {
         /// The server.
         server: String,

@@ -28,22 +28,29 @@ fn base<'a>(plan: &'a Plan, row: &'a Row) -> Record<'a> {
     }
 }
 
-/// The `i`-th row's record so far, with its address; or, for an invalid
-/// row, its finished record.
-fn start(plan: &Plan, i: usize) -> Result<(Record<'_>, AddressId), Record<'_>> {
+/// How a row's record starts.
+enum Start<'a> {
+    /// With its address, to be completed.
+    Address(Record<'a>, AddressId),
+    /// Invalid: finished.
+    Invalid(Record<'a>),
+}
+
+/// The `i`-th row's record so far.
+fn start(plan: &Plan, i: usize) -> Start<'_> {
     let row = &plan.rows[i];
     match &row.target {
         Target::Address(id) => {
             let address = Some(plan.addresses[*id as usize].address.as_str());
-            Ok((
+            Start::Address(
                 Record {
                     address,
                     ..base(plan, row)
                 },
                 *id,
-            ))
+            )
         }
-        Target::Invalid(reason) => Err(Record {
+        Target::Invalid(reason) => Start::Invalid(Record {
             reason: Some(reason),
             ..base(plan, row)
         }),
@@ -64,8 +71,8 @@ impl Records for DryRun<'_> {
 
     fn get(&self, i: usize) -> Record<'_> {
         let (record, id) = match start(self.plan, i) {
-            Ok(started) => started,
-            Err(invalid) => return invalid,
+            Start::Address(record, id) => (record, id),
+            Start::Invalid(record) => return record,
         };
         let a = &self.plan.addresses[id as usize];
         match self.hashing {
@@ -99,8 +106,8 @@ impl Records for Resolved<'_> {
 
     fn get(&self, i: usize) -> Record<'_> {
         let (record, id) = match start(self.plan, i) {
-            Ok(started) => started,
-            Err(invalid) => return invalid,
+            Start::Address(record, id) => (record, id),
+            Start::Invalid(record) => return record,
         };
         match self.outcomes.get(&id) {
             Some(o) => Record {
