@@ -2,6 +2,7 @@
 //! phone numbers to the form identity servers store, and the lookup hash.
 
 mod email;
+mod fastphone;
 mod hash;
 mod msisdn;
 

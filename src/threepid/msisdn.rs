@@ -7,6 +7,11 @@
 //! another person's number). So the region is passed only for numbers in
 //! national form; international ones (`+`, or an international call prefix,
 //! which is rewritten to `+`) are parsed without it.
+//!
+//! `phonenumber` is slow and serialises threads on one mutex (see
+//! `fastphone`), so valid numbers of the common shapes are first read by the
+//! lock-free `fastphone`, which replays its steps exactly; anything else,
+//! and every rejection, goes through `phonenumber`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +21,7 @@ use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, PhoneNumber};
 
 use super::Invalid;
+use super::fastphone;
 
 /// A region (ISO 3166-1 alpha-2) that national numbers are read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,9 +37,11 @@ impl Region {
     /// (`00` in most of the world, `011` in North America, `0011` in
     /// Australia, …), and if so how many digits the prefix takes.
     fn international_prefix_len(&self, digits: &str) -> Option<usize> {
-        let meta = DATABASE.by_id(self.code())?;
-        let found = meta.international_prefix()?.find(digits)?;
-        (found.start() == 0 && found.end() > 0).then_some(found.end())
+        fastphone::international_prefix_len(self.code(), digits).unwrap_or_else(|| {
+            let meta = DATABASE.by_id(self.code())?;
+            let found = meta.international_prefix()?.find(digits)?;
+            (found.start() == 0 && found.end() > 0).then_some(found.end())
+        })
     }
 }
 
@@ -88,32 +96,106 @@ pub fn normalise_msisdn(input: &str, opts: &MsisdnOptions) -> Result<String, Inv
     if digits.is_empty() {
         return Err(Invalid::new("phone number without digits"));
     }
-    let number = if written.starts_with('+') {
-        parse(None, written)?
-    } else if let Some(region) = opts.region {
-        match region.international_prefix_len(&digits) {
-            Some(len) => parse(None, &format!("+{}", &digits[len..]))?,
-            None => parse(Some(region), written)?,
-        }
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        parse(None, &format!("+{rest}"))?
-    } else if let Some(rest) = digits.strip_prefix("011") {
-        parse(None, &format!("+{rest}"))?
-    } else if opts.bare_digits_are_international {
-        parse(None, &format!("+{digits}"))?
-    } else {
-        return Err(Invalid::new(
-            "phone number in national form and no region to read it in (pass --region)",
-        ));
-    };
-    if !number.is_valid() {
-        return Err(Invalid::new(format!(
-            "not a valid phone number (read as {})",
-            number.format().mode(Mode::E164)
-        )));
+    let form = Form::read(written, &digits, opts)?;
+    match form.fast() {
+        Some(e164) => Ok(e164),
+        None => form.slow(),
     }
-    let e164 = number.format().mode(Mode::E164).to_string();
-    Ok(e164.trim_start_matches('+').to_owned())
+}
+
+/// How a number is written, which decides how `phonenumber` reads it.
+#[derive(Debug, Clone, Copy)]
+enum Form<'a> {
+    /// Written with `+`: read as written, without a region.
+    Plus {
+        /// The number as written.
+        written: &'a str,
+        /// Its ASCII digits.
+        digits: &'a str,
+    },
+    /// The digits after an international call prefix: read as `+digits`.
+    AfterPrefix(&'a str),
+    /// National form: read as written, in the region.
+    National {
+        /// The region the number belongs to.
+        region: Region,
+        /// The number as written.
+        written: &'a str,
+        /// Its ASCII digits.
+        digits: &'a str,
+    },
+}
+
+impl<'a> Form<'a> {
+    fn read(written: &'a str, digits: &'a str, opts: &MsisdnOptions) -> Result<Self, Invalid> {
+        if written.starts_with('+') {
+            return Ok(Form::Plus { written, digits });
+        }
+        if let Some(region) = opts.region {
+            return Ok(match region.international_prefix_len(digits) {
+                Some(len) => Form::AfterPrefix(&digits[len..]),
+                None => Form::National {
+                    region,
+                    written,
+                    digits,
+                },
+            });
+        }
+        if let Some(rest) = digits
+            .strip_prefix("00")
+            .or_else(|| digits.strip_prefix("011"))
+        {
+            Ok(Form::AfterPrefix(rest))
+        } else if opts.bare_digits_are_international {
+            Ok(Form::AfterPrefix(digits))
+        } else {
+            Err(Invalid::new(
+                "phone number in national form and no region to read it in (pass --region)",
+            ))
+        }
+    }
+
+    /// The lock-free reading: `Some` only for a valid number.
+    fn fast(self) -> Option<String> {
+        match self {
+            Form::Plus { written, digits } => fastphone::plus_form(written, digits),
+            Form::AfterPrefix(digits) => fastphone::after_prefix_form(digits),
+            Form::National {
+                region,
+                written,
+                digits,
+            } => fastphone::national_form(region.code(), written, digits),
+        }
+    }
+
+    /// The reading by `phonenumber`, the reference for every answer.
+    fn slow(self) -> Result<String, Invalid> {
+        let number = match self {
+            Form::Plus { written, .. } => parse(None, written)?,
+            Form::AfterPrefix(digits) => parse(None, &format!("+{digits}"))?,
+            Form::National {
+                region, written, ..
+            } => parse(Some(region), written)?,
+        };
+        if !number.is_valid() {
+            return Err(Invalid::new(format!(
+                "not a valid phone number (read as {})",
+                number.format().mode(Mode::E164)
+            )));
+        }
+        let e164 = number.format().mode(Mode::E164).to_string();
+        Ok(e164.trim_start_matches('+').to_owned())
+    }
+}
+
+/// The fast reading of `input` alone (`None` where it steps aside), for the
+/// equivalence tests.
+#[cfg(test)]
+pub(super) fn fast_path(input: &str, opts: &MsisdnOptions) -> Option<String> {
+    let written = strip_tel_uri(input.trim());
+    let digits: String = written.chars().filter(char::is_ascii_digit).collect();
+    let form = Form::read(written, &digits, opts).ok()?;
+    form.fast()
 }
 
 /// `tel:+1-555-555-5555;ext=1` (vCard 4.0, RFC 3966) stands for its number.
