@@ -75,6 +75,9 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff), as `completions/mxlookup.1` holds it.
+    #[command(hide = true)]
+    Manpage,
     /// Write a synthetic address book (for benchmarks; see README).
     #[command(hide = true)]
     Synth {

@@ -55,6 +55,15 @@ fn run(cli: Cli) -> Result<Completion, Failure> {
         Command::Hash(args) => hash(&args),
         Command::Trace(args) => trace(args),
         Command::Sandbox { federation } => sandbox(federation),
+        Command::Manpage => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|e| Failure {
+                    message: format!("cannot write stdout: {e}"),
+                    hint: None,
+                })?;
+            Ok(Completion::Complete)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

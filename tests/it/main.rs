@@ -3,6 +3,7 @@
 
 mod dry_run;
 mod fixtures;
+mod generated;
 mod hash;
 mod lookup;
 mod properties;

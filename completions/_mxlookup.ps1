@@ -1,0 +1,203 @@
+
+using namespace System.Management.Automation
+using namespace System.Management.Automation.Language
+
+Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    $commandElements = $commandAst.CommandElements
+    $command = @(
+        'mxlookup'
+        for ($i = 1; $i -lt $commandElements.Count; $i++) {
+            $element = $commandElements[$i]
+            if ($element -isnot [StringConstantExpressionAst] -or
+                $element.StringConstantType -ne [StringConstantType]::BareWord -or
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
+                break
+        }
+        $element.Value
+    }) -join ';'
+
+    $completions = @(switch ($command) {
+        'mxlookup' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up the contacts of address books')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Follow one address hop by hop, showing what each server was sent and said')
+            [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
+            [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the manual page (roff), as `completions/mxlookup.1` holds it')
+            [CompletionResult]::new('synth', 'synth', [CompletionResultType]::ParameterValue, 'Write a synthetic address book (for benchmarks; see README)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mxlookup;lookup' {
+            [CompletionResult]::new('--input-format', '--input-format', [CompletionResultType]::ParameterName, 'Read every file as this format instead of guessing from its name and content')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--pepper', '--pepper', [CompletionResultType]::ParameterName, 'With --dry-run and no server: hash with this pepper, offline')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
+            [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
+            [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Follow at most N referral hops')
+            [CompletionResult]::new('--allow-server', '--allow-server', [CompletionResultType]::ParameterName, 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)')
+            [CompletionResult]::new('--deny-server', '--deny-server', [CompletionResultType]::ParameterName, 'Never follow referrals to servers matching PATTERN (repeatable)')
+            [CompletionResult]::new('--server-budget', '--server-budget', [CompletionResultType]::ParameterName, 'Ask at most N distinct referred servers')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write results to this file instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write results to this file instead of stdout')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Fetch the start servers'' hash_details only, and print what would be sent for each address; send no address and no hash')
+            [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
+            [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
+            [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Start the embedded sandbox federation on loopback and use it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mxlookup;trace' {
+            [CompletionResult]::new('--medium', '--medium', [CompletionResultType]::ParameterName, 'The medium [default: email if ADDRESS has an `@`, else msisdn]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
+            [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
+            [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Follow at most N referral hops')
+            [CompletionResult]::new('--allow-server', '--allow-server', [CompletionResultType]::ParameterName, 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)')
+            [CompletionResult]::new('--deny-server', '--deny-server', [CompletionResultType]::ParameterName, 'Never follow referrals to servers matching PATTERN (repeatable)')
+            [CompletionResult]::new('--server-budget', '--server-budget', [CompletionResultType]::ParameterName, 'Ask at most N distinct referred servers')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
+            [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
+            [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Start the embedded sandbox federation on loopback and use it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mxlookup;sandbox' {
+            [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'The federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mxlookup;hash' {
+            [CompletionResult]::new('--pepper', '--pepper', [CompletionResultType]::ParameterName, 'The server''s lookup pepper (from its hash_details)')
+            [CompletionResult]::new('--medium', '--medium', [CompletionResultType]::ParameterName, 'The medium [default: email if ADDRESS has an `@`, else msisdn]')
+            [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'The lookup algorithm: sha256 prints the hash, none the clear text form')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mxlookup;completions' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mxlookup;manpage' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mxlookup;synth' {
+            [CompletionResult]::new('--contacts', '--contacts', [CompletionResultType]::ParameterName, 'How many contacts')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the generator')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'vCard or CSV')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mxlookup;help' {
+            [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up the contacts of address books')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Follow one address hop by hop, showing what each server was sent and said')
+            [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
+            [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
+            [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the manual page (roff), as `completions/mxlookup.1` holds it')
+            [CompletionResult]::new('synth', 'synth', [CompletionResultType]::ParameterValue, 'Write a synthetic address book (for benchmarks; see README)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mxlookup;help;lookup' {
+            break
+        }
+        'mxlookup;help;trace' {
+            break
+        }
+        'mxlookup;help;sandbox' {
+            break
+        }
+        'mxlookup;help;hash' {
+            break
+        }
+        'mxlookup;help;completions' {
+            break
+        }
+        'mxlookup;help;manpage' {
+            break
+        }
+        'mxlookup;help;synth' {
+            break
+        }
+        'mxlookup;help;help' {
+            break
+        }
+    })
+
+    $completions.Where{ $_.CompletionText -like "$wordToComplete*" } |
+        Sort-Object -Property ListItemText
+}

@@ -1,0 +1,181 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mxlookup] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mxlookup'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mxlookup'= {
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand lookup 'Look up the contacts of address books'
+            cand trace 'Follow one address hop by hop, showing what each server was sent and said'
+            cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
+            cand hash 'Print the lookup hash of one address'
+            cand completions 'Print a shell completion script'
+            cand manpage 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+            cand synth 'Write a synthetic address book (for benchmarks; see README)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mxlookup;lookup'= {
+            cand --input-format 'Read every file as this format instead of guessing from its name and content'
+            cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --pepper 'With --dry-run and no server: hash with this pepper, offline'
+            cand -s 'An identity server to start from (repeat for several)'
+            cand --server 'An identity server to start from (repeat for several)'
+            cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
+            cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
+            cand --access-token 'An identity-server token for the start servers (referred servers register)'
+            cand --resolve 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)'
+            cand --ca-cert 'Also trust the CA certificates in this PEM file'
+            cand --max-depth 'Follow at most N referral hops'
+            cand --allow-server 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)'
+            cand --deny-server 'Never follow referrals to servers matching PATTERN (repeatable)'
+            cand --server-budget 'Ask at most N distinct referred servers'
+            cand --timeout 'Seconds allowed per request'
+            cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
+            cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand -f 'Output format [default: table]'
+            cand --format 'Output format [default: table]'
+            cand -o 'Write results to this file instead of stdout'
+            cand --output 'Write results to this file instead of stdout'
+            cand --dry-run 'Fetch the start servers'' hash_details only, and print what would be sent for each address; send no address and no hash'
+            cand --no-follow 'Follow no referral (same as --max-depth 0)'
+            cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
+            cand --accept-terms 'Accept the identity servers'' terms of service when they ask'
+            cand --sandbox 'Start the embedded sandbox federation on loopback and use it'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mxlookup;trace'= {
+            cand --medium 'The medium [default: email if ADDRESS has an `@`, else msisdn]'
+            cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand -f '`table` for people, `json` for data'
+            cand --format '`table` for people, `json` for data'
+            cand -s 'An identity server to start from (repeat for several)'
+            cand --server 'An identity server to start from (repeat for several)'
+            cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
+            cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
+            cand --access-token 'An identity-server token for the start servers (referred servers register)'
+            cand --resolve 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)'
+            cand --ca-cert 'Also trust the CA certificates in this PEM file'
+            cand --max-depth 'Follow at most N referral hops'
+            cand --allow-server 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)'
+            cand --deny-server 'Never follow referrals to servers matching PATTERN (repeatable)'
+            cand --server-budget 'Ask at most N distinct referred servers'
+            cand --timeout 'Seconds allowed per request'
+            cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
+            cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --no-follow 'Follow no referral (same as --max-depth 0)'
+            cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
+            cand --accept-terms 'Accept the identity servers'' terms of service when they ask'
+            cand --sandbox 'Start the embedded sandbox federation on loopback and use it'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mxlookup;sandbox'= {
+            cand --federation 'The federation to run (TOML) instead of the built-in one'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mxlookup;hash'= {
+            cand --pepper 'The server''s lookup pepper (from its hash_details)'
+            cand --medium 'The medium [default: email if ADDRESS has an `@`, else msisdn]'
+            cand --algorithm 'The lookup algorithm: sha256 prints the hash, none the clear text form'
+            cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mxlookup;completions'= {
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mxlookup;manpage'= {
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mxlookup;synth'= {
+            cand --contacts 'How many contacts'
+            cand --seed 'Seed of the generator'
+            cand --format 'vCard or CSV'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mxlookup;help'= {
+            cand lookup 'Look up the contacts of address books'
+            cand trace 'Follow one address hop by hop, showing what each server was sent and said'
+            cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
+            cand hash 'Print the lookup hash of one address'
+            cand completions 'Print a shell completion script'
+            cand manpage 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+            cand synth 'Write a synthetic address book (for benchmarks; see README)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mxlookup;help;lookup'= {
+        }
+        &'mxlookup;help;trace'= {
+        }
+        &'mxlookup;help;sandbox'= {
+        }
+        &'mxlookup;help;hash'= {
+        }
+        &'mxlookup;help;completions'= {
+        }
+        &'mxlookup;help;manpage'= {
+        }
+        &'mxlookup;help;synth'= {
+        }
+        &'mxlookup;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
