@@ -660,3 +660,72 @@ fn trace_shows_every_hop() {
         "{text}"
     );
 }
+
+#[test]
+fn a_refused_token_is_renewed_through_the_homeserver() {
+    let fed = Fed::start(None);
+    let (_dir, book) = text_book(["alice@example.com".to_owned()]);
+    let (code, results, stderr) =
+        fed.lookup(&book, &["--access-token", "not-a-token-of-this-server"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(results[0]["mxid"], "@alice:matrix.example");
+    let start = fed.received("matrix.example:443");
+    assert!(
+        start.iter().any(|r| r.status == 401),
+        "the bad token was never refused"
+    );
+    assert_eq!(
+        start
+            .iter()
+            .filter(|r| r.path.ends_with("/account/register"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn the_given_access_token_is_used_without_registering() {
+    let fed = Fed::start(None);
+    let token = fed
+        .sandbox
+        .server("matrix.example:443")
+        .unwrap()
+        .access_token
+        .clone();
+    let (_dir, book) = text_book(["alice@example.com".to_owned()]);
+    let (code, results, _) = fed.lookup(&book, &["--access-token", &token, "--no-follow"]);
+    assert_eq!(code, 0);
+    assert_eq!(results[0]["mxid"], "@alice:matrix.example");
+    let start = fed.received("matrix.example:443");
+    assert!(start.iter().all(|r| !r.path.ends_with("/account/register")));
+    assert!(
+        start
+            .iter()
+            .filter_map(|r| r.authorization.as_deref())
+            .all(|a| a == format!("Bearer {token}"))
+    );
+}
+
+#[test]
+fn bad_ca_certificates_and_server_urls_are_usage_errors() {
+    let (code, _, stderr) = crate::support::mxlookup()
+        .args([
+            "lookup",
+            "fixtures/friends.txt",
+            "-s",
+            "https://is.example",
+            "--ca-cert",
+            "fixtures/friends.txt",
+        ])
+        .run();
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--ca-cert fixtures/friends.txt"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = crate::support::mxlookup()
+        .args(["lookup", "fixtures/friends.txt", "-s", "ftp://is.example"])
+        .run();
+    assert_eq!(code, 2);
+    assert!(stderr.contains("only http and https"), "{stderr}");
+}
