@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up the contacts of address books')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Follow one address hop by hop, showing what each server was sent and said')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -107,6 +108,41 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mxlookup;push' {
+            [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'The origin server that holds the associations, as host:port (port 443 when absent)')
+            [CompletionResult]::new('--input-format', '--input-format', [CompletionResultType]::ParameterName, 'Read every file as this format instead of guessing from its name and content')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Hashes per request')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`table` for people, `json` or `ndjson` for data')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`table` for people, `json` or `ndjson` for data')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
+            [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
+            [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Follow at most N referral hops')
+            [CompletionResult]::new('--allow-server', '--allow-server', [CompletionResultType]::ParameterName, 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)')
+            [CompletionResult]::new('--deny-server', '--deny-server', [CompletionResultType]::ParameterName, 'Never follow referrals to servers matching PATTERN (repeatable)')
+            [CompletionResult]::new('--server-budget', '--server-budget', [CompletionResultType]::ParameterName, 'Ask at most N distinct referred servers')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Fetch the recipient''s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing')
+            [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
+            [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
+            [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Start the embedded sandbox federation on loopback and use it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mxlookup;sandbox' {
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'The federation to run (TOML) instead of the built-in one')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -164,6 +200,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
         'mxlookup;help' {
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up the contacts of address books')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Follow one address hop by hop, showing what each server was sent and said')
+            [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -176,6 +213,9 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             break
         }
         'mxlookup;help;trace' {
+            break
+        }
+        'mxlookup;help;push' {
             break
         }
         'mxlookup;help;sandbox' {

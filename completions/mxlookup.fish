@@ -30,6 +30,7 @@ complete -c mxlookup -n "__fish_mxlookup_needs_command" -s h -l help -d 'Print h
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -s V -l version -d 'Print version'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "lookup" -d 'Look up the contacts of address books'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "hash" -d 'Print the lookup hash of one address'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -92,6 +93,36 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l sandbox -d '
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l origin -d 'The origin server that holds the associations, as host:port (port 443 when absent)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l input-format -d 'Read every file as this format instead of guessing from its name and content' -r -f -a "vcard\t'vCard 2.1, 3.0 or 4.0'
+csv\t'CSV with a header naming email or phone columns, or with none'
+text\t'One address per line'"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l batch-size -d 'Hashes per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s f -l format -d '`table` for people, `json` or `ndjson` for data' -r -f -a "table\t''
+json\t''
+ndjson\t''"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l max-depth -d 'Follow at most N referral hops' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l server-budget -d 'Ask at most N distinct referred servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l dry-run -d 'Fetch the recipient\'s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -l federation -d 'The federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -118,11 +149,12 @@ csv\t'A Google-style CSV'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace sandbox hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -10,7 +10,9 @@ use mxlookup::addressbook::Format;
 use std::time::Duration;
 
 use mxlookup::identity::HttpSettings;
-use mxlookup::job::{LookupSettings, Mode, NetworkSettings, OutputSettings, Verbosity};
+use mxlookup::job::{
+    LookupSettings, Mode, NetworkSettings, OutputSettings, PushFormat, PushSettings, Verbosity,
+};
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions, Region};
 
@@ -55,6 +57,9 @@ pub enum Command {
     /// Follow one address hop by hop, showing what each server was sent and said.
     #[command(after_help = TRACE_EXAMPLES)]
     Trace(TraceArgs),
+    /// MSC4004: declare an origin server's addresses, hashed, to a trusted identity server.
+    #[command(after_help = PUSH_EXAMPLES)]
+    Push(PushArgs),
     /// Run the embedded sandbox federation on loopback until Ctrl-C.
     #[command(
         after_help = "Example:\n  mxlookup sandbox\n  mxlookup sandbox --federation fixtures/federation.toml"
@@ -129,6 +134,29 @@ pub struct TraceArgs {
     pub network: NetworkArgs,
 }
 
+const PUSH_EXAMPLES: &str = "\
+push hashes each address with the recipient's (`-s`) current pepper and
+again with each non-empty alternative pepper, and posts them to its
+/_matrix/identity/v2/lookups, one origin per request. Its lookups then refer
+those hashes to --origin. Referral options (--max-depth, --allow-server, ...)
+do not apply: push talks to the -s server only.
+
+ToM-server answers 500 to a hash pushed before (until it rotates its pepper):
+such a batch is `rejected` and is not sent again.
+
+Exit codes:
+  0  every batch was accepted (or, with --dry-run, shown)
+  1  some batch was rejected, or the recipient could not be asked
+  2  usage, configuration or unreadable input; nothing was sent
+
+Examples:
+  Declare that tom.example:443 holds the addresses of users.txt:
+    mxlookup push users.txt --origin tom.example -s https://is.example \\
+        --homeserver https://hs.example --hs-token \"$TOKEN\"
+  What would be sent, with the recipient's real peppers, as data:
+    mxlookup push users.vcf --origin tom.example:443 -s https://is.example \\
+        --access-token T --dry-run -f ndjson";
+
 const HASH_EXAMPLES: &str = "\
 Examples:
   mxlookup hash alice@example.com --pepper matrixrocks
@@ -169,6 +197,76 @@ pub struct LookupArgs {
     /// Write results to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// Arguments of `mxlookup push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Address books of addresses the origin holds: vCard, CSV or text; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<String>,
+
+    /// The origin server that holds the associations, as host:port (port 443 when absent).
+    #[arg(long, required = true, value_name = "HOST:PORT", value_parser = parse_origin)]
+    pub origin: String,
+
+    /// Read every file as this format instead of guessing from its name and content.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<Format>,
+
+    #[command(flatten)]
+    pub region: RegionArg,
+
+    /// Hashes per request.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u32).range(1..=10_000)
+    )]
+    pub batch_size: u32,
+
+    /// Fetch the recipient's hash_details only, and print the batches that
+    /// would be sent (with -f json/ndjson, their bodies); send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// `table` for people, `json` or `ndjson` for data.
+    #[arg(short, long, value_parser = ["table", "json", "ndjson"], default_value = "table")]
+    pub format: String,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+fn parse_origin(value: &str) -> Result<String, String> {
+    mxlookup::resolve::policy::server_name(value)
+        .map_err(|why| format!("not a server name (host:port): {why}"))
+}
+
+impl PushArgs {
+    /// Validated settings.
+    pub fn settings(self, verbosity: Verbosity) -> Result<PushSettings, String> {
+        let format = match self.format.as_str() {
+            "json" => PushFormat::Json,
+            "ndjson" => PushFormat::Ndjson,
+            _ => PushFormat::Table,
+        };
+        Ok(PushSettings {
+            files: self.files,
+            input_format: self.input_format,
+            msisdn: MsisdnOptions {
+                region: self.region.region,
+                bare_digits_are_international: false,
+            },
+            origin: self.origin,
+            network: self.network.settings()?,
+            batch_size: self.batch_size as usize,
+            dry_run: self.dry_run,
+            format,
+            verbosity,
+        })
+    }
 }
 
 /// `-r/--region`, shared by the commands that read phone numbers.

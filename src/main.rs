@@ -54,6 +54,18 @@ fn run(cli: Cli) -> Result<Completion, Failure> {
         }
         Command::Hash(args) => hash(&args),
         Command::Trace(args) => trace(args),
+        Command::Push(args) => {
+            let settings = args
+                .settings(Verbosity::from_flags(cli.quiet, cli.verbose))
+                .map_err(|message| Failure {
+                    message,
+                    hint: None,
+                })?;
+            job::push(&settings).map_err(|e| Failure {
+                hint: e.hint(),
+                message: e.to_string(),
+            })
+        }
         Command::Sandbox { federation } => sandbox(federation),
         Command::Manpage => {
             clap_mangen::Man::new(Cli::command())

@@ -5,7 +5,7 @@ use reqwest::Method;
 use url::Url;
 
 use super::error::CallError;
-use super::http::{Http, Request};
+use super::http::{Http, Request, Retry};
 use super::wire::{
     AcceptTerms, Account, HashDetails, LookupRequest, LookupResponse, OpenIdToken, PushRequest,
     RegisterResponse, Terms, path,
@@ -53,6 +53,7 @@ impl IdentityClient {
             path,
             bearer,
             body: None,
+            retry: Retry::Transient,
         }
     }
 
@@ -77,18 +78,22 @@ impl IdentityClient {
             .await
     }
 
-    /// `POST lookups` (MSC4004 push).
-    pub async fn push(
-        &self,
-        token: &str,
-        body: &PushRequest,
-    ) -> Result<serde_json::Value, CallError> {
-        self.http
+    /// `POST lookups` (MSC4004 push), answered 201 `{}`.
+    ///
+    /// Sent again only when the server surely did not act on it (no
+    /// connection, 429): ToM-server answers 500 to a hash pushed before, so
+    /// a 5xx is not transient here, and resending after a timeout or a reset
+    /// could turn a stored batch into a 500.
+    pub async fn push(&self, token: &str, body: &PushRequest) -> Result<(), CallError> {
+        let _: serde::de::IgnoredAny = self
+            .http
             .call(
                 self.request(Method::POST, path::LOOKUPS, Some(token))
-                    .json(body),
+                    .json(body)
+                    .once(),
             )
-            .await
+            .await?;
+        Ok(())
     }
 
     /// `POST account/register`: an OpenID token for an IS token.
@@ -160,6 +165,7 @@ impl HomeserverClient {
             path,
             bearer: Some(&self.token),
             body: None,
+            retry: Retry::Transient,
         }
     }
 

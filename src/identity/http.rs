@@ -64,12 +64,46 @@ pub struct Request<'a> {
     pub bearer: Option<&'a str>,
     /// The JSON body, serialised once.
     pub body: Option<Vec<u8>>,
+    /// Which failures it is sent again after.
+    pub retry: Retry,
+}
+
+/// Which failures a request is sent again after.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Retry {
+    /// Every transient failure: no connection, no answer, 5xx, 429. For
+    /// requests that may be repeated (reads, lookups, registration).
+    #[default]
+    Transient,
+    /// Only failures that show the server did not act on it: no connection,
+    /// 429. For requests a repeat could harm: a push that the server stored
+    /// before timing out or failing would be answered 500 the second time
+    /// (ToM-server), hiding what happened to the first.
+    Unprocessed,
+}
+
+impl Retry {
+    fn allows(self, kind: &ErrorKind) -> bool {
+        match self {
+            Retry::Transient => is_transient(kind),
+            Retry::Unprocessed => matches!(
+                kind,
+                ErrorKind::Connect(_) | ErrorKind::Status { status: 429, .. }
+            ),
+        }
+    }
 }
 
 impl Request<'_> {
     /// Serialises `body` as the request's JSON body.
     pub fn json(mut self, body: &impl Serialize) -> Self {
         self.body = Some(serde_json::to_vec(body).expect("wire types serialise"));
+        self
+    }
+
+    /// Sends it again only after failures that show it was not acted on.
+    pub fn once(mut self) -> Self {
+        self.retry = Retry::Unprocessed;
         self
     }
 
@@ -144,7 +178,7 @@ impl Http {
                 tries,
                 elapsed: started.elapsed(),
             };
-            if !is_transient(&failure.kind) || tries > self.settings.retries {
+            if !request.retry.allows(&failure.kind) || tries > self.settings.retries {
                 return Err(give_up(failure.kind));
             }
             let wait = match failure.retry_after {
@@ -292,5 +326,21 @@ mod tests {
         assert!(!is_transient(&status(403)));
         assert!(is_transient(&ErrorKind::Transport("reset".into())));
         assert!(!is_transient(&ErrorKind::Decode("x".into())));
+    }
+
+    #[test]
+    fn requests_sent_once_are_retried_only_when_not_acted_on() {
+        let status = |s| ErrorKind::Status {
+            status: s,
+            error: None,
+        };
+        let once = Retry::Unprocessed;
+        assert!(once.allows(&ErrorKind::Connect("refused".into())));
+        assert!(once.allows(&status(429)));
+        assert!(!once.allows(&status(500)));
+        assert!(!once.allows(&status(503)));
+        assert!(!once.allows(&ErrorKind::Transport("reset".into())));
+        assert!(!once.allows(&ErrorKind::Timeout(Duration::from_secs(1))));
+        assert!(Retry::Transient.allows(&status(500)));
     }
 }

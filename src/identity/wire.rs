@@ -41,6 +41,26 @@ pub struct HashDetails {
     pub alt_lookup_peppers: Option<Vec<String>>,
 }
 
+impl HashDetails {
+    /// Whether the server takes `sha256` hashes.
+    pub fn offers_sha256(&self) -> bool {
+        self.algorithms.iter().any(|a| a == "sha256")
+    }
+
+    /// The alternative peppers worth hashing with: not empty (ToM lists `""`
+    /// until it has rotated twice), not the current one, each once.
+    pub fn alternative_peppers(&self) -> Vec<&str> {
+        let mut peppers: Vec<&str> = Vec::new();
+        for pepper in self.alt_lookup_peppers.iter().flatten() {
+            if !pepper.is_empty() && *pepper != self.lookup_pepper && !peppers.contains(&&**pepper)
+            {
+                peppers.push(pepper);
+            }
+        }
+        peppers
+    }
+}
+
 /// `POST /lookup` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LookupRequest {
@@ -254,6 +274,29 @@ mod tests {
         assert_eq!(refs["tom.example:8448"].actives, vec!["h5"]);
         assert_eq!(refs["tom.example:8448"].inactives, vec!["h6"]);
         assert!(refs["odd.example:443"].actives.is_empty());
+    }
+
+    #[test]
+    fn alternative_peppers_skip_the_empty_the_current_and_repeats() {
+        let details = HashDetails {
+            algorithms: vec!["sha256".into()],
+            lookup_pepper: "now".into(),
+            alt_lookup_peppers: Some(vec![
+                "".into(),
+                "before".into(),
+                "now".into(),
+                "before".into(),
+            ]),
+        };
+        assert_eq!(details.alternative_peppers(), vec!["before"]);
+        assert!(details.offers_sha256());
+        let none = HashDetails {
+            alt_lookup_peppers: None,
+            algorithms: vec!["none".into()],
+            ..details
+        };
+        assert!(none.alternative_peppers().is_empty());
+        assert!(!none.offers_sha256());
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! [`LookupSettings`] and maps the result to an exit code.
 
 mod network;
+pub mod push;
 mod records;
 mod trace;
 
 pub use network::{Connected, NetworkSettings};
+pub use push::{PushFormat, PushSettings, push};
 pub use trace::{TraceSettings, trace};
 
 use std::fs::File;

@@ -100,6 +100,31 @@ impl Resolver {
         }
     }
 
+    /// The start servers, as named by the user and reached.
+    pub fn starts(&self) -> &[Server] {
+        &self.settings.starts
+    }
+
+    /// A session with start server `index` (with `--access-token`), for
+    /// calls other than the walk's (`mxlookup push`).
+    pub fn start_session(&self, index: usize) -> Option<Session> {
+        let server = self.settings.starts.get(index)?;
+        Some(self.session(server, true))
+    }
+
+    /// A session with `server`: `--access-token` belongs to the start
+    /// servers; referred ones register.
+    fn session(&self, server: &Server, is_start: bool) -> Session {
+        let client =
+            IdentityClient::new(self.http.clone(), server.name.clone(), server.url.clone());
+        let token = if is_start {
+            self.settings.access_token.clone()
+        } else {
+            None
+        };
+        Session::new(client, Arc::clone(&self.auth), token)
+    }
+
     fn state(
         &self,
         walk: &Walk,
@@ -111,15 +136,7 @@ impl Resolver {
             .entry(id)
             .or_insert_with(|| {
                 let server = walk.server(id);
-                let client =
-                    IdentityClient::new(self.http.clone(), server.name.clone(), server.url.clone());
-                // --access-token belongs to the start servers; referred ones register.
-                let token = if is_start {
-                    self.settings.access_token.clone()
-                } else {
-                    None
-                };
-                let session = Session::new(client, Arc::clone(&self.auth), token);
+                let session = self.session(server, is_start);
                 Arc::new(ServerState::new(
                     session,
                     &server.name,

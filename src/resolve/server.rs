@@ -232,13 +232,12 @@ impl ServerState {
             )
             .await;
         let mut open: Vec<AddressId> = unresolved(&ids, &asked.answer);
-        let alternatives = details.alt_lookup_peppers.iter().flatten();
-        for pepper in alternatives.filter(|p| !p.is_empty() && **p != details.lookup_pepper) {
+        for pepper in details.alternative_peppers() {
             if open.is_empty() {
                 break;
             }
             let more = self
-                .pass(open.clone(), addresses, algorithm, pepper.clone(), false)
+                .pass(open.clone(), addresses, algorithm, pepper.to_owned(), false)
                 .await;
             // An alternative pepper that fails leaves the address as the main pepper did.
             asked.answer.found.extend(more.answer.found);

@@ -7,5 +7,6 @@ mod generated;
 mod hash;
 mod lookup;
 mod properties;
+mod push;
 mod sandbox;
 mod support;
