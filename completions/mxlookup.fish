@@ -58,7 +58,8 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l federation 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s f -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
-csv\t'`contact,medium,address,status,mxid,via`'"
+csv\t'`contact,medium,address,status,mxid,via`'
+vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s o -l output -d 'Write results to this file instead of stdout' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l dry-run -d 'Fetch the start servers\' hash_details only, and print what would be sent for each address; send no address and no hash'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l no-follow -d 'Follow no referral (same as --max-depth 0)'

@@ -55,6 +55,9 @@ pub enum Target {
 pub struct Plan {
     /// Contact display names, indexed by [`Row::contact`].
     pub contacts: Vec<Option<String>>,
+    /// Each contact's vCard as read, when the reader kept it (for
+    /// `--format vcard`); indexed like [`Plan::contacts`].
+    pub cards: Vec<Option<String>>,
     /// One row per (contact, normalised address) and per broken entry.
     pub rows: Vec<Row>,
     /// The distinct addresses, in order of first appearance; shared with
@@ -94,8 +97,8 @@ impl Plan {
                     .into_par_iter()
                     .map(|contact| normalise_contact(contact, msisdn, &hasher))
                     .collect();
-                for (name, entries) in normalised {
-                    plan.push_contact(&file, name, entries, &mut index);
+                for (name, card, entries) in normalised {
+                    plan.push_contact(&file, name, card, entries, &mut index);
                 }
             }
         }
@@ -106,11 +109,13 @@ impl Plan {
         &mut self,
         file: &Arc<str>,
         name: Option<String>,
+        card: Option<String>,
         entries: Vec<Normalised>,
         index: &mut Index,
     ) {
         let contact = u32::try_from(self.contacts.len()).expect("fewer than 2^32 contacts");
         self.contacts.push(name);
+        self.cards.push(card);
         for entry in entries {
             let target = match entry.normalised {
                 Ok((address, hash)) => {
@@ -188,7 +193,7 @@ fn normalise_contact(
     contact: Contact,
     msisdn: &MsisdnOptions,
     hasher: &foldhash::fast::RandomState,
-) -> (Option<String>, Vec<Normalised>) {
+) -> (Option<String>, Option<String>, Vec<Normalised>) {
     let mut out: Vec<Normalised> = Vec::with_capacity(contact.entries.len());
     for entry in contact.entries {
         let (medium, normalised) = match entry.kind {
@@ -220,7 +225,7 @@ fn normalise_contact(
             });
         }
     }
-    (contact.name, out)
+    (contact.name, contact.card, out)
 }
 
 fn normalise_as(input: &str, medium: Medium, msisdn: &MsisdnOptions) -> Result<Address, String> {
@@ -258,6 +263,7 @@ mod tests {
             name: Some(name.to_owned()),
             line: 1,
             entries,
+            card: None,
         }
     }
 

@@ -45,6 +45,16 @@ pub struct Contact {
     pub line: u32,
     /// The addresses (and broken parts) read for this contact, in file order.
     pub entries: Vec<Entry>,
+    /// The vCard as read (decoded, and closed if it was not), kept only when
+    /// [`ReadOptions::keep_cards`] asks, for writing the book back.
+    pub card: Option<String>,
+}
+
+/// What a reader keeps besides the addresses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Keep each vCard's text ([`Contact::card`]), for `--format vcard`.
+    pub keep_cards: bool,
 }
 
 /// Something read from a contact that becomes one result.
@@ -153,6 +163,15 @@ pub enum ReadError {
 /// Reads `path` (`-` for standard input) as an address book, in `format` or,
 /// when `None`, in the format its name or its content says.
 pub fn read_path(path: &str, format: Option<Format>) -> Result<Book, ReadError> {
+    read_path_with(path, format, ReadOptions::default())
+}
+
+/// [`read_path`], keeping what `options` asks for.
+pub fn read_path_with(
+    path: &str,
+    format: Option<Format>,
+    options: ReadOptions,
+) -> Result<Book, ReadError> {
     let io_error = |source| ReadError::Io {
         file: path.to_owned(),
         source,
@@ -168,11 +187,21 @@ pub fn read_path(path: &str, format: Option<Format>) -> Result<Book, ReadError> 
         std::fs::read(path).map_err(io_error)?
     };
     let format = format.or_else(|| format_from_name(path));
-    read_bytes(path, &bytes, format)
+    read_bytes_with(path, &bytes, format, options)
 }
 
 /// Reads an address book already in memory; `name` is how results cite it.
 pub fn read_bytes(name: &str, bytes: &[u8], format: Option<Format>) -> Result<Book, ReadError> {
+    read_bytes_with(name, bytes, format, ReadOptions::default())
+}
+
+/// [`read_bytes`], keeping what `options` asks for.
+pub fn read_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    format: Option<Format>,
+    options: ReadOptions,
+) -> Result<Book, ReadError> {
     let file: Arc<str> = Arc::from(name);
     let not_book = |why: String| ReadError::NotAnAddressBook {
         file: name.to_owned(),
@@ -181,7 +210,7 @@ pub fn read_bytes(name: &str, bytes: &[u8], format: Option<Format>) -> Result<Bo
     let body = decode::strip_bom(bytes);
     if let Some(utf16) = decode::utf16(bytes) {
         // UTF-16 (Outlook's "Unicode" CSV): decode once, then read as usual.
-        return read_bytes(name, utf16.as_bytes(), format);
+        return read_bytes_with(name, utf16.as_bytes(), format, options);
     }
     if body.is_empty() || body.iter().all(u8::is_ascii_whitespace) {
         return Err(not_book("the file is empty".to_owned()));
@@ -191,7 +220,7 @@ pub fn read_bytes(name: &str, bytes: &[u8], format: Option<Format>) -> Result<Bo
     }
     let format = format.unwrap_or_else(|| sniff(body));
     let contacts = match format {
-        Format::Vcard => vcard::read(body),
+        Format::Vcard => vcard::read(body, options.keep_cards),
         Format::Csv => csv::read(body),
         Format::Text => text::read(body),
     }

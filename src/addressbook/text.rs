@@ -21,6 +21,7 @@ pub(crate) fn read(body: &[u8]) -> Result<Vec<Contact>, String> {
                 line: number,
                 kind: EntryKind::Unknown,
             }],
+            card: None,
         });
     }
     if contacts.is_empty() {

@@ -36,7 +36,7 @@ enum Piece<'a> {
     Stray(Stray),
 }
 
-pub(crate) fn read(body: &[u8]) -> Result<Vec<Contact>, String> {
+pub(crate) fn read(body: &[u8], keep_cards: bool) -> Result<Vec<Contact>, String> {
     let pieces = split(body);
     if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
         return Err("no BEGIN:VCARD line".to_owned());
@@ -44,7 +44,7 @@ pub(crate) fn read(body: &[u8]) -> Result<Vec<Contact>, String> {
     Ok(pieces
         .into_par_iter()
         .map(|piece| match piece {
-            Piece::Card(card) => parse_card(&card),
+            Piece::Card(card) => parse_card(&card, keep_cards),
             Piece::Stray(stray) => stray_contact(stray),
         })
         .collect())
@@ -139,6 +139,7 @@ fn stray_contact(stray: Stray) -> Contact {
         name: None,
         line: stray.line,
         entries: vec![Entry::broken(stray.first, stray.line, what)],
+        card: None,
     }
 }
 
@@ -212,7 +213,7 @@ fn is_quoted_printable(params: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(QP))
 }
 
-fn parse_card(raw: &RawCard<'_>) -> Contact {
+fn parse_card(raw: &RawCard<'_>, keep_card: bool) -> Contact {
     let mut card_text = to_text(raw.bytes);
     if raw.unterminated_at.is_some() {
         let text = card_text.to_mut();
@@ -239,6 +240,7 @@ fn parse_card(raw: &RawCard<'_>) -> Contact {
                 name: None,
                 line: raw.begin,
                 entries,
+                card: keep_card.then(|| card_text.to_string()),
             };
         }
     };
@@ -262,6 +264,7 @@ fn parse_card(raw: &RawCard<'_>) -> Contact {
         name: display_name(&vcard),
         line: raw.begin,
         entries,
+        card: keep_card.then(|| card_text.into_owned()),
     }
 }
 
@@ -345,7 +348,7 @@ mod tests {
     #[test]
     fn reads_a_plain_card_with_lines() {
         let body = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL;TYPE=INTERNET:ada@example.org\r\nTEL;TYPE=CELL:+44 7700 900123\r\nEND:VCARD\r\n";
-        let contacts = read(body).unwrap();
+        let contacts = read(body, false).unwrap();
         assert_eq!(contacts.len(), 1);
         assert_eq!(contacts[0].name.as_deref(), Some("Ada Lovelace"));
         assert_eq!(
@@ -360,19 +363,19 @@ mod tests {
     #[test]
     fn name_from_n_when_no_fn() {
         let body = b"BEGIN:VCARD\nVERSION:3.0\nN:Hopper;Grace;Brewster;Rear Admiral;\nEMAIL:grace@example.org\nEND:VCARD\n";
-        let contacts = read(body).unwrap();
+        let contacts = read(body, false).unwrap();
         assert_eq!(
             contacts[0].name.as_deref(),
             Some("Rear Admiral Grace Brewster Hopper")
         );
         let body = b"BEGIN:VCARD\nVERSION:3.0\nEMAIL:anon@example.org\nEND:VCARD\n";
-        assert_eq!(read(body).unwrap()[0].name, None);
+        assert_eq!(read(body, false).unwrap()[0].name, None);
     }
 
     #[test]
     fn unterminated_card_closes_at_next_begin() {
         let body = b"BEGIN:VCARD\nFN:A\nEMAIL:a@example.org\nBEGIN:VCARD\nFN:B\nEMAIL:b@example.org\nEND:VCARD\n";
-        let contacts = read(body).unwrap();
+        let contacts = read(body, false).unwrap();
         assert_eq!(contacts.len(), 2);
         assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 3)]);
         assert!(
@@ -387,7 +390,7 @@ mod tests {
     #[test]
     fn stray_lines_are_reported() {
         let body = b"garbage\nmore garbage\nBEGIN:VCARD\nFN:A\nEMAIL:a@example.org\nEND:VCARD\n";
-        let contacts = read(body).unwrap();
+        let contacts = read(body, false).unwrap();
         assert_eq!(contacts.len(), 2);
         assert_eq!(contacts[0].entries[0].line, 1);
         assert!(
@@ -397,6 +400,6 @@ mod tests {
 
     #[test]
     fn no_cards_is_not_an_address_book() {
-        assert!(read(b"hello\nworld\n").is_err());
+        assert!(read(b"hello\nworld\n", false).is_err());
     }
 }

@@ -21,7 +21,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::addressbook::{self, Format, ReadError};
+use crate::addressbook::{self, Format, ReadError, ReadOptions};
 use crate::plan::{AddressId, Plan, Target};
 use crate::report::{self, OutputFormat, Records, Status, Summary, TableStyle};
 use crate::resolve::Progress;
@@ -153,10 +153,14 @@ impl JobError {
 pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
     let started = Instant::now();
+    // The cards as read are kept only to write them back.
+    let read_options = ReadOptions {
+        keep_cards: settings.output.format == OutputFormat::Vcard,
+    };
     let books = settings
         .files
         .iter()
-        .map(|file| addressbook::read_path(file, settings.input_format))
+        .map(|file| addressbook::read_path_with(file, settings.input_format, read_options))
         .collect::<Result<Vec<_>, _>>()?;
     let contacts: usize = books.iter().map(|b| b.contacts.len()).sum();
     stage(

@@ -69,6 +69,14 @@ impl Records for DryRun<'_> {
         self.plan.rows.len()
     }
 
+    fn contact_of(&self, i: usize) -> u32 {
+        self.plan.rows[i].contact
+    }
+
+    fn card(&self, contact: u32) -> Option<&str> {
+        self.plan.cards.get(contact as usize)?.as_deref()
+    }
+
     fn get(&self, i: usize) -> Record<'_> {
         let (record, id) = match start(self.plan, i) {
             Start::Address(record, id) => (record, id),
@@ -102,6 +110,14 @@ pub(super) struct Resolved<'a> {
 impl Records for Resolved<'_> {
     fn len(&self) -> usize {
         self.plan.rows.len()
+    }
+
+    fn contact_of(&self, i: usize) -> u32 {
+        self.plan.rows[i].contact
+    }
+
+    fn card(&self, contact: u32) -> Option<&str> {
+        self.plan.cards.get(contact as usize)?.as_deref()
     }
 
     fn get(&self, i: usize) -> Record<'_> {

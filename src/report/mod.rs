@@ -5,6 +5,7 @@
 mod csv;
 mod json;
 mod table;
+mod vcard;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,6 +30,8 @@ pub enum OutputFormat {
     Ndjson,
     /// `contact,medium,address,status,mxid,via`.
     Csv,
+    /// The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`.
+    Vcard,
 }
 
 /// What became of an address.
@@ -190,6 +193,11 @@ pub trait Records: Sync {
     }
     /// The `i`-th result.
     fn get(&self, i: usize) -> Record<'_>;
+    /// The contact the `i`-th result belongs to; a contact's results are
+    /// consecutive.
+    fn contact_of(&self, i: usize) -> u32;
+    /// The contact's vCard as read, when the input was vCard and it was kept.
+    fn card(&self, contact: u32) -> Option<&str>;
 }
 
 /// Writes `records` in `format`, then anything the format closes with.
@@ -207,6 +215,7 @@ pub fn write<W: Write>(
         OutputFormat::Json => json::write_document(out, records, servers, summary),
         OutputFormat::Ndjson => json::write_lines(out, records),
         OutputFormat::Csv => csv::write(out, records),
+        OutputFormat::Vcard => vcard::write(out, records),
     }?;
     out.flush()
 }

@@ -10,3 +10,4 @@ mod properties;
 mod push;
 mod sandbox;
 mod support;
+mod vcard_out;

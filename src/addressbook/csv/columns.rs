@@ -239,6 +239,7 @@ impl Layout {
                     name: None,
                     line,
                     entries,
+                    card: None,
                 });
             }
             Row::Cells(line, cells) => (line, cells),
@@ -261,6 +262,7 @@ impl Layout {
             name,
             line,
             entries,
+            card: None,
         })
     }
 
