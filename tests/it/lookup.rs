@@ -729,3 +729,50 @@ fn bad_ca_certificates_and_server_urls_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(stderr.contains("only http and https"), "{stderr}");
 }
+
+#[test]
+fn a_connection_reset_for_size_shrinks_the_batch() {
+    // Like sydent past 512 KiB, but at 20 KB: about 400 hashes a request.
+    let toml = r#"
+[[servers]]
+name = "small.example:443"
+start = true
+pepper = "p"
+max_body_bytes = 20000
+associations = [{ medium = "email", address = "user4321@bulk.example", mxid = "@found:small.example" }]
+"#;
+    let fed = Fed::start(Some(toml));
+    let (_dir, book) = text_book((0..5_000).map(|i| format!("user{i}@bulk.example")));
+    let (code, results, stderr) = fed.lookup(&book, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(results.len(), 5_000);
+    assert!(
+        results
+            .iter()
+            .all(|r| r["status"] == "found" || r["status"] == "not_found")
+    );
+    assert_eq!(
+        by_address(&results, "user4321@bulk.example")["mxid"],
+        "@found:small.example"
+    );
+    let received = fed.received("small.example:443");
+    let lookups: Vec<_> = received
+        .iter()
+        .filter(|r| r.path.ends_with("/lookup"))
+        .collect();
+    assert!(
+        lookups.iter().any(|r| r.status == 0),
+        "no request was ever reset"
+    );
+    let answered: usize = lookups
+        .iter()
+        .filter(|r| r.status == 200)
+        .map(|r| {
+            serde_json::from_str::<Value>(&r.body).unwrap()["addresses"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
+        .sum();
+    assert_eq!(answered, 5_000, "each address answered once");
+}
