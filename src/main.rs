@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use cli::{Cli, Command, HashArgs};
-use mxlookup::job::{self, Completion, TraceSettings, Verbosity};
+use mxlookup::job::{self, Completion, JobError, TraceSettings, Verbosity};
 use mxlookup::plan::Address;
 use mxlookup::sandbox::{Federation, Sandbox};
 use mxlookup::threepid::{
@@ -21,6 +21,25 @@ use mxlookup::threepid::{
 struct Failure {
     message: String,
     hint: Option<String>,
+}
+
+impl Failure {
+    /// Arguments that do not make a run: no hint beyond the message.
+    fn usage(message: String) -> Self {
+        Failure {
+            message,
+            hint: None,
+        }
+    }
+}
+
+impl From<JobError> for Failure {
+    fn from(e: JobError) -> Self {
+        Failure {
+            hint: e.hint(),
+            message: e.to_string(),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -39,32 +58,17 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Completion, Failure> {
+    let verbosity = Verbosity::from_flags(cli.quiet, cli.verbose);
     match cli.command {
         Command::Lookup(args) => {
-            let settings = args
-                .settings(Verbosity::from_flags(cli.quiet, cli.verbose))
-                .map_err(|message| Failure {
-                    message,
-                    hint: None,
-                })?;
-            job::lookup(&settings).map_err(|e| Failure {
-                hint: e.hint(),
-                message: e.to_string(),
-            })
+            let settings = args.settings(verbosity).map_err(Failure::usage)?;
+            job::lookup(&settings).map_err(Failure::from)
         }
         Command::Hash(args) => hash(&args),
         Command::Trace(args) => trace(args),
         Command::Push(args) => {
-            let settings = args
-                .settings(Verbosity::from_flags(cli.quiet, cli.verbose))
-                .map_err(|message| Failure {
-                    message,
-                    hint: None,
-                })?;
-            job::push(&settings).map_err(|e| Failure {
-                hint: e.hint(),
-                message: e.to_string(),
-            })
+            let settings = args.settings(verbosity).map_err(Failure::usage)?;
+            job::push(&settings).map_err(Failure::from)
         }
         Command::Sandbox { federation } => sandbox(federation),
         Command::Manpage => {
@@ -145,16 +149,10 @@ fn trace(args: cli::TraceArgs) -> Result<Completion, Failure> {
     })?;
     let settings = TraceSettings {
         address: Address { medium, address },
-        network: args.network.settings().map_err(|message| Failure {
-            message,
-            hint: None,
-        })?,
+        network: args.network.settings().map_err(Failure::usage)?,
         json: args.format == "json",
     };
-    job::trace(&settings).map_err(|e| Failure {
-        hint: e.hint(),
-        message: e.to_string(),
-    })
+    job::trace(&settings).map_err(Failure::from)
 }
 
 fn sandbox(federation: Option<std::path::PathBuf>) -> Result<Completion, Failure> {

@@ -27,7 +27,6 @@ use crate::report::{self, OutputFormat, Records, Status, Summary, TableStyle};
 use crate::resolve::Progress;
 use crate::resolve::server::ServerStats;
 use crate::threepid::{Algorithm, MsisdnOptions};
-use records::{DryRun, Resolved};
 
 /// Validated settings of `mxlookup lookup`.
 #[derive(Debug, Clone)]
@@ -180,10 +179,7 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     );
     let done = match &settings.mode {
         Mode::DryRun { pepper, algorithm } => {
-            let records = DryRun {
-                plan: &plan,
-                hashing: Ok((pepper, *algorithm)),
-            };
+            let records = records::dry_run(&plan, Ok((pepper, *algorithm)));
             finish(
                 settings,
                 &records,
@@ -237,7 +233,7 @@ async fn ask(
             }
             Err(why) => (Err(why.as_str()), Status::Error),
         };
-        let records = DryRun { plan, hashing };
+        let records = records::dry_run(plan, hashing);
         return finish(
             settings,
             &records,
@@ -262,10 +258,7 @@ async fn ask(
         &format!("asked {} servers", resolution.servers.len()),
     );
     let summary = summarise(plan, |id| records::status_of(&resolution.outcomes, id));
-    let records = Resolved {
-        plan,
-        outcomes: &resolution.outcomes,
-    };
+    let records = records::resolved(plan, &resolution.outcomes);
     finish(
         settings,
         &records,

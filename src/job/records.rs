@@ -57,14 +57,16 @@ fn start(plan: &Plan, i: usize) -> Start<'_> {
     }
 }
 
-/// A dry run: each address with what would be sent for it; nothing asked.
-pub(super) struct DryRun<'a> {
-    pub plan: &'a Plan,
-    /// The pepper and algorithm, or why there are none (the server failed).
-    pub hashing: Result<(&'a str, Algorithm), &'a str>,
+/// The plan's rows as records, each address's record completed by `finish`.
+pub(super) struct PlanRecords<'a, F> {
+    plan: &'a Plan,
+    finish: F,
 }
 
-impl Records for DryRun<'_> {
+impl<'a, F> Records for PlanRecords<'a, F>
+where
+    F: Fn(Record<'a>, AddressId) -> Record<'a> + Sync,
+{
     fn len(&self) -> usize {
         self.plan.rows.len()
     }
@@ -78,12 +80,22 @@ impl Records for DryRun<'_> {
     }
 
     fn get(&self, i: usize) -> Record<'_> {
-        let (record, id) = match start(self.plan, i) {
-            Start::Address(record, id) => (record, id),
-            Start::Invalid(record) => return record,
-        };
-        let a = &self.plan.addresses[id as usize];
-        match self.hashing {
+        match start(self.plan, i) {
+            Start::Address(record, id) => (self.finish)(record, id),
+            Start::Invalid(record) => record,
+        }
+    }
+}
+
+/// A dry run: each address with what would be sent for it (`hashing`: the
+/// pepper and algorithm, or why there are none); nothing asked.
+pub(super) fn dry_run<'a>(
+    plan: &'a Plan,
+    hashing: Result<(&'a str, Algorithm), &'a str>,
+) -> impl Records + 'a {
+    let finish = move |record: Record<'a>, id: AddressId| {
+        let a = &plan.addresses[id as usize];
+        match hashing {
             Ok((pepper, algorithm)) => Record {
                 status: Status::NotAsked,
                 hash: Some(match algorithm {
@@ -98,50 +110,32 @@ impl Records for DryRun<'_> {
                 ..record
             },
         }
-    }
+    };
+    PlanRecords { plan, finish }
 }
 
 /// A resolved run: each address with its merged outcome.
-pub(super) struct Resolved<'a> {
-    pub plan: &'a Plan,
-    pub outcomes: &'a BTreeMap<AddressId, Outcome>,
-}
-
-impl Records for Resolved<'_> {
-    fn len(&self) -> usize {
-        self.plan.rows.len()
-    }
-
-    fn contact_of(&self, i: usize) -> u32 {
-        self.plan.rows[i].contact
-    }
-
-    fn card(&self, contact: u32) -> Option<&str> {
-        self.plan.cards.get(contact as usize)?.as_deref()
-    }
-
-    fn get(&self, i: usize) -> Record<'_> {
-        let (record, id) = match start(self.plan, i) {
-            Start::Address(record, id) => (record, id),
-            Start::Invalid(record) => return record,
-        };
-        match self.outcomes.get(&id) {
-            Some(o) => Record {
-                status: o.status,
-                mxid: (o.status == Status::Found).then(|| o.mxids[0].as_str()),
-                mxids: &o.mxids,
-                via: &o.via,
-                reason: o.reason.as_deref(),
-                ..record
-            },
-            // Every address is asked; an outcome missing is a bug, reported, not hidden.
-            None => Record {
-                status: Status::Error,
-                reason: Some("no server was asked about it"),
-                ..record
-            },
-        }
-    }
+pub(super) fn resolved<'a>(
+    plan: &'a Plan,
+    outcomes: &'a BTreeMap<AddressId, Outcome>,
+) -> impl Records + 'a {
+    let finish = move |record: Record<'a>, id: AddressId| match outcomes.get(&id) {
+        Some(o) => Record {
+            status: o.status,
+            mxid: (o.status == Status::Found).then(|| o.mxids[0].as_str()),
+            mxids: &o.mxids,
+            via: &o.via,
+            reason: o.reason.as_deref(),
+            ..record
+        },
+        // Every address is asked; an outcome missing is a bug, reported, not hidden.
+        None => Record {
+            status: Status::Error,
+            reason: Some("no server was asked about it"),
+            ..record
+        },
+    };
+    PlanRecords { plan, finish }
 }
 
 /// The status of each distinct address, for the summary.
