@@ -190,6 +190,19 @@ pub fn read_path_with(
     read_bytes_with(path, &bytes, format, options)
 }
 
+/// Reads every file of `paths` in order, stopping at the first that cannot
+/// be read as an address book.
+pub fn read_all(
+    paths: &[String],
+    format: Option<Format>,
+    options: ReadOptions,
+) -> Result<Vec<Book>, ReadError> {
+    paths
+        .iter()
+        .map(|path| read_path_with(path, format, options))
+        .collect()
+}
+
 /// Reads an address book already in memory; `name` is how results cite it.
 pub fn read_bytes(name: &str, bytes: &[u8], format: Option<Format>) -> Result<Book, ReadError> {
     read_bytes_with(name, bytes, format, ReadOptions::default())

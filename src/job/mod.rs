@@ -156,11 +156,7 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     let read_options = ReadOptions {
         keep_cards: settings.output.format == OutputFormat::Vcard,
     };
-    let books = settings
-        .files
-        .iter()
-        .map(|file| addressbook::read_path_with(file, settings.input_format, read_options))
-        .collect::<Result<Vec<_>, _>>()?;
+    let books = addressbook::read_all(&settings.files, settings.input_format, read_options)?;
     let contacts: usize = books.iter().map(|b| b.contacts.len()).sum();
     stage(
         verbosity,

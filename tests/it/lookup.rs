@@ -3,19 +3,10 @@
 
 use serde_json::Value;
 
-use crate::support::{Fed, by_address, fixture, text_book};
+use crate::support::{Fed, by_address, fixture, text_book, via};
 
 fn status(r: &Value) -> &str {
     r["status"].as_str().unwrap()
-}
-
-fn via(r: &Value) -> Vec<&str> {
-    r["via"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect()
 }
 
 #[test]

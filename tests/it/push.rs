@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use mxlookup::threepid::{Medium, lookup_hash};
 
-use crate::support::{Fed, by_address, mxlookup, text_book};
+use crate::support::{Fed, by_address, mxlookup, text_book, via};
 
 /// A recipient that holds nothing (ToM-like: an empty alternative pepper
 /// beside a real one) and an origin that holds Ann's addresses.
@@ -54,16 +54,7 @@ fn book() -> (tempfile::TempDir, String) {
 /// Runs `mxlookup push FILE -f ndjson` against `fed`; returns (exit code,
 /// batches, stderr).
 fn push(fed: &Fed, file: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
-    let (code, stdout, stderr) = mxlookup()
-        .args(["push", file, "-f", "ndjson"])
-        .args(fed.args())
-        .args(extra)
-        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
-    let batches = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
-    (code, batches, stderr)
+    fed.run("push", file, extra)
 }
 
 /// The pushes a server received: (status answered, body).
@@ -72,15 +63,6 @@ fn pushes(fed: &Fed, server: &str) -> Vec<(u16, Value)> {
         .iter()
         .filter(|r| r.method == "POST" && r.path.ends_with("/_matrix/identity/v2/lookups"))
         .map(|r| (r.status, serde_json::from_str(&r.body).expect("json body")))
-        .collect()
-}
-
-fn via(r: &Value) -> Vec<&str> {
-    r["via"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
         .collect()
 }
 

@@ -170,8 +170,14 @@ impl Fed {
     /// Runs `mxlookup lookup FILE -f ndjson` against the federation with
     /// `extra` arguments; returns (exit code, results, stderr).
     pub fn lookup(&self, file: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
+        self.run("lookup", file, extra)
+    }
+
+    /// Runs `mxlookup COMMAND FILE -f ndjson` against the federation with
+    /// `extra` arguments; returns (exit code, the JSON lines, stderr).
+    pub fn run(&self, command: &str, file: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
         let (code, stdout, stderr) = mxlookup()
-            .args(["lookup", file, "-f", "ndjson"])
+            .args([command, file, "-f", "ndjson"])
             .args(self.args())
             .args(extra)
             .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
@@ -218,4 +224,14 @@ pub fn by_address<'a>(results: &'a [Value], address: &str) -> &'a Value {
         .iter()
         .find(|r| r["address"] == address)
         .unwrap_or_else(|| panic!("no result for {address}"))
+}
+
+/// A result's `via`, as strings.
+pub fn via(r: &Value) -> Vec<&str> {
+    r["via"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
 }

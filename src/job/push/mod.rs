@@ -20,7 +20,7 @@ mod output;
 use output::BatchWriter;
 
 use super::{Completion, JobError, NetworkSettings, Verbosity, runtime, stage};
-use crate::addressbook::{self, Format};
+use crate::addressbook::{self, Format, ReadOptions};
 use crate::identity::wire::{HashDetails, PushRequest, errcode};
 use crate::identity::{ErrorKind, Session, SessionError};
 use crate::plan::{Address, Plan, Target};
@@ -257,11 +257,11 @@ pub fn push(settings: &PushSettings) -> Result<Completion, JobError> {
     }
     let started = Instant::now();
     let verbosity = settings.verbosity;
-    let books = settings
-        .files
-        .iter()
-        .map(|file| addressbook::read_path(file, settings.input_format))
-        .collect::<Result<Vec<_>, _>>()?;
+    let books = addressbook::read_all(
+        &settings.files,
+        settings.input_format,
+        ReadOptions::default(),
+    )?;
     let plan = Plan::build(books, &settings.msisdn);
     let invalid = warn_invalid(&plan, verbosity);
     stage(
