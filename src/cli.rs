@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use mxlookup::identity::HttpSettings;
 use mxlookup::job::{
-    LookupSettings, Mode, NetworkSettings, OutputSettings, PushFormat, PushSettings, Verbosity,
+    BindFormat, BindSettings, LookupSettings, Mode, NetworkSettings, OutputSettings, PushFormat,
+    PushSettings, UnbindSettings, Verbosity,
 };
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions, Region};
@@ -60,6 +61,12 @@ pub enum Command {
     /// MSC4004: declare an origin server's addresses, hashed, to a trusted identity server.
     #[command(after_help = PUSH_EXAMPLES)]
     Push(PushArgs),
+    /// Publish one of your own addresses on an identity server, through your homeserver.
+    #[command(after_help = BIND_EXAMPLES)]
+    Bind(BindArgs),
+    /// Remove one of your addresses from identity servers, through your homeserver.
+    #[command(after_help = UNBIND_EXAMPLES)]
+    Unbind(UnbindArgs),
     /// Run the embedded sandbox federation on loopback until Ctrl-C.
     #[command(
         after_help = "Example:\n  mxlookup sandbox\n  mxlookup sandbox --federation fixtures/federation.toml"
@@ -265,6 +272,161 @@ impl PushArgs {
             dry_run: self.dry_run,
             format,
             verbosity,
+        })
+    }
+}
+
+const BIND_EXAMPLES: &str = "\
+Steps: the identity server sends a token to the address; you give it back; your
+homeserver binds the address on the identity server; mxlookup checks the identity
+server's signed association (ed25519, key from /_matrix/identity/v2/pubkey/...).
+The homeserver reaches the identity server over https at --id-server (by default
+the host and port of -s), and receives your token for it to do so.
+
+Examples:
+  Prompt for the token the mail brings:
+    mxlookup bind email me@example.org -s https://matrix.example \\
+        --homeserver https://hs.example --hs-token TOKEN
+  In two steps, for scripts (the session is kept in $XDG_STATE_HOME/mxlookup/):
+    mxlookup bind email me@example.org -s https://matrix.example --request-only ...
+    mxlookup bind email me@example.org -s https://matrix.example --token 123456 ...
+  A phone number, in national form:
+    mxlookup bind msisdn '06 12 34 56 78' -r FR -s https://matrix.example ...
+
+Exit codes: 0 bound and its signature verified; 1 a server refused or failed, or the
+signature did not verify; 2 usage or configuration.";
+
+const UNBIND_EXAMPLES: &str = "\
+Examples:
+  From every identity server the homeserver bound it on:
+    mxlookup unbind email me@example.org --homeserver https://hs.example --hs-token TOKEN
+  From one:
+    mxlookup unbind email me@example.org --id-server matrix.example --homeserver ...
+
+Exit codes: 0 unbound; 1 not unbound (refused, failed, or `no-support`); 2 usage or
+configuration.";
+
+/// A medium, as `bind` and `unbind` take it.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MediumArg {
+    /// An email address.
+    Email,
+    /// A phone number.
+    Msisdn,
+}
+
+impl From<MediumArg> for Medium {
+    fn from(m: MediumArg) -> Medium {
+        match m {
+            MediumArg::Email => Medium::Email,
+            MediumArg::Msisdn => Medium::Msisdn,
+        }
+    }
+}
+
+/// `text` for people, `json` for scripts.
+fn bind_format(value: &str) -> BindFormat {
+    if value == "json" {
+        BindFormat::Json
+    } else {
+        BindFormat::Text
+    }
+}
+
+/// Arguments of `mxlookup bind`.
+#[derive(Debug, Args)]
+pub struct BindArgs {
+    /// What ADDRESS is.
+    #[arg(value_enum)]
+    pub medium: MediumArg,
+
+    /// The email address or phone number to publish (yours).
+    pub address: String,
+
+    /// The token the identity server sent, for a session requested before
+    /// (by --request-only, or a run that stopped at the prompt).
+    #[arg(long, value_name = "TOKEN", conflicts_with = "request_only")]
+    pub token: Option<String>,
+
+    /// Have the token sent, keep the session, and stop; finish with --token.
+    #[arg(long)]
+    pub request_only: bool,
+
+    /// The identity server's name for the homeserver (host[:port], reached over
+    /// https) [default: host and port of -s].
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub id_server: Option<String>,
+
+    #[command(flatten)]
+    pub region: RegionArg,
+
+    /// `text` for people, `json` for scripts.
+    #[arg(short, long, value_parser = ["text", "json"], default_value = "text")]
+    pub format: String,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+impl BindArgs {
+    /// Validated settings.
+    pub fn settings(self, verbosity: Verbosity) -> Result<BindSettings, String> {
+        Ok(BindSettings {
+            medium: self.medium.into(),
+            address: self.address,
+            msisdn: MsisdnOptions {
+                region: self.region.region,
+                bare_digits_are_international: false,
+            },
+            network: self.network.settings()?,
+            id_server: self.id_server,
+            token: self.token,
+            request_only: self.request_only,
+            format: bind_format(&self.format),
+            verbosity,
+        })
+    }
+}
+
+/// Arguments of `mxlookup unbind`.
+#[derive(Debug, Args)]
+pub struct UnbindArgs {
+    /// What ADDRESS is.
+    #[arg(value_enum)]
+    pub medium: MediumArg,
+
+    /// The email address or phone number to remove.
+    pub address: String,
+
+    /// The identity server to remove it from (host[:port]) [default: host and
+    /// port of -s; without either, every server the homeserver bound it on].
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub id_server: Option<String>,
+
+    #[command(flatten)]
+    pub region: RegionArg,
+
+    /// `text` for people, `json` for scripts.
+    #[arg(short, long, value_parser = ["text", "json"], default_value = "text")]
+    pub format: String,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+impl UnbindArgs {
+    /// Validated settings.
+    pub fn settings(self) -> Result<UnbindSettings, String> {
+        Ok(UnbindSettings {
+            medium: self.medium.into(),
+            address: self.address,
+            msisdn: MsisdnOptions {
+                region: self.region.region,
+                bare_digits_are_international: false,
+            },
+            network: self.network.settings()?,
+            id_server: self.id_server,
+            format: bind_format(&self.format),
         })
     }
 }

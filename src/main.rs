@@ -70,6 +70,14 @@ fn run(cli: Cli) -> Result<Completion, Failure> {
             let settings = args.settings(verbosity).map_err(Failure::usage)?;
             job::push(&settings).map_err(Failure::from)
         }
+        Command::Bind(args) => {
+            let settings = args.settings(verbosity).map_err(Failure::usage)?;
+            job::bind(&settings).map_err(Failure::from)
+        }
+        Command::Unbind(args) => {
+            let settings = args.settings().map_err(Failure::usage)?;
+            job::unbind(&settings).map_err(Failure::from)
+        }
         Command::Sandbox { federation } => sandbox(federation),
         Command::Manpage => {
             clap_mangen::Man::new(Cli::command())

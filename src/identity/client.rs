@@ -7,9 +7,12 @@ use url::Url;
 use super::error::CallError;
 use super::http::{Http, Request, Retry};
 use super::wire::{
-    AcceptTerms, Account, HashDetails, LookupRequest, LookupResponse, OpenIdToken, PushRequest,
-    RegisterResponse, Terms, path,
+    AcceptTerms, Account, BindRequest, EmailTokenRequest, HashDetails, HsBindRequest,
+    HsUnbindRequest, HsUnbindResponse, LookupRequest, LookupResponse, MsisdnTokenRequest,
+    OpenIdToken, PublicKey, PushRequest, RegisterResponse, SubmitResult, SubmitToken, Terms,
+    ValidationSession, path,
 };
+use crate::threepid::Medium;
 
 /// A typed client for one identity server.
 #[derive(Clone)]
@@ -136,6 +139,82 @@ impl IdentityClient {
     }
 }
 
+/// The validation and binding endpoints: asked once each, since a repeat
+/// could send a second mail or text, or bind twice.
+impl IdentityClient {
+    /// `POST validate/email/requestToken`: the server mails a token.
+    pub async fn request_email_token(
+        &self,
+        token: &str,
+        body: &EmailTokenRequest,
+    ) -> Result<ValidationSession, CallError> {
+        let path = path::REQUEST_TOKEN.replace("{medium}", Medium::Email.as_str());
+        self.http
+            .call(
+                self.request(Method::POST, &path, Some(token))
+                    .json(body)
+                    .once(),
+            )
+            .await
+    }
+
+    /// `POST validate/msisdn/requestToken`: the server texts a token.
+    pub async fn request_msisdn_token(
+        &self,
+        token: &str,
+        body: &MsisdnTokenRequest,
+    ) -> Result<ValidationSession, CallError> {
+        let path = path::REQUEST_TOKEN.replace("{medium}", Medium::Msisdn.as_str());
+        self.http
+            .call(
+                self.request(Method::POST, &path, Some(token))
+                    .json(body)
+                    .once(),
+            )
+            .await
+    }
+
+    /// `POST validate/{medium}/submitToken`.
+    pub async fn submit_token(
+        &self,
+        token: &str,
+        medium: Medium,
+        body: &SubmitToken,
+    ) -> Result<SubmitResult, CallError> {
+        let path = path::SUBMIT_TOKEN.replace("{medium}", medium.as_str());
+        self.http
+            .call(
+                self.request(Method::POST, &path, Some(token))
+                    .json(body)
+                    .once(),
+            )
+            .await
+    }
+
+    /// `POST 3pid/bind`: the signed association, kept raw so that its
+    /// signature can be checked over exactly what was signed.
+    pub async fn bind(
+        &self,
+        token: &str,
+        body: &BindRequest,
+    ) -> Result<serde_json::Value, CallError> {
+        self.http
+            .call(
+                self.request(Method::POST, path::BIND, Some(token))
+                    .json(body)
+                    .once(),
+            )
+            .await
+    }
+
+    /// `GET pubkey/{keyId}`: one of the server's signing keys (no token).
+    pub async fn public_key(&self, key_id: &str) -> Result<PublicKey, CallError> {
+        let encoded: String = url::form_urlencoded::byte_serialize(key_id.as_bytes()).collect();
+        let path = path::PUBKEY.replace("{keyId}", &encoded);
+        self.http.call(self.request(Method::GET, &path, None)).await
+    }
+}
+
 /// The homeserver, asked only for OpenID tokens; its token goes nowhere else.
 #[derive(Clone)]
 pub struct HomeserverClient {
@@ -176,6 +255,30 @@ impl HomeserverClient {
             .call(self.request(Method::GET, path::WHOAMI))
             .await?;
         Ok(account.user_id)
+    }
+
+    /// `POST account/3pid/bind`: the homeserver asks `id_server` to bind the
+    /// validated session to its user, passing on `id_access_token` (the one
+    /// place an IS token goes elsewhere than its issuer, as the spec has it).
+    pub async fn bind_3pid(&self, body: &HsBindRequest) -> Result<(), CallError> {
+        let _: serde::de::IgnoredAny = self
+            .http
+            .call(self.request(Method::POST, path::HS_BIND).json(body).once())
+            .await?;
+        Ok(())
+    }
+
+    /// `POST account/3pid/unbind`: `success` or `no-support`.
+    pub async fn unbind_3pid(&self, body: &HsUnbindRequest) -> Result<String, CallError> {
+        let answer: HsUnbindResponse = self
+            .http
+            .call(
+                self.request(Method::POST, path::HS_UNBIND)
+                    .json(body)
+                    .once(),
+            )
+            .await?;
+        Ok(answer.id_server_unbind_result)
     }
 
     /// `POST openid/request_token`: a fresh OpenID token for one IS.

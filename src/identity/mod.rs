@@ -4,12 +4,15 @@
 pub mod client;
 pub mod error;
 pub mod http;
+pub mod pending;
 pub mod session;
+pub mod signed;
 pub mod tokens;
 pub mod wire;
 
 pub use client::{HomeserverClient, IdentityClient};
 pub use error::{CallError, ErrorKind};
 pub use http::{Http, HttpSettings};
+pub use pending::{PendingValidation, PendingValidations};
 pub use session::{AuthContext, Session, SessionError};
 pub use tokens::TokenCache;

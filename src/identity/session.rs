@@ -122,6 +122,12 @@ impl Session {
         &self.client
     }
 
+    /// The token this session holds for its server, obtaining one if need
+    /// be: for `account/3pid/bind`, which hands it to the homeserver.
+    pub async fn access_token(&self) -> Result<String, SessionError> {
+        self.token().await
+    }
+
     /// The current token, obtaining one if there is none yet.
     async fn token(&self) -> Result<String, SessionError> {
         let mut current = self.token.lock().await;

@@ -73,14 +73,14 @@ impl TokenCache {
 
 /// Writes `bytes` to `path` readable by the owner only, through a temporary
 /// file renamed into place.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut dirs = fs::DirBuilder::new();
     dirs.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut dirs, 0o700);
     dirs.create(dir)?;
-    let tmp = path.with_extension("json.tmp");
+    let tmp = path.with_extension("tmp");
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

@@ -27,6 +27,20 @@ pub mod path {
     pub const WHOAMI: &str = "/_matrix/client/v3/account/whoami";
     /// Homeserver: `POST` an OpenID token request (`{userId}` is substituted).
     pub const OPENID_REQUEST_TOKEN: &str = "/_matrix/client/v3/user/{userId}/openid/request_token";
+    /// `POST`: send a validation token (`{medium}` is `email` or `msisdn`).
+    pub const REQUEST_TOKEN: &str = "/_matrix/identity/v2/validate/{medium}/requestToken";
+    /// `POST`: prove the token received (`{medium}` is `email` or `msisdn`).
+    pub const SUBMIT_TOKEN: &str = "/_matrix/identity/v2/validate/{medium}/submitToken";
+    /// `POST`: publish a validated 3PID for a Matrix ID; answers the signed association.
+    pub const BIND: &str = "/_matrix/identity/v2/3pid/bind";
+    /// `POST`: remove an association (homeservers, signed with their key).
+    pub const UNBIND: &str = "/_matrix/identity/v2/3pid/unbind";
+    /// `GET`: a public signing key (`{keyId}` is substituted, e.g. `ed25519:0`).
+    pub const PUBKEY: &str = "/_matrix/identity/v2/pubkey/{keyId}";
+    /// Homeserver: `POST` bind a validated 3PID on an identity server.
+    pub const HS_BIND: &str = "/_matrix/client/v3/account/3pid/bind";
+    /// Homeserver: `POST` unbind a 3PID from identity servers.
+    pub const HS_UNBIND: &str = "/_matrix/client/v3/account/3pid/unbind";
 }
 
 /// `GET /hash_details`.
@@ -179,6 +193,134 @@ pub struct RegisterResponse {
 pub struct Account {
     /// The user the token belongs to.
     pub user_id: String,
+}
+
+/// `POST validate/email/requestToken`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailTokenRequest {
+    /// A secret of the client's (`[0-9a-zA-Z.=_-]`, at most 255).
+    pub client_secret: String,
+    /// Where the token is sent.
+    pub email: String,
+    /// A mail is sent only when this is greater than the last one seen.
+    pub send_attempt: u32,
+}
+
+/// `POST validate/msisdn/requestToken`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MsisdnTokenRequest {
+    /// A secret of the client's.
+    pub client_secret: String,
+    /// The two-letter region the number is read in.
+    pub country: String,
+    /// The number (E.164 here, which every region reads alike).
+    pub phone_number: String,
+    /// A message is sent only when this is greater than the last one seen.
+    pub send_attempt: u32,
+}
+
+/// The answer to `requestToken`: the validation session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationSession {
+    /// The session ID (sydent sends a string; a number is taken too).
+    #[serde(deserialize_with = "string_or_number")]
+    pub sid: String,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a string, found {other}"
+        ))),
+    }
+}
+
+/// `POST validate/{medium}/submitToken`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitToken {
+    /// The session.
+    pub sid: String,
+    /// The secret given to `requestToken`.
+    pub client_secret: String,
+    /// The token the user received.
+    pub token: String,
+}
+
+/// The answer to `submitToken`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitResult {
+    /// Whether the token was right.
+    pub success: bool,
+}
+
+/// `POST 3pid/bind` on an identity server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BindRequest {
+    /// The validated session.
+    pub sid: String,
+    /// Its secret.
+    pub client_secret: String,
+    /// The Matrix ID to bind to (the token's own user in v2).
+    pub mxid: String,
+}
+
+/// `GET pubkey/{keyId}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicKey {
+    /// Unpadded base64.
+    pub public_key: String,
+}
+
+/// Homeserver `POST account/3pid/bind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsBindRequest {
+    /// The validated session's secret.
+    pub client_secret: String,
+    /// The IS token the homeserver passes on to the identity server.
+    pub id_access_token: String,
+    /// The identity server, `host[:port]` (reached over https).
+    pub id_server: String,
+    /// The validated session.
+    pub sid: String,
+}
+
+/// A 3PID as unbind requests carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreePid {
+    /// `email` or `msisdn`.
+    pub medium: String,
+    /// The normalised address.
+    pub address: String,
+}
+
+/// Homeserver `POST account/3pid/unbind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsUnbindRequest {
+    /// `email` or `msisdn`.
+    pub medium: String,
+    /// The normalised address.
+    pub address: String,
+    /// The identity server; absent: every one the homeserver bound it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_server: Option<String>,
+}
+
+/// The homeserver's answer to an unbind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsUnbindResponse {
+    /// `success`, or `no-support` when no identity server removed it.
+    pub id_server_unbind_result: String,
+}
+
+/// Identity server `POST 3pid/unbind`, as a homeserver sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnbindRequest {
+    /// The Matrix ID the 3PID is bound to.
+    pub mxid: String,
+    /// The 3PID.
+    pub threepid: ThreePid,
 }
 
 /// `GET /terms`.

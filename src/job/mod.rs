@@ -3,11 +3,13 @@
 //! would be sent), write the report. `main` only parses arguments into
 //! [`LookupSettings`] and maps the result to an exit code.
 
+pub mod bind;
 mod network;
 pub mod push;
 mod records;
 mod trace;
 
+pub use bind::{BindFormat, BindSettings, UnbindSettings, bind, unbind};
 pub use network::{Connected, NetworkSettings};
 pub use push::{PushFormat, PushSettings, push};
 pub use trace::{TraceSettings, trace};
@@ -214,7 +216,9 @@ async fn ask(
     started: Instant,
 ) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
-    let Connected { resolver, sandbox } = network.connect(false).await?;
+    let Connected {
+        resolver, sandbox, ..
+    } = network.connect(false).await?;
     if dry_run {
         let details = resolver.start_details().await;
         let servers: Vec<ServerStats> = details.iter().map(|(_, _, stats)| stats.clone()).collect();

@@ -56,6 +56,8 @@ pub struct Connected {
     pub resolver: Resolver,
     /// The sandbox, when `--sandbox`.
     pub sandbox: Option<Sandbox>,
+    /// The homeserver, when one was given (with its token).
+    pub homeserver: Option<HomeserverClient>,
 }
 
 fn config(message: impl Into<String>, hint: Option<&str>) -> JobError {
@@ -87,48 +89,18 @@ impl NetworkSettings {
             .map(|s| start_server(s))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| config(e, None))?;
-        let ca = match &net.ca_cert {
-            Some(path) => Some(std::fs::read(path).map_err(|e| {
-                config(
-                    format!("cannot read --ca-cert {}: {e}", path.display()),
-                    None,
-                )
-            })?),
-            None => None,
-        };
-        let http = Http::new(net.http.clone(), ca.as_deref()).map_err(|e| {
-            config(
-                format!(
-                    "--ca-cert {}: {e}",
-                    net.ca_cert
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                ),
-                None,
-            )
-        })?;
-        let homeserver = match (&net.homeserver, &net.hs_token) {
-            (Some(url), Some(token)) => {
-                let base = Url::parse(url.trim_end_matches('/'))
-                    .map_err(|e| config(format!("--homeserver `{url}` is not a URL: {e}"), None))?;
-                Some(HomeserverClient::new(http.clone(), base, token.clone()))
-            }
-            (Some(_), None) => {
-                return Err(config(
-                    "--homeserver needs a token",
-                    Some("pass --hs-token TOKEN or set MXLOOKUP_HS_TOKEN"),
-                ));
-            }
-            (None, Some(_)) => return Err(config("--hs-token needs --homeserver URL", None)),
-            (None, None) => None,
-        };
+        let http = net.http_client()?;
+        let homeserver = net.homeserver_client(&http)?;
         let cache = if net.token_cache {
             TokenCache::default_path().map(TokenCache::open)
         } else {
             None
         };
-        let auth = Arc::new(AuthContext::new(homeserver, cache, net.accept_terms));
+        let auth = Arc::new(AuthContext::new(
+            homeserver.clone(),
+            cache,
+            net.accept_terms,
+        ));
         let settings = ResolveSettings {
             starts,
             access_token: net.access_token.clone(),
@@ -142,7 +114,63 @@ impl NetworkSettings {
         Ok(Connected {
             resolver: Resolver::new(http, auth, settings),
             sandbox,
+            homeserver,
         })
+    }
+
+    /// The HTTP client: timeouts, limits and `--ca-cert`.
+    fn http_client(&self) -> Result<Http, JobError> {
+        let ca = match &self.ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                config(
+                    format!("cannot read --ca-cert {}: {e}", path.display()),
+                    None,
+                )
+            })?),
+            None => None,
+        };
+        Http::new(self.http.clone(), ca.as_deref()).map_err(|e| {
+            config(
+                format!(
+                    "--ca-cert {}: {e}",
+                    self.ca_cert
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ),
+                None,
+            )
+        })
+    }
+
+    /// The homeserver client, when `--homeserver` and its token are given.
+    fn homeserver_client(&self, http: &Http) -> Result<Option<HomeserverClient>, JobError> {
+        Ok(match (&self.homeserver, &self.hs_token) {
+            (Some(url), Some(token)) => {
+                let base = Url::parse(url.trim_end_matches('/'))
+                    .map_err(|e| config(format!("--homeserver `{url}` is not a URL: {e}"), None))?;
+                Some(HomeserverClient::new(http.clone(), base, token.clone()))
+            }
+            (Some(_), None) => {
+                return Err(config(
+                    "--homeserver needs a token",
+                    Some("pass --hs-token TOKEN or set MXLOOKUP_HS_TOKEN"),
+                ));
+            }
+            (None, Some(_)) => return Err(config("--hs-token needs --homeserver URL", None)),
+            (None, None) => None,
+        })
+    }
+
+    /// The homeserver alone (for `unbind`), and the first start server's
+    /// URL when one is given; the sandbox is not started.
+    pub fn homeserver_only(&self) -> Result<(Option<HomeserverClient>, Option<Url>), JobError> {
+        let first = match self.servers.first() {
+            Some(given) => Some(start_server(given).map_err(|e| config(e, None))?.url),
+            None => None,
+        };
+        let http = self.http_client()?;
+        Ok((self.homeserver_client(&http)?, first))
     }
 
     /// The referral policy from the options.
