@@ -178,7 +178,9 @@ fn sandbox(federation: Option<std::path::PathBuf>) -> Result<Completion, Failure
             .await
             .map_err(|e| fail(format!("cannot start the sandbox: {e}")))?;
         println!("{}", sandbox.describe());
-        eprintln!("Serving until Ctrl-C.");
+        // `mxlookup bind` against it: the "mail" is printed here.
+        sandbox.echo_tokens(true);
+        eprintln!("Serving until Ctrl-C; validation tokens (mxlookup bind) are printed here.");
         tokio::signal::ctrl_c()
             .await
             .map_err(|e| fail(format!("cannot wait for Ctrl-C: {e}")))?;

@@ -206,6 +206,8 @@ impl NetworkSettings {
         let sandbox = Sandbox::start(federation)
             .await
             .map_err(|e| config(format!("cannot start the sandbox: {e}"), None))?;
+        // `bind --sandbox` prompts for the token: the sandbox "mails" it to stderr.
+        sandbox.echo_tokens(true);
         if self.servers.is_empty() {
             self.servers = sandbox
                 .start_servers()

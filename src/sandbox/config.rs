@@ -123,6 +123,10 @@ pub struct ServerSpec {
     /// `mappings` of every lookup answer.
     #[serde(default)]
     pub stray_mappings: BTreeMap<String, String>,
+    /// Hostile: the association `3pid/bind` answers is changed after it was
+    /// signed, so that its signature does not verify.
+    #[serde(default)]
+    pub bad_signature: bool,
 }
 
 /// An association this server holds.

@@ -113,6 +113,7 @@ fn server(name: &str, pepper: &str) -> ServerSpec {
         referral_style: ReferralStyle::Flat,
         stray_referrals: BTreeMap::new(),
         stray_mappings: BTreeMap::new(),
+        bad_signature: false,
         terms: BTreeMap::new(),
         associations: Vec::new(),
         referrals: Vec::new(),

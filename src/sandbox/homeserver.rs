@@ -1,8 +1,11 @@
-//! The homeserver stub: one user, `whoami`, OpenID token requests, and the
-//! federation `userinfo` endpoint identity servers verify those tokens with.
+//! The homeserver stub: one user, `whoami`, OpenID token requests, the
+//! federation `userinfo` endpoint identity servers verify those tokens with,
+//! and `account/3pid/bind`/`unbind` (in `bind`).
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use url::Url;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -12,6 +15,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::bind::{self, Bindings};
 use super::config::HomeserverSpec;
 use super::reply::{self, Answer, Refusal};
 use crate::identity::wire::{Account, OpenIdToken, errcode, path};
@@ -26,6 +30,11 @@ pub(crate) struct HsState {
     token: String,
     /// OpenID tokens issued (all for `user_id`).
     openid: Mutex<BTreeSet<String>>,
+    /// The identity servers (name, URL) and the client to reach them, once
+    /// they run.
+    links: OnceLock<(reqwest::Client, Vec<(String, Url)>)>,
+    /// Bindings made through `account/3pid/bind`.
+    bindings: Mutex<Bindings>,
 }
 
 impl HsState {
@@ -38,7 +47,70 @@ impl HsState {
                 .clone()
                 .unwrap_or_else(|| reply::new_token("syt_sandbox_")),
             openid: Mutex::default(),
+            links: OnceLock::new(),
+            bindings: Mutex::default(),
         })
+    }
+
+    /// Tells the stub where the identity servers are, once they run.
+    pub fn link(&self, http: reqwest::Client, servers: Vec<(String, Url)>) {
+        let _ = self.links.set((http, servers));
+    }
+
+    /// The identity servers, by name and URL.
+    pub fn identity_servers(&self) -> &[(String, Url)] {
+        self.links.get().map_or(&[], |(_, s)| s.as_slice())
+    }
+
+    /// The client it calls identity servers with.
+    pub fn http(&self) -> reqwest::Client {
+        self.links
+            .get()
+            .map(|(http, _)| http.clone())
+            .unwrap_or_default()
+    }
+
+    /// Its one user.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// Its server name.
+    pub fn server_name(&self) -> &str {
+        &self.server_name
+    }
+
+    fn bindings(&self) -> std::sync::MutexGuard<'_, Bindings> {
+        self.bindings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remembers that `address` was bound on `id_server`.
+    pub fn record_binding(&self, medium: String, address: String, id_server: String) {
+        let mut bindings = self.bindings();
+        let servers = bindings.entry((medium, address)).or_default();
+        if !servers.contains(&id_server) {
+            servers.push(id_server);
+        }
+    }
+
+    /// The identity servers `address` was bound on.
+    pub fn bindings_of(&self, medium: &str, address: &str) -> Vec<String> {
+        self.bindings()
+            .get(&(medium.to_owned(), address.to_owned()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Forgets one binding.
+    pub fn forget_binding(&self, medium: &str, address: &str, id_server: &str) {
+        let key = (medium.to_owned(), address.to_owned());
+        let mut bindings = self.bindings();
+        if let Some(servers) = bindings.get_mut(&key) {
+            servers.retain(|s| s != id_server);
+            if servers.is_empty() {
+                bindings.remove(&key);
+            }
+        }
     }
 
     /// The user's access token.
@@ -55,12 +127,14 @@ impl HsState {
                 post(request_token),
             )
             .route("/_matrix/federation/v1/openid/userinfo", get(userinfo))
+            .route(path::HS_BIND, post(bind::hs_bind))
+            .route(path::HS_UNBIND, post(bind::hs_unbind))
             .fallback(reply::not_found)
             .layer(DefaultBodyLimit::disable())
             .with_state(self)
     }
 
-    fn authorise(&self, headers: &HeaderMap) -> Answer<()> {
+    pub fn authorise(&self, headers: &HeaderMap) -> Answer<()> {
         match reply::bearer(headers) {
             None => Err(reply::matrix_error(
                 StatusCode::UNAUTHORIZED,

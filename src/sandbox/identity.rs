@@ -13,12 +13,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use url::Url;
 
+use super::bind::{self, Outbox, Validation};
 use super::config::ServerSpec;
 use super::lookup::{self, Index, IndexKey};
 use super::reply::{self, Answer, Refusal};
 use crate::identity::wire::{
     AcceptTerms, Account, HashDetails, OpenIdToken, RegisterResponse, Terms, errcode, path,
 };
+use crate::threepid::Medium;
 
 /// Where identity servers verify OpenID tokens.
 #[derive(Debug, Clone)]
@@ -37,6 +39,10 @@ pub(crate) struct IsState {
     pub spec: ServerSpec,
     homeserver: HomeserverLink,
     inner: Mutex<Inner>,
+    /// Where validation tokens go.
+    pub outbox: Arc<Outbox>,
+    /// What it signs associations with.
+    pub signing_key: ed25519_dalek::SigningKey,
 }
 
 /// What changes while it runs.
@@ -53,11 +59,22 @@ pub(crate) struct Inner {
     pub pushed: BTreeMap<(String, String), String>,
     /// Lookup indexes, built on first use.
     pub indexes: BTreeMap<IndexKey, Arc<Index>>,
+    /// Validation sessions by ID.
+    pub sessions: BTreeMap<String, Validation>,
+    /// The last session ID given.
+    pub next_sid: u64,
+    /// Associations made by `3pid/bind`: (medium, address) → Matrix ID.
+    pub bound: BTreeMap<(Medium, String), String>,
 }
 
 impl IsState {
     /// A server with one pre-issued token for `user_id`; returns it too.
-    pub fn new(spec: ServerSpec, homeserver: HomeserverLink, user_id: &str) -> (Arc<Self>, String) {
+    pub fn new(
+        spec: ServerSpec,
+        homeserver: HomeserverLink,
+        user_id: &str,
+        outbox: Arc<Outbox>,
+    ) -> (Arc<Self>, String) {
         let token = spec
             .access_token
             .clone()
@@ -69,11 +86,16 @@ impl IsState {
             accepted: BTreeMap::new(),
             pushed: BTreeMap::new(),
             indexes: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            next_sid: 0,
+            bound: BTreeMap::new(),
         };
         let state = IsState {
+            signing_key: bind::signing_key(&spec.name),
             spec,
             homeserver,
             inner: Mutex::new(inner),
+            outbox,
         };
         (Arc::new(state), token)
     }
@@ -88,10 +110,27 @@ impl IsState {
             .route(path::REGISTER, post(register))
             .route(path::ACCOUNT, get(account))
             .route(path::TERMS, get(terms).post(accept_terms))
+            .route(
+                &path::REQUEST_TOKEN.replace("{medium}", "email"),
+                post(bind::request_email_token),
+            )
+            .route(
+                &path::REQUEST_TOKEN.replace("{medium}", "msisdn"),
+                post(bind::request_msisdn_token),
+            )
+            .route(path::SUBMIT_TOKEN, post(bind::submit_token))
+            .route(path::BIND, post(bind::bind))
+            .route(path::UNBIND, post(bind::unbind))
+            .route(path::PUBKEY, get(bind::public_key))
             .fallback(reply::not_found)
             // `serve` has read and capped the body already.
             .layer(DefaultBodyLimit::disable())
             .with_state(self)
+    }
+
+    /// The server name of the homeserver it trusts.
+    pub fn homeserver_name(&self) -> &str {
+        &self.homeserver.server_name
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Inner> {

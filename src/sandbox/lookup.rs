@@ -37,7 +37,13 @@ impl Index {
     /// Indexes `spec`'s associations and referrals under `pepper`; an
     /// alternative pepper also indexes the `only_alt` associations, and the
     /// empty alternative pepper (ToM's "not rotated twice yet") nothing.
-    fn build(spec: &ServerSpec, algorithm: Algorithm, pepper: &str, alt: bool) -> Index {
+    fn build(
+        spec: &ServerSpec,
+        bound: &BTreeMap<(Medium, String), String>,
+        algorithm: Algorithm,
+        pepper: &str,
+        alt: bool,
+    ) -> Index {
         let mut entries = BTreeMap::<String, Entry>::new();
         if alt && pepper.is_empty() {
             return Index(entries);
@@ -51,6 +57,9 @@ impl Index {
         };
         for a in spec.associations.iter().filter(|a| alt || !a.only_alt) {
             entries.entry(key(a.medium, &a.address)).or_default().mxid = Some(a.mxid.clone());
+        }
+        for ((medium, address), mxid) in bound {
+            entries.entry(key(*medium, address)).or_default().mxid = Some(mxid.clone());
         }
         for r in &spec.referrals {
             let entry = entries.entry(key(r.medium, &r.address)).or_default();
@@ -101,7 +110,7 @@ impl Inner {
     ) -> Arc<Index> {
         self.indexes
             .entry((algorithm.as_str(), pepper.to_owned()))
-            .or_insert_with(|| Arc::new(Index::build(spec, algorithm, pepper, alt)))
+            .or_insert_with(|| Arc::new(Index::build(spec, &self.bound, algorithm, pepper, alt)))
             .clone()
     }
 }
@@ -327,12 +336,12 @@ mod tests {
         let mut spec = Federation::default_federation().servers.remove(0);
         spec.associations.retain(|a| a.only_alt);
         let gustav = |pepper| lookup_hash("gustav.strauss@example.com", Medium::Email, pepper);
-        let current = Index::build(&spec, Algorithm::Sha256, "m4Trx", false);
-        let alt = Index::build(&spec, Algorithm::Sha256, "0ldPp", true);
+        let current = Index::build(&spec, &BTreeMap::new(), Algorithm::Sha256, "m4Trx", false);
+        let alt = Index::build(&spec, &BTreeMap::new(), Algorithm::Sha256, "0ldPp", true);
         assert!(!current.holds(&gustav("m4Trx")));
         assert!(alt.holds(&gustav("0ldPp")));
         assert!(
-            Index::build(&spec, Algorithm::Sha256, "", true)
+            Index::build(&spec, &BTreeMap::new(), Algorithm::Sha256, "", true)
                 .0
                 .is_empty()
         );

@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+mod bind;
 mod config;
 mod default;
 mod error;
@@ -34,6 +35,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use url::Url;
 
+pub use bind::{KEY_ID, Sent};
 pub use config::{
     Association, Federation, HomeserverSpec, LimitStyle, RateLimit, RateLimitStyle, Referral,
     ReferralStyle, ServerSpec,
@@ -41,6 +43,7 @@ pub use config::{
 pub use error::SandboxError;
 pub use serve::Recorded;
 
+use bind::Outbox;
 use faults::Faults;
 use homeserver::HsState;
 use identity::{HomeserverLink, IsState};
@@ -53,6 +56,7 @@ pub const HOMESERVER: &str = "homeserver";
 pub struct Sandbox {
     servers: Vec<RunningServer>,
     homeserver: RunningHomeserver,
+    outbox: Arc<Outbox>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -103,6 +107,7 @@ impl Sandbox {
         let (listener, hs_url) = serve::bind(HOMESERVER).await?;
         let hs = HsState::new(&federation.homeserver);
         let hs_site = Site::new(hs.clone().router(), Faults::default());
+        let outbox = Arc::new(Outbox::default());
         let mut sandbox = Sandbox {
             servers: Vec::with_capacity(federation.servers.len()),
             homeserver: RunningHomeserver {
@@ -112,19 +117,24 @@ impl Sandbox {
                 token: hs.token().to_owned(),
                 site: hs_site.clone(),
             },
+            outbox: outbox.clone(),
             tasks: vec![serve::spawn(listener, hs_site)],
         };
         let link = HomeserverLink {
             server_name: federation.homeserver.server_name.clone(),
             url: hs_url,
-            http,
+            http: http.clone(),
         };
         for spec in federation.servers {
             // On error, `sandbox` is dropped and stops what already runs.
             let (listener, url) = serve::bind(&spec.name).await?;
             let (name, start, faults) = (spec.name.clone(), spec.start, Faults::of(&spec));
-            let (state, access_token) =
-                IsState::new(spec, link.clone(), &sandbox.homeserver.user_id);
+            let (state, access_token) = IsState::new(
+                spec,
+                link.clone(),
+                &sandbox.homeserver.user_id,
+                outbox.clone(),
+            );
             let site = Site::new(state.router(), faults);
             sandbox.tasks.push(serve::spawn(listener, site.clone()));
             sandbox.servers.push(RunningServer {
@@ -135,7 +145,19 @@ impl Sandbox {
                 site,
             });
         }
+        hs.link(http, sandbox.resolve_map());
         Ok(sandbox)
+    }
+
+    /// Every validation token the identity servers "sent", in order.
+    pub fn outbox(&self) -> Vec<Sent> {
+        self.outbox.sent()
+    }
+
+    /// Also print each validation token on stderr as it is sent, for a
+    /// person at `mxlookup bind`'s prompt.
+    pub fn echo_tokens(&self, on: bool) {
+        self.outbox.echo(on);
     }
 
     /// Every identity server, in file order.
