@@ -32,6 +32,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up the contacts of address books')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Follow one address hop by hop, showing what each server was sent and said')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server')
+            [CompletionResult]::new('bind', 'bind', [CompletionResultType]::ParameterValue, 'Publish one of your own addresses on an identity server, through your homeserver')
+            [CompletionResult]::new('unbind', 'unbind', [CompletionResultType]::ParameterValue, 'Remove one of your addresses from identity servers, through your homeserver')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -143,6 +145,72 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mxlookup;bind' {
+            [CompletionResult]::new('--token', '--token', [CompletionResultType]::ParameterName, 'The token the identity server sent, for a session requested before (by --request-only, or a run that stopped at the prompt)')
+            [CompletionResult]::new('--id-server', '--id-server', [CompletionResultType]::ParameterName, 'The identity server''s name for the homeserver (host[:port], reached over https) [default: host and port of -s]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
+            [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
+            [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Follow at most N referral hops')
+            [CompletionResult]::new('--allow-server', '--allow-server', [CompletionResultType]::ParameterName, 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)')
+            [CompletionResult]::new('--deny-server', '--deny-server', [CompletionResultType]::ParameterName, 'Never follow referrals to servers matching PATTERN (repeatable)')
+            [CompletionResult]::new('--server-budget', '--server-budget', [CompletionResultType]::ParameterName, 'Ask at most N distinct referred servers')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--request-only', '--request-only', [CompletionResultType]::ParameterName, 'Have the token sent, keep the session, and stop; finish with --token')
+            [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
+            [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
+            [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Start the embedded sandbox federation on loopback and use it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mxlookup;unbind' {
+            [CompletionResult]::new('--id-server', '--id-server', [CompletionResultType]::ParameterName, 'The identity server to remove it from (host[:port]) [default: host and port of -s; without either, every server the homeserver bound it on]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
+            [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
+            [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Follow at most N referral hops')
+            [CompletionResult]::new('--allow-server', '--allow-server', [CompletionResultType]::ParameterName, 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)')
+            [CompletionResult]::new('--deny-server', '--deny-server', [CompletionResultType]::ParameterName, 'Never follow referrals to servers matching PATTERN (repeatable)')
+            [CompletionResult]::new('--server-budget', '--server-budget', [CompletionResultType]::ParameterName, 'Ask at most N distinct referred servers')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
+            [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
+            [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Start the embedded sandbox federation on loopback and use it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mxlookup;sandbox' {
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'The federation to run (TOML) instead of the built-in one')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
@@ -201,6 +269,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('lookup', 'lookup', [CompletionResultType]::ParameterValue, 'Look up the contacts of address books')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Follow one address hop by hop, showing what each server was sent and said')
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server')
+            [CompletionResult]::new('bind', 'bind', [CompletionResultType]::ParameterValue, 'Publish one of your own addresses on an identity server, through your homeserver')
+            [CompletionResult]::new('unbind', 'unbind', [CompletionResultType]::ParameterValue, 'Remove one of your addresses from identity servers, through your homeserver')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -216,6 +286,12 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             break
         }
         'mxlookup;help;push' {
+            break
+        }
+        'mxlookup;help;bind' {
+            break
+        }
+        'mxlookup;help;unbind' {
             break
         }
         'mxlookup;help;sandbox' {

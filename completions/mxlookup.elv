@@ -29,6 +29,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand lookup 'Look up the contacts of address books'
             cand trace 'Follow one address hop by hop, showing what each server was sent and said'
             cand push 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server'
+            cand bind 'Publish one of your own addresses on an identity server, through your homeserver'
+            cand unbind 'Remove one of your addresses from identity servers, through your homeserver'
             cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
             cand hash 'Print the lookup hash of one address'
             cand completions 'Print a shell completion script'
@@ -136,6 +138,70 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mxlookup;bind'= {
+            cand --token 'The token the identity server sent, for a session requested before (by --request-only, or a run that stopped at the prompt)'
+            cand --id-server 'The identity server''s name for the homeserver (host[:port], reached over https) [default: host and port of -s]'
+            cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand -f '`text` for people, `json` for scripts'
+            cand --format '`text` for people, `json` for scripts'
+            cand -s 'An identity server to start from (repeat for several)'
+            cand --server 'An identity server to start from (repeat for several)'
+            cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
+            cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
+            cand --access-token 'An identity-server token for the start servers (referred servers register)'
+            cand --resolve 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)'
+            cand --ca-cert 'Also trust the CA certificates in this PEM file'
+            cand --max-depth 'Follow at most N referral hops'
+            cand --allow-server 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)'
+            cand --deny-server 'Never follow referrals to servers matching PATTERN (repeatable)'
+            cand --server-budget 'Ask at most N distinct referred servers'
+            cand --timeout 'Seconds allowed per request'
+            cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
+            cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --request-only 'Have the token sent, keep the session, and stop; finish with --token'
+            cand --no-follow 'Follow no referral (same as --max-depth 0)'
+            cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
+            cand --accept-terms 'Accept the identity servers'' terms of service when they ask'
+            cand --sandbox 'Start the embedded sandbox federation on loopback and use it'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mxlookup;unbind'= {
+            cand --id-server 'The identity server to remove it from (host[:port]) [default: host and port of -s; without either, every server the homeserver bound it on]'
+            cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand -f '`text` for people, `json` for scripts'
+            cand --format '`text` for people, `json` for scripts'
+            cand -s 'An identity server to start from (repeat for several)'
+            cand --server 'An identity server to start from (repeat for several)'
+            cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
+            cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
+            cand --access-token 'An identity-server token for the start servers (referred servers register)'
+            cand --resolve 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)'
+            cand --ca-cert 'Also trust the CA certificates in this PEM file'
+            cand --max-depth 'Follow at most N referral hops'
+            cand --allow-server 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)'
+            cand --deny-server 'Never follow referrals to servers matching PATTERN (repeatable)'
+            cand --server-budget 'Ask at most N distinct referred servers'
+            cand --timeout 'Seconds allowed per request'
+            cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
+            cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --no-follow 'Follow no referral (same as --max-depth 0)'
+            cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
+            cand --accept-terms 'Accept the identity servers'' terms of service when they ask'
+            cand --sandbox 'Start the embedded sandbox federation on loopback and use it'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mxlookup;sandbox'= {
             cand --federation 'The federation to run (TOML) instead of the built-in one'
             cand -q 'Print nothing on stderr but errors'
@@ -189,6 +255,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand lookup 'Look up the contacts of address books'
             cand trace 'Follow one address hop by hop, showing what each server was sent and said'
             cand push 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server'
+            cand bind 'Publish one of your own addresses on an identity server, through your homeserver'
+            cand unbind 'Remove one of your addresses from identity servers, through your homeserver'
             cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
             cand hash 'Print the lookup hash of one address'
             cand completions 'Print a shell completion script'
@@ -201,6 +269,10 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
         &'mxlookup;help;trace'= {
         }
         &'mxlookup;help;push'= {
+        }
+        &'mxlookup;help;bind'= {
+        }
+        &'mxlookup;help;unbind'= {
         }
         &'mxlookup;help;sandbox'= {
         }

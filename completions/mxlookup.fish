@@ -31,6 +31,8 @@ complete -c mxlookup -n "__fish_mxlookup_needs_command" -s V -l version -d 'Prin
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "lookup" -d 'Look up the contacts of address books'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "hash" -d 'Print the lookup hash of one address'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -124,6 +126,56 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l sandbox -d 'S
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l token -d 'The token the identity server sent, for a session requested before (by --request-only, or a run that stopped at the prompt)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l id-server -d 'The identity server\'s name for the homeserver (host[:port], reached over https) [default: host and port of -s]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s f -l format -d '`text` for people, `json` for scripts' -r -f -a "text\t''
+json\t''"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l max-depth -d 'Follow at most N referral hops' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l server-budget -d 'Ask at most N distinct referred servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l request-only -d 'Have the token sent, keep the session, and stop; finish with --token'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l id-server -d 'The identity server to remove it from (host[:port]) [default: host and port of -s; without either, every server the homeserver bound it on]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s f -l format -d '`text` for people, `json` for scripts' -r -f -a "text\t''
+json\t''"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l max-depth -d 'Follow at most N referral hops' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l server-budget -d 'Ask at most N distinct referred servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -l federation -d 'The federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -150,12 +202,14 @@ csv\t'A Google-style CSV'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push sandbox hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
