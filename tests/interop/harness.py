@@ -100,6 +100,47 @@ def guard(argv):
     sys.exit(code if code >= 0 else 128 - code)
 
 
+# --- TLS in front of sydent -------------------------------------------------
+
+
+def tls_proxy(argv):
+    """Serve TLS on PORT with CERT and KEY, forwarding each connection to
+    127.0.0.1:UPSTREAM: Synapse reaches identity servers only over https
+    (`https://{id_server}/_matrix/identity/v2/3pid/bind`), and sydent serves
+    plain HTTP."""
+    import asyncio
+    import ssl
+
+    port, upstream, cert, key = int(argv[0]), int(argv[1]), argv[2], argv[3]
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    async def pipe(reader, writer):
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    async def handle(client_reader, client_writer):
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", upstream)
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(pipe(client_reader, up_writer), pipe(up_reader, client_writer))
+
+    async def main():
+        server = await asyncio.start_server(handle, "127.0.0.1", port, ssl=context)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
 # --- Synapse ---------------------------------------------------------------
 
 
@@ -189,7 +230,8 @@ def synapse_user(config, url, user, password):
 
 
 def sydent_prepare(argv):
-    directory, terms, limit = argv[0], "", "10000"
+    # SMTP port 9 (discard): nothing listens there unless a test gives a sink.
+    directory, terms, limit, smtp = argv[0], "", "10000", "9"
     rest = argv[1:]
     while rest:
         flag, value, rest = rest[0], rest[1], rest[2:]
@@ -197,14 +239,23 @@ def sydent_prepare(argv):
             terms = value
         elif flag == "--limit":
             limit = value
+        elif flag == "--smtp-port":
+            smtp = value
         else:
             raise SystemExit("unknown option " + flag)
-    os.makedirs(os.path.join(directory, "templates"), exist_ok=True)
+    # The wheel ships no mail templates: sydent reads the default brand's
+    # verification mail from templates.path (plain %-substitution).
+    brand = os.path.join(directory, "templates", "matrix-org")
+    os.makedirs(brand, exist_ok=True)
+    with open(os.path.join(HERE, "verification_template.eml"), encoding="utf-8") as f:
+        template = f.read()
+    with open(os.path.join(brand, "verification_template.eml"), "w", encoding="utf-8") as f:
+        f.write(template)
     (port,) = free_ports(1)
     config = os.path.join(directory, "sydent.conf")
     render(
         "sydent.conf.in", config,
-        dir=directory, port=port, terms=terms, limit=limit,
+        dir=directory, port=port, terms=terms, limit=limit, smtp=smtp,
     )
     emit({
         "config": config,
@@ -297,6 +348,8 @@ def main():
         seed(argv[0], argv[1])
     elif cmd == "sql":
         sql(argv[0], argv[1], argv[2:])
+    elif cmd == "tls-proxy":
+        tls_proxy(argv)
     else:
         raise SystemExit(__doc__)
 

@@ -34,6 +34,10 @@ pub struct Interop {
     pub user_id: String,
     /// Its Synapse access token (`--hs-token`), from a password login.
     pub hs_token: String,
+    /// Synapse's files: its configuration, TLS certificate and key.
+    pub synapse_dir: PathBuf,
+    synapse_python: PathBuf,
+    synapse_config: String,
     _synapse: Guarded,
 }
 
@@ -154,6 +158,9 @@ impl Interop {
         )?;
         Ok(Interop {
             sydent_python,
+            synapse_python,
+            synapse_config: config,
+            synapse_dir: dir,
             hs_url,
             hs_server_name: field(&prepared, "server_name")?,
             user_id: field(&user, "user_id")?,
@@ -172,8 +179,31 @@ impl Interop {
         ]
     }
 
+    /// Registers another Synapse user; its (user ID, access token).
+    pub fn new_user(&self, local: &str) -> (String, String) {
+        let password = format!("interop-{}", fastrand::u64(..));
+        let user = python_json(
+            &self.synapse_python,
+            &[
+                OsStr::new("synapse-user"),
+                OsStr::new(&self.synapse_config),
+                OsStr::new(&self.hs_url),
+                OsStr::new(local),
+                OsStr::new(&password),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let field = |k: &str| user[k].as_str().expect("harness field").to_owned();
+        (field("user_id"), field("access_token"))
+    }
+
+    /// Sydent's python (with harness.py's dependencies).
+    pub(crate) fn sydent_python(&self) -> PathBuf {
+        self.sydent_python.clone()
+    }
+
     /// Runs `harness.py` with sydent's python.
-    fn sydent_py(&self, args: &[&OsStr]) -> Value {
+    pub(crate) fn sydent_py(&self, args: &[&OsStr]) -> Value {
         python_json(&self.sydent_python, args).unwrap_or_else(|e| panic!("{e}"))
     }
 }
@@ -206,14 +236,14 @@ fn python_json(python: &Path, args: &[&OsStr]) -> Result<Value, String> {
 }
 
 /// A server process under `harness.py guard`: it stops when `stdin` closes.
-struct Guarded {
+pub(crate) struct Guarded {
     child: Mutex<Child>,
     stdin: Mutex<Option<ChildStdin>>,
     log: PathBuf,
 }
 
 impl Guarded {
-    fn spawn(
+    pub(crate) fn spawn(
         python: &Path,
         log: &Path,
         cwd: &Path,
@@ -246,7 +276,7 @@ impl Guarded {
     }
 
     /// The last lines of the server's output.
-    fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
@@ -361,6 +391,8 @@ pub struct SydentOptions {
     pub terms: bool,
     /// `address_lookup_limit` (sydent's default: 10,000).
     pub lookup_limit: Option<u32>,
+    /// Where sydent sends its validation mails (an SMTP sink's port).
+    pub smtp_port: Option<u16>,
 }
 
 /// A sydent of one test, stopped when dropped.
@@ -385,6 +417,7 @@ impl Sydent {
             PathBuf::new()
         };
         let limit = options.lookup_limit.unwrap_or(10_000).to_string();
+        let smtp = options.smtp_port.unwrap_or(9).to_string();
         let prepared = interop.sydent_py(&[
             OsStr::new("sydent-prepare"),
             dir.path().as_os_str(),
@@ -392,6 +425,8 @@ impl Sydent {
             terms.as_os_str(),
             OsStr::new("--limit"),
             OsStr::new(&limit),
+            OsStr::new("--smtp-port"),
+            OsStr::new(&smtp),
         ]);
         let path = |k: &str| PathBuf::from(prepared[k].as_str().expect("harness path"));
         let mut sydent = Sydent {
@@ -783,14 +818,27 @@ impl Home {
         self.spawn(args).wait()
     }
 
+    /// Starts `mxlookup ARGS` with its stdin to write to.
+    pub fn spawn_with_stdin<S: AsRef<OsStr>>(&self, args: &[S]) -> (Pending, ChildStdin) {
+        let mut command = self.command(args);
+        command.stdin(Stdio::piped());
+        let mut pending = self.start(command, args);
+        let stdin = pending.child.stdin.take().expect("stdin");
+        (pending, stdin)
+    }
+
     /// Starts `mxlookup ARGS`.
     pub fn spawn<S: AsRef<OsStr>>(&self, args: &[S]) -> Pending {
+        self.start(self.command(args), args)
+    }
+
+    fn start<S: AsRef<OsStr>>(&self, mut command: Command, args: &[S]) -> Pending {
         let shown = args
             .iter()
             .map(|a| a.as_ref().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
             .join(" ");
-        let mut child = self.command(args).spawn().expect("start mxlookup");
+        let mut child = command.spawn().expect("start mxlookup");
         let reader = |mut pipe: Box<dyn std::io::Read + Send>| {
             std::thread::spawn(move || {
                 let mut bytes = Vec::new();
