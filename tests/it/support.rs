@@ -36,6 +36,18 @@ pub fn mxlookup() -> Mx {
 }
 
 impl Mx {
+    /// Where this run looks for its config file by default
+    /// (`$XDG_CONFIG_HOME/mxlookup/config.toml`).
+    pub fn default_config(&self) -> PathBuf {
+        self._home.path().join("config/mxlookup/config.toml")
+    }
+
+    /// Sets an environment variable for this run.
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
     pub fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
