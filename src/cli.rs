@@ -338,7 +338,7 @@ impl PushArgs {
 }
 
 /// `-r/--region`, shared by the commands that read phone numbers.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RegionArg {
     /// Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US).
     #[arg(short, long, value_name = "CC", env = "MXLOOKUP_REGION")]
@@ -392,7 +392,7 @@ impl HashArgs {
 
 /// Where the identity servers are and how far to follow them; shared by
 /// the commands that talk to servers.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Servers")]
 pub struct NetworkArgs {
     /// An identity server to start from (repeat for several) [default:

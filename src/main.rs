@@ -198,7 +198,22 @@ fn config_show(
     file: &ConfigFile,
     sources: Sources,
 ) -> Result<Completion, Failure> {
-    sources::show(args, file, sources, None).map_err(|e| Failure {
+    // With no server anywhere, show what a run would discover.
+    let net = &args.network;
+    let discovered = if net.servers.is_empty() && net.homeserver.is_some() && !net.sandbox {
+        let settings = net.clone().settings().map_err(Failure::usage)?;
+        let runtime = job::runtime()?;
+        match runtime.block_on(settings.discover_servers()) {
+            Ok(found) => Some((found.servers, found.url)),
+            Err(e) => {
+                eprintln!("warning: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    sources::show(args, file, sources, discovered).map_err(|e| Failure {
         message: format!("cannot write stdout: {e}"),
         hint: None,
     })?;

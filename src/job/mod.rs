@@ -214,7 +214,16 @@ async fn ask(
     started: Instant,
 ) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
-    let Connected { resolver, sandbox } = network.connect(false).await?;
+    let Connected {
+        resolver,
+        sandbox,
+        discovered,
+    } = network.connect(false).await?;
+    if let Some(found) = discovered
+        && verbosity >= Verbosity::Normal
+    {
+        eprintln!("{}", found.describe());
+    }
     if dry_run {
         let details = resolver.start_details().await;
         let servers: Vec<ServerStats> = details.iter().map(|(_, _, stats)| stats.clone()).collect();

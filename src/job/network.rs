@@ -9,6 +9,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::JobError;
+use crate::identity::discovery::{self, Discovery};
 use crate::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
 use crate::resolve::policy::{Policy, globs, server_name};
 use crate::resolve::server::AskSettings;
@@ -56,6 +57,8 @@ pub struct Connected {
     pub resolver: Resolver,
     /// The sandbox, when `--sandbox`.
     pub sandbox: Option<Sandbox>,
+    /// Where the start servers were found, when no server was named.
+    pub discovered: Option<Discovery>,
 }
 
 fn config(message: impl Into<String>, hint: Option<&str>) -> JobError {
@@ -73,41 +76,20 @@ impl NetworkSettings {
             Some(file) => Some(net.use_sandbox(file.as_deref()).await?),
             None => None,
         };
-        if net.servers.is_empty() {
-            return Err(config(
-                "no identity server to ask",
-                Some(
-                    "pass -s URL (e.g. -s https://vector.im), --sandbox for the embedded federation, or --dry-run --pepper P to work offline",
-                ),
-            ));
-        }
+        let http = net.http()?;
+        let discovered = if net.servers.is_empty() {
+            let found = net.discover(&http).await?;
+            net.servers = found.servers.clone();
+            Some(found)
+        } else {
+            None
+        };
         let starts = net
             .servers
             .iter()
             .map(|s| start_server(s))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| config(e, None))?;
-        let ca = match &net.ca_cert {
-            Some(path) => Some(std::fs::read(path).map_err(|e| {
-                config(
-                    format!("cannot read --ca-cert {}: {e}", path.display()),
-                    None,
-                )
-            })?),
-            None => None,
-        };
-        let http = Http::new(net.http.clone(), ca.as_deref()).map_err(|e| {
-            config(
-                format!(
-                    "--ca-cert {}: {e}",
-                    net.ca_cert
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                ),
-                None,
-            )
-        })?;
         let homeserver = match (&net.homeserver, &net.hs_token) {
             (Some(url), Some(token)) => {
                 let base = Url::parse(url.trim_end_matches('/'))
@@ -142,6 +124,65 @@ impl NetworkSettings {
         Ok(Connected {
             resolver: Resolver::new(http, auth, settings),
             sandbox,
+            discovered,
+        })
+    }
+
+    /// The HTTP client, trusting `--ca-cert` when given.
+    fn http(&self) -> Result<Http, JobError> {
+        let ca = match &self.ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                config(
+                    format!("cannot read --ca-cert {}: {e}", path.display()),
+                    None,
+                )
+            })?),
+            None => None,
+        };
+        Http::new(self.http.clone(), ca.as_deref()).map_err(|e| {
+            config(
+                format!(
+                    "--ca-cert {}: {e}",
+                    self.ca_cert
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default()
+                ),
+                None,
+            )
+        })
+    }
+
+    /// With no start server named: the ones the homeserver's
+    /// `/.well-known/matrix/client` names.
+    pub async fn discover_servers(&self) -> Result<Discovery, JobError> {
+        self.discover(&self.http()?).await
+    }
+
+    async fn discover(&self, http: &Http) -> Result<Discovery, JobError> {
+        const OFFLINE: &str =
+            "or --sandbox for the embedded federation, or --dry-run --pepper P to work offline";
+        let Some(homeserver) = &self.homeserver else {
+            return Err(config(
+                "no identity server to ask",
+                Some(&format!(
+                    "pass -s URL (e.g. -s https://vector.im), set `servers` in the config file (see `mxlookup config show`), --homeserver URL to discover them from its /.well-known/matrix/client, {OFFLINE}"
+                )),
+            ));
+        };
+        let base = Url::parse(homeserver.trim_end_matches('/')).map_err(|e| {
+            config(
+                format!("--homeserver `{homeserver}` is not a URL: {e}"),
+                None,
+            )
+        })?;
+        discovery::discover(http, &base).await.map_err(|e| {
+            config(
+                format!("no identity server to ask: {e}"),
+                Some(&format!(
+                    "pass -s URL (e.g. -s https://vector.im) or set `servers` in the config file, {OFFLINE}"
+                )),
+            )
         })
     }
 

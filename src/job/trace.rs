@@ -39,6 +39,9 @@ pub fn trace(settings: &TraceSettings) -> Result<Completion, JobError> {
     let runtime = runtime()?;
     let (hops, outcome) = runtime.block_on(async {
         let connected = settings.network.connect(true).await?;
+        if let Some(found) = &connected.discovered {
+            eprintln!("{}", found.describe());
+        }
         let addresses = Arc::new(vec![settings.address.clone()]);
         let resolution = connected
             .resolver

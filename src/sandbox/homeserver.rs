@@ -2,7 +2,7 @@
 //! federation `userinfo` endpoint identity servers verify those tokens with.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use super::config::HomeserverSpec;
 use super::reply::{self, Answer, Refusal};
+use crate::identity::discovery::WELL_KNOWN;
 use crate::identity::wire::{Account, OpenIdToken, errcode, path};
 
 /// OpenID tokens are valid this long (seconds), as Synapse says.
@@ -26,6 +27,8 @@ pub(crate) struct HsState {
     token: String,
     /// OpenID tokens issued (all for `user_id`).
     openid: Mutex<BTreeSet<String>>,
+    /// `/.well-known/matrix/client`, once the servers it names are bound.
+    well_known: OnceLock<Value>,
 }
 
 impl HsState {
@@ -38,6 +41,7 @@ impl HsState {
                 .clone()
                 .unwrap_or_else(|| reply::new_token("syt_sandbox_")),
             openid: Mutex::default(),
+            well_known: OnceLock::new(),
         })
     }
 
@@ -46,9 +50,15 @@ impl HsState {
         &self.token
     }
 
+    /// Serves `doc` as `/.well-known/matrix/client` (until then: 404).
+    pub fn set_well_known(&self, doc: Value) {
+        let _ = self.well_known.set(doc);
+    }
+
     /// Its routes.
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
+            .route(WELL_KNOWN, get(well_known))
             .route(path::WHOAMI, get(whoami))
             .route(
                 "/_matrix/client/v3/user/{user_id}/openid/request_token",
@@ -82,6 +92,17 @@ fn unknown_token() -> Refusal {
 }
 
 type Hs = State<Arc<HsState>>;
+
+async fn well_known(State(hs): Hs) -> Answer<Json<Value>> {
+    match hs.well_known.get() {
+        Some(doc) => Ok(Json(doc.clone())),
+        None => Err(reply::matrix_error(
+            StatusCode::NOT_FOUND,
+            "M_NOT_FOUND",
+            "No .well-known found",
+        )),
+    }
+}
 
 async fn whoami(State(hs): Hs, headers: HeaderMap) -> Answer<Json<Account>> {
     hs.authorise(&headers)?;

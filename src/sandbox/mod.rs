@@ -36,7 +36,7 @@ use url::Url;
 
 pub use config::{
     Association, Federation, HomeserverSpec, LimitStyle, RateLimit, RateLimitStyle, Referral,
-    ReferralStyle, ServerSpec,
+    ReferralStyle, ServerSpec, WellKnownSpec,
 };
 pub use error::SandboxError;
 pub use serve::Recorded;
@@ -135,7 +135,32 @@ impl Sandbox {
                 site,
             });
         }
+        if let Some(spec) = &federation.homeserver.well_known {
+            hs.set_well_known(sandbox.well_known(spec));
+        }
         Ok(sandbox)
+    }
+
+    /// The homeserver's `/.well-known/matrix/client` document: server
+    /// names of the federation become their URLs.
+    fn well_known(&self, spec: &WellKnownSpec) -> serde_json::Value {
+        let url = |name: &String| {
+            self.server_url(name).map_or_else(
+                || name.clone(),
+                |u| u.as_str().trim_end_matches('/').to_owned(),
+            )
+        };
+        let mut doc = serde_json::json!({
+            "m.homeserver": { "base_url": self.homeserver.url.as_str() },
+        });
+        if let Some(is) = &spec.identity_server {
+            doc["m.identity_server"] = serde_json::json!({ "base_url": url(is) });
+        }
+        if !spec.federated_identity_services.is_empty() {
+            let urls: Vec<String> = spec.federated_identity_services.iter().map(url).collect();
+            doc["m.federated_identity_services"] = serde_json::json!({ "base_urls": urls });
+        }
+        doc
     }
 
     /// Every identity server, in file order.

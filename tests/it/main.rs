@@ -2,6 +2,7 @@
 //! module drives the real `mxlookup` binary or the library's public API.
 
 mod config;
+mod discovery;
 mod dry_run;
 mod fixtures;
 mod generated;

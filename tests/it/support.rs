@@ -247,3 +247,11 @@ pub fn via(r: &Value) -> Vec<&str> {
         .map(|v| v.as_str().unwrap())
         .collect()
 }
+
+/// `text` with the sandbox's loopback ports made stable, for snapshots.
+pub fn stable_ports(text: &str) -> String {
+    regex::Regex::new(r"127\.0\.0\.1:\d+")
+        .unwrap()
+        .replace_all(text, "127.0.0.1:PORT")
+        .into_owned()
+}
