@@ -55,7 +55,9 @@ impl From<JobError> for Failure {
 }
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| usage_error(e));
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match run(cli, &matches) {
         Ok(Completion::Complete) => ExitCode::SUCCESS,
@@ -68,6 +70,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Prints clap's error (or help) and exits, adding a hint for mistakes
+/// clap cannot explain.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation {
+        e.exit();
+    }
+    let arg = e.get(ContextKind::InvalidArg).map(|a| a.to_string());
+    let _ = e.print();
+    if arg.as_deref().is_some_and(|a| a.starts_with("--region")) {
+        eprintln!(
+            "hint: pass the country the national numbers are from, as its two-letter ISO 3166 code (-r FR, -r US; also MXLOOKUP_REGION or `region` in the config file); numbers written with +CC need no region"
+        );
+    }
+    std::process::exit(2);
 }
 
 /// Loads the configuration file for the commands that read settings, and

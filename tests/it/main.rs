@@ -8,6 +8,7 @@ mod fixtures;
 mod generated;
 mod hash;
 mod lookup;
+mod messages;
 mod properties;
 mod push;
 mod sandbox;
