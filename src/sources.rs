@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::ArgMatches;
 use clap::parser::ValueSource;
@@ -204,6 +204,41 @@ impl Layer<'_> {
     }
 
     fn network(&mut self, m: &ArgMatches, net: &mut NetworkArgs) {
+        self.network_layers(m, net);
+        if net.sandbox {
+            self.leave_for_sandbox(net);
+        }
+    }
+
+    /// `--sandbox` brings its own servers, homeserver and tokens: those of a
+    /// variable or the file (meant for real servers) are left out; flags stay.
+    fn leave_for_sandbox(&mut self, net: &mut NetworkArgs) {
+        let mut ambient = |key: &'static str| {
+            let source = self.sources.entry(key).or_insert(Source::Default);
+            let from_elsewhere = matches!(source, Source::Env(_) | Source::File(_));
+            if from_elsewhere {
+                *source = Source::Default;
+            }
+            from_elsewhere
+        };
+        if ambient("servers") {
+            net.servers.clear();
+        }
+        if ambient("homeserver") {
+            net.homeserver = None;
+        }
+        if ambient("hs_token") {
+            net.hs_token = None;
+        }
+        if ambient("access_token") {
+            net.access_token = None;
+        }
+        if ambient("policy.allow") {
+            net.allow.clear();
+        }
+    }
+
+    fn network_layers(&mut self, m: &ArgMatches, net: &mut NetworkArgs) {
         let file = self.file.map(|f| &f.file);
         let list = |v: Option<&Vec<String>>| v.filter(|v| !v.is_empty()).cloned();
         self.pick_as(
@@ -316,68 +351,26 @@ struct Shown {
     source: Source,
 }
 
-/// Prints the effective settings of `args` with their sources.
+/// Prints the effective settings of `args` with their sources; the start
+/// servers are `discovered` (with the document's URL) when given.
 pub fn show(
     args: ConfigShowArgs,
     file: &ConfigFile,
     mut sources: Sources,
     discovered: Option<(Vec<String>, String)>,
 ) -> std::io::Result<()> {
-    let net = &args.network;
-    let mut servers = net.servers.clone();
+    let mut servers = args.network.servers.clone();
     if let Some((found, url)) = discovered {
         servers = found;
         sources.insert("servers", Source::Discovered(url));
     }
-    let secret = |v: &Option<String>| match v {
-        Some(_) => json!("(set)"),
-        None => Value::Null,
+    let config_file = match (&file.path, &file.loaded) {
+        (Some((p, _)), Some(_)) => json!(p.display().to_string()),
+        (Some((p, _)), None) => json!(format!("{} (absent)", p.display())),
+        (None, _) => Value::Null,
     };
-    let path = |p: &Option<PathBuf>| json!(p.as_deref().map(Path::display).map(|d| d.to_string()));
-    let mut shown = vec![(
-        "config",
-        match (&file.path, &file.loaded) {
-            (Some((p, _)), Some(_)) => json!(p.display().to_string()),
-            (Some((p, _)), None) => json!(format!("{} (absent)", p.display())),
-            (None, _) => Value::Null,
-        },
-    )];
-    shown.extend([
-        ("servers", json!(servers)),
-        ("homeserver", json!(net.homeserver)),
-        ("hs_token", secret(&net.hs_token)),
-        ("access_token", secret(&net.access_token)),
-        ("region", json!(args.region.region.map(|r| r.to_string()))),
-        (
-            "format",
-            json!(
-                args.lookup_format
-                    .unwrap_or(mxlookup::report::OutputFormat::Table)
-            ),
-        ),
-        ("timeout", json!(net.timeout)),
-        ("ca_cert", path(&net.ca_cert)),
-        ("accept_terms", json!(net.accept_terms)),
-        ("allow_plaintext", json!(net.allow_plaintext)),
-        (
-            "policy.max_depth",
-            json!(if net.no_follow { 0 } else { net.max_depth }),
-        ),
-        ("policy.server_budget", json!(net.server_budget)),
-        ("policy.allow", json!(net.allow)),
-        ("policy.deny", json!(net.deny)),
-        (
-            "resolve",
-            json!(
-                net.resolve
-                    .iter()
-                    .map(|(n, u)| format!("{n}={u}"))
-                    .collect::<Vec<_>>()
-            ),
-        ),
-    ]);
-    let rows: Vec<Shown> = shown
-        .into_iter()
+    let rows: Vec<Shown> = std::iter::once(("config", config_file))
+        .chain(values(&args, servers))
         .map(|(key, value)| {
             let source = if key == "config" {
                 file.path
@@ -391,45 +384,100 @@ pub fn show(
         .collect();
     let mut out = std::io::stdout().lock();
     if args.format == "json" {
-        let settings: serde_json::Map<String, Value> = rows
-            .into_iter()
-            .map(|r| {
-                let mut entry = json!({ "value": r.value, "source": r.source.kind() });
-                if let Some(detail) = r.source.detail() {
-                    entry["from"] = json!(detail);
-                }
-                (r.key.to_owned(), entry)
-            })
-            .collect();
-        serde_json::to_writer_pretty(&mut out, &json!({ "settings": settings }))?;
-        writeln!(out)
+        write_json(&mut out, rows)
     } else {
-        let text = |v: &Value| match v {
-            Value::Null => "-".to_owned(),
-            Value::String(s) => mxlookup::sanitize::for_terminal(s).into_owned(),
-            Value::Array(items) if items.is_empty() => "-".to_owned(),
-            Value::Array(items) => items
-                .iter()
-                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-                .collect::<Vec<_>>()
-                .join(", "),
-            other => other.to_string(),
-        };
-        let cells: Vec<(String, String, String)> = rows
-            .iter()
-            .map(|r| (r.key.to_owned(), text(&r.value), r.source.to_string()))
-            .collect();
-        let w0 = cells.iter().map(|c| c.0.len()).max().unwrap_or(0).max(3);
-        let w1 = cells
-            .iter()
-            .map(|c| c.1.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(5);
-        writeln!(out, "{:w0$}  {:w1$}  SOURCE", "KEY", "VALUE")?;
-        for (k, v, s) in cells {
-            writeln!(out, "{k:w0$}  {v:w1$}  {s}")?;
-        }
-        Ok(())
+        write_table(&mut out, &rows)
     }
+}
+
+/// Each setting's value, tokens as `(set)`.
+fn values(args: &ConfigShowArgs, servers: Vec<String>) -> Vec<(&'static str, Value)> {
+    let net = &args.network;
+    let secret = |v: &Option<String>| match v {
+        Some(_) => json!("(set)"),
+        None => Value::Null,
+    };
+    let format = args
+        .lookup_format
+        .unwrap_or(mxlookup::report::OutputFormat::Table);
+    let resolve: Vec<String> = net
+        .resolve
+        .iter()
+        .map(|(n, u)| format!("{n}={u}"))
+        .collect();
+    vec![
+        ("servers", json!(servers)),
+        ("homeserver", json!(net.homeserver)),
+        ("hs_token", secret(&net.hs_token)),
+        ("access_token", secret(&net.access_token)),
+        ("region", json!(args.region.region.map(|r| r.to_string()))),
+        ("format", json!(format)),
+        ("timeout", json!(net.timeout)),
+        (
+            "ca_cert",
+            json!(net.ca_cert.as_deref().map(|p| p.display().to_string())),
+        ),
+        ("accept_terms", json!(net.accept_terms)),
+        ("allow_plaintext", json!(net.allow_plaintext)),
+        (
+            "policy.max_depth",
+            json!(if net.no_follow { 0 } else { net.max_depth }),
+        ),
+        ("policy.server_budget", json!(net.server_budget)),
+        ("policy.allow", json!(net.allow)),
+        ("policy.deny", json!(net.deny)),
+        ("resolve", json!(resolve)),
+    ]
+}
+
+/// `{"settings": {KEY: {"value", "source", "from"?}}}`.
+fn write_json(out: &mut impl Write, rows: Vec<Shown>) -> std::io::Result<()> {
+    let settings: serde_json::Map<String, Value> = rows
+        .into_iter()
+        .map(|r| {
+            let mut entry = json!({ "value": r.value, "source": r.source.kind() });
+            if let Some(detail) = r.source.detail() {
+                entry["from"] = json!(detail);
+            }
+            (r.key.to_owned(), entry)
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &json!({ "settings": settings }))?;
+    writeln!(out)
+}
+
+/// KEY, VALUE, SOURCE in aligned columns.
+fn write_table(out: &mut impl Write, rows: &[Shown]) -> std::io::Result<()> {
+    let text = |v: &Value| match v {
+        Value::Null => "-".to_owned(),
+        Value::String(s) => mxlookup::sanitize::for_terminal(s).into_owned(),
+        Value::Array(items) if items.is_empty() => "-".to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .map(|i| mxlookup::sanitize::for_terminal(&i).into_owned())
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let cells: Vec<(&str, String, String)> = rows
+        .iter()
+        .map(|r| (r.key, text(&r.value), r.source.to_string()))
+        .collect();
+    let w0 = cells.iter().map(|c| c.0.len()).max().unwrap_or(0);
+    let w1 = cells
+        .iter()
+        .map(|c| c.1.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("VALUE".len());
+    writeln!(out, "{:w0$}  {:w1$}  SOURCE", "KEY", "VALUE")?;
+    for (k, v, s) in cells {
+        writeln!(
+            out,
+            "{k:w0$}  {v:w1$}  {}",
+            mxlookup::sanitize::for_terminal(&s)
+        )?;
+    }
+    Ok(())
 }

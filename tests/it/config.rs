@@ -203,3 +203,18 @@ fn a_bad_file_is_named_with_its_line_and_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_sandbox_ignores_the_servers_and_tokens_of_the_file() {
+    let mx = mxlookup();
+    with_config(
+        &mx,
+        "servers = [\"http://127.0.0.1:9\"]\nhomeserver = \"http://127.0.0.1:9\"\nhs_token_file = \"hs_token\"\n[policy]\nallow = [\"elsewhere.example:443\"]\n",
+    );
+    let (code, stdout, stderr) = mx
+        .env("MXLOOKUP_ACCESS_TOKEN", "not-for-the-sandbox")
+        .args(["lookup", "fixtures/friends.txt", "--sandbox", "-f", "csv"])
+        .run();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(",found,@alice:matrix.example,"), "{stdout}");
+}
