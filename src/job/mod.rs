@@ -353,7 +353,7 @@ fn finish(
 
 /// What to do about the errors of a partial run: the servers' own hints,
 /// else where to look.
-fn error_hints(servers: &[ServerStats]) -> Vec<String> {
+pub(crate) fn error_hints(servers: &[ServerStats]) -> Vec<String> {
     let mut hints: Vec<String> = Vec::new();
     for hint in servers.iter().flat_map(|s| &s.hints) {
         if !hints.contains(hint) {

@@ -67,6 +67,14 @@ fn unreachable_server() {
         .unwrap()
         .replace_all(&stdout, "in [TIME]s");
     insta::assert_snapshot!("unreachable_server", seen(&stdout, &stderr, None));
+    // trace says the same.
+    let (code, _, trace_stderr) = mxlookup()
+        .args(["trace", "ann@example.org", "--access-token", "t"])
+        .args(["-s", &format!("http://127.0.0.1:{port}")])
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 1);
+    let hint = stderr.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    assert!(trace_stderr.contains(hint), "{trace_stderr}");
 }
 
 const ONE: &str = r#"
