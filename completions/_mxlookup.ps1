@@ -21,6 +21,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'mxlookup' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -35,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('bind', 'bind', [CompletionResultType]::ParameterValue, 'Publish one of your own addresses on an identity server, through your homeserver')
             [CompletionResult]::new('unbind', 'unbind', [CompletionResultType]::ParameterValue, 'Remove one of your addresses from identity servers, through your homeserver')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the settings in force and where each comes from')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the manual page (roff), as `completions/mxlookup.1` holds it')
@@ -47,8 +49,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--pepper', '--pepper', [CompletionResultType]::ParameterName, 'With --dry-run and no server: hash with this pepper, offline')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
             [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
             [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
             [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
@@ -65,6 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: table]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write results to this file instead of stdout')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write results to this file instead of stdout')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Fetch the start servers'' hash_details only, and print what would be sent for each address; send no address and no hash')
             [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
             [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
@@ -84,8 +87,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
             [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
             [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
             [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
@@ -98,6 +101,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
             [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
             [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
             [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
@@ -118,8 +122,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Hashes per request')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`table` for people, `json` or `ndjson` for data')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`table` for people, `json` or `ndjson` for data')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
             [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
             [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
             [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
@@ -132,6 +136,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
             [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Fetch the recipient''s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing')
             [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
             [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
@@ -152,8 +157,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
             [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
             [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
             [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
@@ -166,6 +171,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
             [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('--request-only', '--request-only', [CompletionResultType]::ParameterName, 'Have the token sent, keep the session, and stop; finish with --token')
             [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
             [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
@@ -185,8 +191,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`text` for people, `json` for scripts')
-            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
-            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
             [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
             [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
             [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
@@ -199,6 +205,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
             [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
             [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
             [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
@@ -213,6 +220,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
         }
         'mxlookup;sandbox' {
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'The federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -221,12 +229,69 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mxlookup;config' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mxlookup;config;show' {
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
+            [CompletionResult]::new('--lookup-format', '--lookup-format', [CompletionResultType]::ParameterName, 'The lookup output format to show (as `lookup -f` would take it)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]')
+            [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'Homeserver that provides OpenID tokens to register at identity servers')
+            [CompletionResult]::new('--hs-token', '--hs-token', [CompletionResultType]::ParameterName, 'Access token for --homeserver (sent to the homeserver only)')
+            [CompletionResult]::new('--access-token', '--access-token', [CompletionResultType]::ParameterName, 'An identity-server token for the start servers (referred servers register)')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--max-depth', '--max-depth', [CompletionResultType]::ParameterName, 'Follow at most N referral hops')
+            [CompletionResult]::new('--allow-server', '--allow-server', [CompletionResultType]::ParameterName, 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)')
+            [CompletionResult]::new('--deny-server', '--deny-server', [CompletionResultType]::ParameterName, 'Never follow referrals to servers matching PATTERN (repeatable)')
+            [CompletionResult]::new('--server-budget', '--server-budget', [CompletionResultType]::ParameterName, 'Ask at most N distinct referred servers')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
+            [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
+            [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
+            [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')
+            [CompletionResult]::new('--sandbox', '--sandbox', [CompletionResultType]::ParameterName, 'Start the embedded sandbox federation on loopback and use it')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mxlookup;config;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'mxlookup;config;help;show' {
+            break
+        }
+        'mxlookup;config;help;help' {
+            break
+        }
         'mxlookup;hash' {
             [CompletionResult]::new('--pepper', '--pepper', [CompletionResultType]::ParameterName, 'The server''s lookup pepper (from its hash_details)')
             [CompletionResult]::new('--medium', '--medium', [CompletionResultType]::ParameterName, 'The medium [default: email if ADDRESS has an `@`, else msisdn]')
             [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'The lookup algorithm: sha256 prints the hash, none the clear text form')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -236,6 +301,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             break
         }
         'mxlookup;completions' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -245,6 +311,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             break
         }
         'mxlookup;manpage' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -257,6 +324,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--contacts', '--contacts', [CompletionResultType]::ParameterName, 'How many contacts')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the generator')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'vCard or CSV')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
@@ -272,6 +340,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('bind', 'bind', [CompletionResultType]::ParameterValue, 'Publish one of your own addresses on an identity server, through your homeserver')
             [CompletionResult]::new('unbind', 'unbind', [CompletionResultType]::ParameterValue, 'Remove one of your addresses from identity servers, through your homeserver')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the settings in force and where each comes from')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the manual page (roff), as `completions/mxlookup.1` holds it')
@@ -295,6 +364,13 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             break
         }
         'mxlookup;help;sandbox' {
+            break
+        }
+        'mxlookup;help;config' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`')
+            break
+        }
+        'mxlookup;help;config;show' {
             break
         }
         'mxlookup;help;hash' {

@@ -22,6 +22,9 @@ _mxlookup() {
             mxlookup,completions)
                 cmd="mxlookup__subcmd__completions"
                 ;;
+            mxlookup,config)
+                cmd="mxlookup__subcmd__config"
+                ;;
             mxlookup,hash)
                 cmd="mxlookup__subcmd__hash"
                 ;;
@@ -49,11 +52,26 @@ _mxlookup() {
             mxlookup,unbind)
                 cmd="mxlookup__subcmd__unbind"
                 ;;
+            mxlookup__subcmd__config,help)
+                cmd="mxlookup__subcmd__config__subcmd__help"
+                ;;
+            mxlookup__subcmd__config,show)
+                cmd="mxlookup__subcmd__config__subcmd__show"
+                ;;
+            mxlookup__subcmd__config__subcmd__help,help)
+                cmd="mxlookup__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            mxlookup__subcmd__config__subcmd__help,show)
+                cmd="mxlookup__subcmd__config__subcmd__help__subcmd__show"
+                ;;
             mxlookup__subcmd__help,bind)
                 cmd="mxlookup__subcmd__help__subcmd__bind"
                 ;;
             mxlookup__subcmd__help,completions)
                 cmd="mxlookup__subcmd__help__subcmd__completions"
+                ;;
+            mxlookup__subcmd__help,config)
+                cmd="mxlookup__subcmd__help__subcmd__config"
                 ;;
             mxlookup__subcmd__help,hash)
                 cmd="mxlookup__subcmd__help__subcmd__hash"
@@ -82,6 +100,9 @@ _mxlookup() {
             mxlookup__subcmd__help,unbind)
                 cmd="mxlookup__subcmd__help__subcmd__unbind"
                 ;;
+            mxlookup__subcmd__help__subcmd__config,show)
+                cmd="mxlookup__subcmd__help__subcmd__config__subcmd__show"
+                ;;
             *)
                 ;;
         esac
@@ -89,12 +110,16 @@ _mxlookup() {
 
     case "${cmd}" in
         mxlookup)
-            opts="-q -v -h -V --quiet --verbose --help --version lookup trace push bind unbind sandbox hash completions manpage synth help"
+            opts="-q -v -h -V --quiet --verbose --config --help --version lookup trace push bind unbind sandbox config hash completions manpage synth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -103,7 +128,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__bind)
-            opts="-r -f -s -q -v -h --token --request-only --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --help email msisdn"
+            opts="-r -f -s -q -v -h --token --request-only --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help email msisdn"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,6 +214,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -197,8 +226,44 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__completions)
-            opts="-q -v -h --quiet --verbose --help bash elvish fish powershell zsh"
+            opts="-q -v -h --quiet --verbose --config --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__config)
+            opts="-q -v -h --quiet --verbose --config --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__config__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -210,8 +275,130 @@ _mxlookup() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mxlookup__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__config__subcmd__show)
+            opts="-f -r -s -q -v -h --format --lookup-format --region --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --lookup-format)
+                    COMPREPLY=($(compgen -W "table json ndjson csv vcard" -- "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --homeserver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hs-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --access-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-depth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deny-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server-budget)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --federation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mxlookup__subcmd__hash)
-            opts="-r -q -v -h --pepper --medium --algorithm --region --quiet --verbose --help"
+            opts="-r -q -v -h --pepper --medium --algorithm --region --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +424,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -245,7 +436,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__help)
-            opts="lookup trace push bind unbind sandbox hash completions manpage synth help"
+            opts="lookup trace push bind unbind sandbox config hash completions manpage synth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -275,6 +466,34 @@ _mxlookup() {
         mxlookup__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__help__subcmd__config)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -413,7 +632,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__lookup)
-            opts="-r -s -f -o -q -v -h --input-format --region --dry-run --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --format --output --quiet --verbose --help"
+            opts="-r -s -f -o -q -v -h --input-format --region --dry-run --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --format --output --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -507,6 +726,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -515,12 +738,16 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__manpage)
-            opts="-q -v -h --quiet --verbose --help"
+            opts="-q -v -h --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -529,7 +756,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__push)
-            opts="-r -f -s -q -v -h --origin --input-format --region --batch-size --dry-run --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --help"
+            opts="-r -f -s -q -v -h --origin --input-format --region --batch-size --dry-run --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,6 +846,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -627,13 +858,17 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__sandbox)
-            opts="-q -v -h --federation --quiet --verbose --help"
+            opts="-q -v -h --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --federation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -645,7 +880,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__synth)
-            opts="-q -v -h --contacts --seed --format --quiet --verbose --help"
+            opts="-q -v -h --contacts --seed --format --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -663,6 +898,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -W "vcard csv" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -671,7 +910,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__trace)
-            opts="-r -f -s -q -v -h --medium --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --help"
+            opts="-r -f -s -q -v -h --medium --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -753,6 +992,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -761,7 +1004,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__unbind)
-            opts="-r -f -s -q -v -h --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --help email msisdn"
+            opts="-r -f -s -q -v -h --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help email msisdn"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -840,6 +1083,10 @@ _mxlookup() {
                     return 0
                     ;;
                 --federation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -18,6 +18,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
     }
     var completions = [
         &'mxlookup'= {
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -32,6 +33,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand bind 'Publish one of your own addresses on an identity server, through your homeserver'
             cand unbind 'Remove one of your addresses from identity servers, through your homeserver'
             cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
+            cand config 'Show the settings in force and where each comes from'
             cand hash 'Print the lookup hash of one address'
             cand completions 'Print a shell completion script'
             cand manpage 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
@@ -43,8 +45,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --pepper 'With --dry-run and no server: hash with this pepper, offline'
-            cand -s 'An identity server to start from (repeat for several)'
-            cand --server 'An identity server to start from (repeat for several)'
+            cand -s 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
+            cand --server 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
             cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
             cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
             cand --access-token 'An identity-server token for the start servers (referred servers register)'
@@ -61,6 +63,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --format 'Output format [default: table]'
             cand -o 'Write results to this file instead of stdout'
             cand --output 'Write results to this file instead of stdout'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand --dry-run 'Fetch the start servers'' hash_details only, and print what would be sent for each address; send no address and no hash'
             cand --no-follow 'Follow no referral (same as --max-depth 0)'
             cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
@@ -79,8 +82,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand -f '`table` for people, `json` for data'
             cand --format '`table` for people, `json` for data'
-            cand -s 'An identity server to start from (repeat for several)'
-            cand --server 'An identity server to start from (repeat for several)'
+            cand -s 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
+            cand --server 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
             cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
             cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
             cand --access-token 'An identity-server token for the start servers (referred servers register)'
@@ -93,6 +96,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --timeout 'Seconds allowed per request'
             cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
             cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand --no-follow 'Follow no referral (same as --max-depth 0)'
             cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
             cand --accept-terms 'Accept the identity servers'' terms of service when they ask'
@@ -112,8 +116,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --batch-size 'Hashes per request'
             cand -f '`table` for people, `json` or `ndjson` for data'
             cand --format '`table` for people, `json` or `ndjson` for data'
-            cand -s 'An identity server to start from (repeat for several)'
-            cand --server 'An identity server to start from (repeat for several)'
+            cand -s 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
+            cand --server 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
             cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
             cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
             cand --access-token 'An identity-server token for the start servers (referred servers register)'
@@ -126,6 +130,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --timeout 'Seconds allowed per request'
             cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
             cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand --dry-run 'Fetch the recipient''s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing'
             cand --no-follow 'Follow no referral (same as --max-depth 0)'
             cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
@@ -145,8 +150,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand -f '`text` for people, `json` for scripts'
             cand --format '`text` for people, `json` for scripts'
-            cand -s 'An identity server to start from (repeat for several)'
-            cand --server 'An identity server to start from (repeat for several)'
+            cand -s 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
+            cand --server 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
             cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
             cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
             cand --access-token 'An identity-server token for the start servers (referred servers register)'
@@ -159,6 +164,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --timeout 'Seconds allowed per request'
             cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
             cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand --request-only 'Have the token sent, keep the session, and stop; finish with --token'
             cand --no-follow 'Follow no referral (same as --max-depth 0)'
             cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
@@ -177,8 +183,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand -f '`text` for people, `json` for scripts'
             cand --format '`text` for people, `json` for scripts'
-            cand -s 'An identity server to start from (repeat for several)'
-            cand --server 'An identity server to start from (repeat for several)'
+            cand -s 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
+            cand --server 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
             cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
             cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
             cand --access-token 'An identity-server token for the start servers (referred servers register)'
@@ -191,6 +197,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --timeout 'Seconds allowed per request'
             cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
             cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand --no-follow 'Follow no referral (same as --max-depth 0)'
             cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
             cand --accept-terms 'Accept the identity servers'' terms of service when they ask'
@@ -204,6 +211,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
         }
         &'mxlookup;sandbox'= {
             cand --federation 'The federation to run (TOML) instead of the built-in one'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -211,12 +219,64 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mxlookup;config'= {
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand show 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mxlookup;config;show'= {
+            cand -f '`table` for people, `json` for data'
+            cand --format '`table` for people, `json` for data'
+            cand --lookup-format 'The lookup output format to show (as `lookup -f` would take it)'
+            cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand -s 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
+            cand --server 'An identity server to start from (repeat for several) [default: discovered from --homeserver''s /.well-known/matrix/client]'
+            cand --homeserver 'Homeserver that provides OpenID tokens to register at identity servers'
+            cand --hs-token 'Access token for --homeserver (sent to the homeserver only)'
+            cand --access-token 'An identity-server token for the start servers (referred servers register)'
+            cand --resolve 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)'
+            cand --ca-cert 'Also trust the CA certificates in this PEM file'
+            cand --max-depth 'Follow at most N referral hops'
+            cand --allow-server 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)'
+            cand --deny-server 'Never follow referrals to servers matching PATTERN (repeatable)'
+            cand --server-budget 'Ask at most N distinct referred servers'
+            cand --timeout 'Seconds allowed per request'
+            cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
+            cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
+            cand --no-follow 'Follow no referral (same as --max-depth 0)'
+            cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
+            cand --accept-terms 'Accept the identity servers'' terms of service when they ask'
+            cand --sandbox 'Start the embedded sandbox federation on loopback and use it'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mxlookup;config;help'= {
+            cand show 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mxlookup;config;help;show'= {
+        }
+        &'mxlookup;config;help;help'= {
+        }
         &'mxlookup;hash'= {
             cand --pepper 'The server''s lookup pepper (from its hash_details)'
             cand --medium 'The medium [default: email if ADDRESS has an `@`, else msisdn]'
             cand --algorithm 'The lookup algorithm: sha256 prints the hash, none the clear text form'
             cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -225,6 +285,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --help 'Print help'
         }
         &'mxlookup;completions'= {
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -233,6 +294,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --help 'Print help'
         }
         &'mxlookup;manpage'= {
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -244,6 +306,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --contacts 'How many contacts'
             cand --seed 'Seed of the generator'
             cand --format 'vCard or CSV'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
@@ -258,6 +321,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand bind 'Publish one of your own addresses on an identity server, through your homeserver'
             cand unbind 'Remove one of your addresses from identity servers, through your homeserver'
             cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
+            cand config 'Show the settings in force and where each comes from'
             cand hash 'Print the lookup hash of one address'
             cand completions 'Print a shell completion script'
             cand manpage 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
@@ -275,6 +339,11 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
         &'mxlookup;help;unbind'= {
         }
         &'mxlookup;help;sandbox'= {
+        }
+        &'mxlookup;help;config'= {
+            cand show 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'
+        }
+        &'mxlookup;help;config;show'= {
         }
         &'mxlookup;help;hash'= {
         }

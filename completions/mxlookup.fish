@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mxlookup_global_optspecs
-    string join \n q/quiet v/verbose h/help V/version
+    string join \n q/quiet v/verbose config= h/help V/version
 end
 
 function __fish_mxlookup_needs_command
@@ -24,6 +24,7 @@ function __fish_mxlookup_using_subcommand
     contains -- $cmd[1] $argv
 end
 
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -34,6 +35,7 @@ complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "push" -d 'MSC4004
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "config" -d 'Show the settings in force and where each comes from'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "hash" -d 'Print the lookup hash of one address'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
@@ -44,7 +46,7 @@ csv\t'CSV with a header naming email or phone columns, or with none'
 text\t'One address per line'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l pepper -d 'With --dry-run and no server: hash with this pepper, offline' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
@@ -63,6 +65,7 @@ ndjson\t'One JSON result object per line'
 csv\t'`contact,medium,address,status,mxid,via`'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s o -l output -d 'Write results to this file instead of stdout' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l dry-run -d 'Fetch the start servers\' hash_details only, and print what would be sent for each address; send no address and no hash'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
@@ -76,7 +79,7 @@ msisdn\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s f -l format -d '`table` for people, `json` for data' -r -f -a "table\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
@@ -89,6 +92,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l server-budge
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l timeout -d 'Seconds allowed per request' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
@@ -105,7 +109,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l batch-size -d
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s f -l format -d '`table` for people, `json` or `ndjson` for data' -r -f -a "table\t''
 json\t''
 ndjson\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
@@ -118,6 +122,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l server-budget
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l timeout -d 'Seconds allowed per request' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l dry-run -d 'Fetch the recipient\'s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
@@ -131,7 +136,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l id-server -d 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s f -l format -d '`text` for people, `json` for scripts' -r -f -a "text\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
@@ -144,6 +149,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l server-budget
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l timeout -d 'Seconds allowed per request' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l request-only -d 'Have the token sent, keep the session, and stop; finish with --token'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
@@ -156,7 +162,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l id-server -
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s f -l format -d '`text` for people, `json` for scripts' -r -f -a "text\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s s -l server -d 'An identity server to start from (repeat for several)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
@@ -169,6 +175,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l server-budg
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l timeout -d 'Seconds allowed per request' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
@@ -177,21 +184,62 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s q -l quiet 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -l federation -d 'The federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s f -l format -d '`table` for people, `json` for data' -r -f -a "table\t''
+json\t''"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l lookup-format -d 'The lookup output format to show (as `lookup -f` would take it)' -r -f -a "table\t'Aligned columns for people (the default)'
+json\t'One JSON document: results, servers and summary'
+ndjson\t'One JSON result object per line'
+csv\t'`contact,medium,address,status,mxid,via`'
+vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l max-depth -d 'Follow at most N referral hops' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l server-budget -d 'Ask at most N distinct referred servers' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -l pepper -d 'The server\'s lookup pepper (from its hash_details)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -l medium -d 'The medium [default: email if ADDRESS has an `@`, else msisdn]' -r -f -a "email\t''
 msisdn\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -l algorithm -d 'The lookup algorithm: sha256 prints the hash, none the clear text form' -r -f -a "sha256\t''
 none\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -s h -l help -d 'Print help'
@@ -199,17 +247,20 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -l contacts -d 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -l seed -d 'Seed of the generator' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -l format -d 'vCard or CSV' -r -f -a "vcard\t'vCard 3.0, CRLF, as phones export'
 csv\t'A Google-style CSV'"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "config" -d 'Show the settings in force and where each comes from'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'

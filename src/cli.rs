@@ -30,7 +30,10 @@ Exit codes:
   1  the run finished, but some addresses ended in `error`
   2  usage, configuration or unreadable input; nothing was looked up
 
-Data goes to stdout; progress, warnings and hints go to stderr.";
+Data goes to stdout; progress, warnings and hints go to stderr.
+
+Settings: flags > MXLOOKUP_* variables > $XDG_CONFIG_HOME/mxlookup/config.toml
+(or --config FILE) > defaults; `mxlookup config show` prints them.";
 
 /// Find which of your contacts are on Matrix.
 #[derive(Debug, Parser)]
@@ -44,6 +47,12 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Read settings from this file instead of
+    /// $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables
+    /// override it).
+    #[arg(long, global = true, value_name = "FILE", env = "MXLOOKUP_CONFIG")]
+    pub config: Option<PathBuf>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -53,10 +62,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Look up the contacts of address books.
-    #[command(after_help = LOOKUP_EXAMPLES)]
+    #[command(after_help = format!("{LOOKUP_EXAMPLES}\n\n{EXIT_CODES}"))]
     Lookup(LookupArgs),
     /// Follow one address hop by hop, showing what each server was sent and said.
-    #[command(after_help = TRACE_EXAMPLES)]
+    #[command(after_help = format!("{TRACE_EXAMPLES}\n\n{EXIT_CODES}"))]
     Trace(TraceArgs),
     /// MSC4004: declare an origin server's addresses, hashed, to a trusted identity server.
     #[command(after_help = PUSH_EXAMPLES)]
@@ -76,6 +85,9 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         federation: Option<PathBuf>,
     },
+    /// Show the settings in force and where each comes from.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Print the lookup hash of one address.
     #[command(after_help = HASH_EXAMPLES)]
     Hash(HashArgs),
@@ -104,6 +116,56 @@ pub enum Command {
         format: mxlookup::synthetic::SynthFormat,
     },
 }
+
+/// `mxlookup config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective settings, each with its source (flag, env,
+    /// file, default, discovered); tokens are shown as `(set)`.
+    #[command(after_help = CONFIG_SHOW_HELP)]
+    Show(ConfigShowArgs),
+}
+
+const CONFIG_SHOW_HELP: &str = "\
+Precedence: flags > MXLOOKUP_* variables > the config file > defaults. With no
+server anywhere but a homeserver, the start servers are discovered from its
+/.well-known/matrix/client (shown as `discovered`).
+
+Examples:
+  mxlookup config show
+  mxlookup config show --config ./mxlookup.toml -f json";
+
+/// Arguments of `mxlookup config show`.
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    /// `table` for people, `json` for data.
+    #[arg(short, long, value_parser = ["table", "json"], default_value = "table")]
+    pub format: String,
+
+    /// The lookup output format to show (as `lookup -f` would take it).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        env = "MXLOOKUP_FORMAT",
+        hide = true
+    )]
+    pub lookup_format: Option<OutputFormat>,
+
+    #[command(flatten)]
+    pub region: RegionArg,
+
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+/// The exit codes, for the `--help` of every command that runs a job.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every address got a definite answer (found, not_found, conflict, unfollowed,
+     invalid, not_asked)
+  1  the run finished, but some addresses ended in `error`
+  2  usage, configuration or unreadable input; nothing was looked up";
 
 const LOOKUP_EXAMPLES: &str = "\
 Examples:
@@ -198,7 +260,13 @@ pub struct LookupArgs {
     pub network: NetworkArgs,
 
     /// Output format [default: table].
-    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    #[arg(
+        short,
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        env = "MXLOOKUP_FORMAT"
+    )]
     pub format: Option<OutputFormat>,
 
     /// Write results to this file instead of stdout.
@@ -432,7 +500,7 @@ impl UnbindArgs {
 }
 
 /// `-r/--region`, shared by the commands that read phone numbers.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct RegionArg {
     /// Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US).
     #[arg(short, long, value_name = "CC", env = "MXLOOKUP_REGION")]
@@ -486,11 +554,18 @@ impl HashArgs {
 
 /// Where the identity servers are and how far to follow them; shared by
 /// the commands that talk to servers.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Servers")]
 pub struct NetworkArgs {
-    /// An identity server to start from (repeat for several).
-    #[arg(short = 's', long = "server", value_name = "URL")]
+    /// An identity server to start from (repeat for several) [default:
+    /// discovered from --homeserver's /.well-known/matrix/client].
+    #[arg(
+        short = 's',
+        long = "server",
+        value_name = "URL",
+        env = "MXLOOKUP_SERVER",
+        value_delimiter = ','
+    )]
     pub servers: Vec<String>,
 
     /// Homeserver that provides OpenID tokens to register at identity servers.
@@ -520,11 +595,16 @@ pub struct NetworkArgs {
     pub resolve: Vec<(String, String)>,
 
     /// Also trust the CA certificates in this PEM file.
-    #[arg(long, value_name = "PEM")]
+    #[arg(long, value_name = "PEM", env = "MXLOOKUP_CA_CERT")]
     pub ca_cert: Option<PathBuf>,
 
     /// Follow at most N referral hops.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        env = "MXLOOKUP_MAX_DEPTH"
+    )]
     pub max_depth: u32,
 
     /// Follow no referral (same as --max-depth 0).
@@ -532,15 +612,30 @@ pub struct NetworkArgs {
     pub no_follow: bool,
 
     /// Follow referrals only to servers matching PATTERN (glob on host:port; repeatable).
-    #[arg(long = "allow-server", value_name = "PATTERN")]
+    #[arg(
+        long = "allow-server",
+        value_name = "PATTERN",
+        env = "MXLOOKUP_ALLOW_SERVER",
+        value_delimiter = ','
+    )]
     pub allow: Vec<String>,
 
     /// Never follow referrals to servers matching PATTERN (repeatable).
-    #[arg(long = "deny-server", value_name = "PATTERN")]
+    #[arg(
+        long = "deny-server",
+        value_name = "PATTERN",
+        env = "MXLOOKUP_DENY_SERVER",
+        value_delimiter = ','
+    )]
     pub deny: Vec<String>,
 
     /// Ask at most N distinct referred servers.
-    #[arg(long, value_name = "N", default_value_t = 16)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 16,
+        env = "MXLOOKUP_SERVER_BUDGET"
+    )]
     pub server_budget: usize,
 
     /// Allow the `none` algorithm, which sends addresses in clear text.
@@ -552,7 +647,12 @@ pub struct NetworkArgs {
     pub accept_terms: bool,
 
     /// Seconds allowed per request.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30.0,
+        env = "MXLOOKUP_TIMEOUT"
+    )]
     pub timeout: f64,
 
     /// First retry delay in milliseconds (doubled each retry, with jitter).

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod addressbook;
+pub mod config;
 pub mod identity;
 pub mod job;
 pub mod mxid;

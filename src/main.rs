@@ -3,19 +3,22 @@
 //! 2 usage or input error).
 
 mod cli;
+mod sources;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
-use cli::{Cli, Command, HashArgs};
+use cli::{Cli, Command, ConfigCommand, HashArgs};
+use mxlookup::config::ConfigError;
 use mxlookup::job::{self, Completion, JobError, TraceSettings, Verbosity};
 use mxlookup::plan::Address;
 use mxlookup::sandbox::{Federation, Sandbox};
 use mxlookup::threepid::{
     Algorithm, Medium, MsisdnOptions, lookup_hash, normalise, plaintext_form,
 };
+use sources::{ConfigFile, Sources};
 
 /// An error for the user: the message, and what to do about it.
 struct Failure {
@@ -33,6 +36,15 @@ impl Failure {
     }
 }
 
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure {
+            hint: Some(e.hint()),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<JobError> for Failure {
     fn from(e: JobError) -> Self {
         Failure {
@@ -43,8 +55,11 @@ impl From<JobError> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let matches = Cli::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| usage_error(e));
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match run(cli, &matches) {
         Ok(Completion::Complete) => ExitCode::SUCCESS,
         Ok(Completion::Partial) => ExitCode::from(1),
         Err(failure) => {
@@ -57,9 +72,53 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<Completion, Failure> {
+/// Prints clap's error (or help) and exits, adding a hint for mistakes
+/// clap cannot explain.
+fn usage_error(e: clap::Error) -> ! {
+    use clap::error::{ContextKind, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation {
+        e.exit();
+    }
+    let arg = e.get(ContextKind::InvalidArg).map(|a| a.to_string());
+    let _ = e.print();
+    if arg.as_deref().is_some_and(|a| a.starts_with("--region")) {
+        eprintln!(
+            "hint: pass the country the national numbers are from, as its two-letter ISO 3166 code (-r FR, -r US; also MXLOOKUP_REGION or `region` in the config file); numbers written with +CC need no region"
+        );
+    }
+    std::process::exit(2);
+}
+
+/// Loads the configuration file for the commands that read settings, and
+/// fills from it what flags and variables left unset.
+fn settings(cli: &mut Cli, matches: &ArgMatches) -> Result<(ConfigFile, Sources), Failure> {
+    let reads_settings = matches!(
+        cli.command,
+        Command::Lookup(_)
+            | Command::Trace(_)
+            | Command::Push(_)
+            | Command::Bind(_)
+            | Command::Unbind(_)
+            | Command::Hash(_)
+            | Command::Config(_)
+    );
+    if !reads_settings {
+        let none = ConfigFile {
+            loaded: None,
+            path: None,
+        };
+        return Ok((none, Sources::new()));
+    }
+    let file = ConfigFile::load(cli, matches)?;
+    let sources = sources::apply(cli, matches, &file);
+    Ok((file, sources))
+}
+
+fn run(mut cli: Cli, matches: &ArgMatches) -> Result<Completion, Failure> {
     let verbosity = Verbosity::from_flags(cli.quiet, cli.verbose);
+    let (file, sources) = settings(&mut cli, matches)?;
     match cli.command {
+        Command::Config(ConfigCommand::Show(args)) => config_show(args, &file, sources),
         Command::Lookup(args) => {
             let settings = args.settings(verbosity).map_err(Failure::usage)?;
             job::lookup(&settings).map_err(Failure::from)
@@ -161,6 +220,33 @@ fn trace(args: cli::TraceArgs) -> Result<Completion, Failure> {
         json: args.format == "json",
     };
     job::trace(&settings).map_err(Failure::from)
+}
+
+fn config_show(
+    args: cli::ConfigShowArgs,
+    file: &ConfigFile,
+    sources: Sources,
+) -> Result<Completion, Failure> {
+    // With no server anywhere, show what a run would discover.
+    let net = &args.network;
+    let discovered = if net.servers.is_empty() && net.homeserver.is_some() && !net.sandbox {
+        let settings = net.clone().settings().map_err(Failure::usage)?;
+        let runtime = job::runtime()?;
+        match runtime.block_on(settings.discover_servers()) {
+            Ok(found) => Some((found.servers, found.url)),
+            Err(e) => {
+                eprintln!("warning: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    sources::show(args, file, sources, discovered).map_err(|e| Failure {
+        message: format!("cannot write stdout: {e}"),
+        hint: None,
+    })?;
+    Ok(Completion::Complete)
 }
 
 fn sandbox(federation: Option<std::path::PathBuf>) -> Result<Completion, Failure> {

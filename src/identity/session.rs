@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, OnceCell};
 
 use super::client::{HomeserverClient, IdentityClient};
-use super::error::CallError;
+use super::error::{CallError, ErrorKind};
 use super::tokens::TokenCache;
 
 /// What every session shares: how to get tokens, and whether terms may be accepted.
@@ -80,18 +80,50 @@ impl SessionError {
     /// What the user can do about it.
     pub fn hint(&self) -> Option<String> {
         match self {
-            SessionError::Terms { .. } => {
-                Some("read them, then pass --accept-terms to accept them for this run and later ones".to_owned())
-            }
+            SessionError::Terms { server, documents } => Some(format!(
+                "{server} asks to accept its terms ({}): read them, then pass --accept-terms (or set `accept_terms = true` in the config file) to accept them for this run and later ones",
+                list(documents)
+            )),
             SessionError::NoCredentials { .. } => Some(
                 "pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN) so that mxlookup can register, or --access-token for a start server".to_owned(),
             ),
-            SessionError::Homeserver(e) if e.is_unauthorized() => {
-                Some("the homeserver token was refused: check --hs-token / MXLOOKUP_HS_TOKEN".to_owned())
-            }
-            _ => None,
+            SessionError::Homeserver(e) if e.is_unauthorized() => Some(format!(
+                "the homeserver {} refused the token: pass an access token of your Matrix account with --hs-token, MXLOOKUP_HS_TOKEN or `hs_token_file` in the config file (in Element: Settings > Help & About > Access Token)",
+                e.server
+            )),
+            SessionError::Homeserver(e) => call_hint(e).map(|h| format!("{h} (--homeserver)")),
+            SessionError::Call(e) => call_hint(e),
         }
     }
+}
+
+/// What to do about a failed call, by what went wrong.
+fn call_hint(e: &CallError) -> Option<String> {
+    let server = &e.server;
+    Some(match &e.kind {
+        ErrorKind::Connect(_) => format!(
+            "{server} cannot be reached: check its URL and your network; `mxlookup config show` prints the servers in force and where each comes from"
+        ),
+        ErrorKind::Timeout(_) => format!(
+            "{server} did not answer in time: try again later, or pass --timeout SECONDS to wait longer"
+        ),
+        ErrorKind::Status { status: 401, .. } => format!(
+            "{server} refused the token: pass a valid --access-token, or --homeserver URL with --hs-token TOKEN so that mxlookup registers there"
+        ),
+        ErrorKind::Status {
+            status: 404 | 405, ..
+        }
+        | ErrorKind::Decode(_) => format!(
+            "{server} does not answer as a Matrix identity server (API v2): check that the URL is an identity server's base URL, such as https://vector.im"
+        ),
+        ErrorKind::Status { status: 429, .. } | ErrorKind::WaitTooLong { .. } => {
+            format!("{server} limits how often it may be asked: try again later")
+        }
+        ErrorKind::Status { status, .. } if *status >= 500 => {
+            format!("{server} is failing: try again later")
+        }
+        _ => return None,
+    })
 }
 
 /// One identity server, with its token.

@@ -141,6 +141,7 @@ impl JobError {
     pub fn hint(&self) -> Option<String> {
         match self {
             JobError::Config { hint, .. } => hint.clone(),
+            JobError::Read(ReadError::Io { file, source }) => read_hint(file, source),
             JobError::Read(ReadError::NotAnAddressBook { .. }) => Some(
                 "mxlookup reads vCard, CSV and text files; pass --input-format if the content is one of those"
                     .to_owned(),
@@ -148,6 +149,25 @@ impl JobError {
             _ => None,
         }
     }
+}
+
+/// What to do about a file that cannot be read, by what the system said.
+fn read_hint(file: &str, error: &io::Error) -> Option<String> {
+    Some(match error.kind() {
+        io::ErrorKind::NotFound => {
+            format!(
+                "check the path `{file}` (relative to the current folder); `-` reads standard input"
+            )
+        }
+        io::ErrorKind::PermissionDenied => format!(
+            "mxlookup needs to read `{file}`: check its permissions (ls -l) or pass a copy you can read"
+        ),
+        io::ErrorKind::IsADirectory => format!(
+            "`{file}` is a folder: pass the address books in it, e.g. {}/*.vcf",
+            file.trim_end_matches('/')
+        ),
+        _ => return None,
+    })
 }
 
 /// Runs `mxlookup lookup`.
@@ -217,8 +237,16 @@ async fn ask(
 ) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
     let Connected {
-        resolver, sandbox, ..
+        resolver,
+        sandbox,
+        discovered,
+        ..
     } = network.connect(false).await?;
+    if let Some(found) = discovered
+        && verbosity >= Verbosity::Normal
+    {
+        eprintln!("{}", found.describe());
+    }
     if dry_run {
         let details = resolver.start_details().await;
         let servers: Vec<ServerStats> = details.iter().map(|(_, _, stats)| stats.clone()).collect();
@@ -313,12 +341,35 @@ fn finish(
     write_output(&settings.output, records, servers, &summary)?;
     if settings.output.verbosity >= Verbosity::Normal {
         eprintln!("{what}: {}", summary.line());
+        if summary.count(Status::Error) > 0 {
+            for hint in error_hints(servers) {
+                eprintln!("hint: {hint}");
+            }
+        }
     }
     Ok(if summary.count(Status::Error) > 0 {
         Completion::Partial
     } else {
         Completion::Complete
     })
+}
+
+/// What to do about the errors of a partial run: the servers' own hints,
+/// else where to look.
+pub(crate) fn error_hints(servers: &[ServerStats]) -> Vec<String> {
+    let mut hints: Vec<String> = Vec::new();
+    for hint in servers.iter().flat_map(|s| &s.hints) {
+        if !hints.contains(hint) {
+            hints.push(hint.clone());
+        }
+    }
+    if hints.is_empty() {
+        hints.push(
+            "the `reason` of each result in error says why; `mxlookup trace ADDRESS` shows every request and answer for one address"
+                .to_owned(),
+        );
+    }
+    hints
 }
 
 /// Says on stderr, with -v, that a stage ended and when.

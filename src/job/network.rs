@@ -9,6 +9,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::JobError;
+use crate::identity::discovery::{self, Discovery};
 use crate::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
 use crate::resolve::policy::{Policy, globs, server_name};
 use crate::resolve::server::AskSettings;
@@ -58,6 +59,8 @@ pub struct Connected {
     pub sandbox: Option<Sandbox>,
     /// The homeserver, when one was given (with its token).
     pub homeserver: Option<HomeserverClient>,
+    /// Where the start servers were found, when no server was named.
+    pub discovered: Option<Discovery>,
 }
 
 fn config(message: impl Into<String>, hint: Option<&str>) -> JobError {
@@ -75,21 +78,20 @@ impl NetworkSettings {
             Some(file) => Some(net.use_sandbox(file.as_deref()).await?),
             None => None,
         };
-        if net.servers.is_empty() {
-            return Err(config(
-                "no identity server to ask",
-                Some(
-                    "pass -s URL (e.g. -s https://vector.im), --sandbox for the embedded federation, or --dry-run --pepper P to work offline",
-                ),
-            ));
-        }
+        let http = net.http_client()?;
+        let discovered = if net.servers.is_empty() {
+            let found = net.discover(&http).await?;
+            net.servers = found.servers.clone();
+            Some(found)
+        } else {
+            None
+        };
         let starts = net
             .servers
             .iter()
             .map(|s| start_server(s))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| config(e, None))?;
-        let http = net.http_client()?;
         let homeserver = net.homeserver_client(&http)?;
         let cache = if net.token_cache {
             TokenCache::default_path().map(TokenCache::open)
@@ -115,6 +117,40 @@ impl NetworkSettings {
             resolver: Resolver::new(http, auth, settings),
             sandbox,
             homeserver,
+            discovered,
+        })
+    }
+
+    /// With no start server named: the ones the homeserver's
+    /// `/.well-known/matrix/client` names.
+    pub async fn discover_servers(&self) -> Result<Discovery, JobError> {
+        self.discover(&self.http_client()?).await
+    }
+
+    async fn discover(&self, http: &Http) -> Result<Discovery, JobError> {
+        const OFFLINE: &str =
+            "or --sandbox for the embedded federation, or --dry-run --pepper P to work offline";
+        let Some(homeserver) = &self.homeserver else {
+            return Err(config(
+                "no identity server to ask",
+                Some(&format!(
+                    "pass -s URL (e.g. -s https://vector.im), set `servers` in the config file (see `mxlookup config show`), --homeserver URL to discover them from its /.well-known/matrix/client, {OFFLINE}"
+                )),
+            ));
+        };
+        let base = Url::parse(homeserver.trim_end_matches('/')).map_err(|e| {
+            config(
+                format!("--homeserver `{homeserver}` is not a URL: {e}"),
+                None,
+            )
+        })?;
+        discovery::discover(http, &base).await.map_err(|e| {
+            config(
+                format!("no identity server to ask: {e}"),
+                Some(&format!(
+                    "pass -s URL (e.g. -s https://vector.im) or set `servers` in the config file, {OFFLINE}"
+                )),
+            )
         })
     }
 

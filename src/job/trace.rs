@@ -37,15 +37,18 @@ struct TraceReport<'a> {
 /// Runs the trace and prints it on stdout.
 pub fn trace(settings: &TraceSettings) -> Result<Completion, JobError> {
     let runtime = runtime()?;
-    let (hops, outcome) = runtime.block_on(async {
+    let (hops, outcome, servers) = runtime.block_on(async {
         let connected = settings.network.connect(true).await?;
+        if let Some(found) = &connected.discovered {
+            eprintln!("{}", found.describe());
+        }
         let addresses = Arc::new(vec![settings.address.clone()]);
         let resolution = connected
             .resolver
             .resolve(addresses, vec![0], Arc::new(Progress::default()))
             .await;
         let outcome = resolution.outcomes.get(&0).cloned();
-        Ok::<_, JobError>((resolution.hops, outcome))
+        Ok::<_, JobError>((resolution.hops, outcome, resolution.servers))
     })?;
     let outcome = outcome.unwrap_or(Outcome {
         status: Status::Error,
@@ -75,6 +78,9 @@ pub fn trace(settings: &TraceSettings) -> Result<Completion, JobError> {
         source,
     })?;
     Ok(if outcome.status == Status::Error {
+        for hint in super::error_hints(&servers) {
+            eprintln!("hint: {hint}");
+        }
         Completion::Partial
     } else {
         Completion::Complete

@@ -73,6 +73,9 @@ pub struct ServerStats {
     /// The first error it gave, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_error: Option<String>,
+    /// What the user can do about its errors (distinct, in order).
+    #[serde(skip)]
+    pub hints: Vec<String>,
 }
 
 /// What was sent for one address on one hop, for `mxlookup trace`.
@@ -149,6 +152,17 @@ impl ServerState {
         f(&mut self.stats.lock().expect("stats lock"));
     }
 
+    /// Keeps the hint that goes with `error`, once.
+    fn note(&self, error: &SessionError) {
+        if let Some(hint) = error.hint() {
+            self.count(|s| {
+                if !s.hints.contains(&hint) {
+                    s.hints.push(hint);
+                }
+            });
+        }
+    }
+
     /// `hash_details`, fetched once per run (or again when `refresh`).
     pub async fn details(&self, refresh: bool) -> Result<HashDetails, SessionError> {
         let mut details = self.details.lock().await;
@@ -166,6 +180,9 @@ impl ServerState {
                     s.alt_lookup_peppers = d.alt_lookup_peppers.clone().unwrap_or_default();
                 }
             });
+            if let Err(e) = &fetched {
+                self.note(e);
+            }
             *details = Some(fetched);
         }
         details.clone().expect("just set")
@@ -354,6 +371,7 @@ impl ServerState {
                     requeue(&mut pending, batch.ids);
                 }
                 Err(e) => {
+                    self.note(&e);
                     let why = e.to_string();
                     asked
                         .answer

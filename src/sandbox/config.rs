@@ -36,6 +36,23 @@ pub struct HomeserverSpec {
     /// A fixed access token for that user; random when absent.
     #[serde(default)]
     pub token: Option<String>,
+    /// What its `/.well-known/matrix/client` names; absent: it answers 404.
+    #[serde(default)]
+    pub well_known: Option<WellKnownSpec>,
+}
+
+/// The identity servers a homeserver's `/.well-known/matrix/client` names.
+/// Each is the name (`host:port`) of a server of the federation, served as
+/// its URL, or anything else, served verbatim.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WellKnownSpec {
+    /// `m.identity_server.base_url`.
+    #[serde(default)]
+    pub identity_server: Option<String>,
+    /// `m.federated_identity_services.base_urls` (ToM/Twake).
+    #[serde(default)]
+    pub federated_identity_services: Vec<String>,
 }
 
 impl Default for HomeserverSpec {
@@ -44,6 +61,7 @@ impl Default for HomeserverSpec {
             server_name: default_hs_name(),
             user_id: default_hs_user(),
             token: None,
+            well_known: None,
         }
     }
 }

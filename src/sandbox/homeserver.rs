@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use super::bind::{self, Bindings};
 use super::config::HomeserverSpec;
 use super::reply::{self, Answer, Refusal};
+use crate::identity::discovery::WELL_KNOWN;
 use crate::identity::wire::{Account, OpenIdToken, errcode, path};
 
 /// OpenID tokens are valid this long (seconds), as Synapse says.
@@ -35,6 +36,8 @@ pub(crate) struct HsState {
     links: OnceLock<(reqwest::Client, Vec<(String, Url)>)>,
     /// Bindings made through `account/3pid/bind`.
     bindings: Mutex<Bindings>,
+    /// `/.well-known/matrix/client`, once the servers it names are bound.
+    well_known: OnceLock<Value>,
 }
 
 impl HsState {
@@ -49,6 +52,7 @@ impl HsState {
             openid: Mutex::default(),
             links: OnceLock::new(),
             bindings: Mutex::default(),
+            well_known: OnceLock::new(),
         })
     }
 
@@ -118,9 +122,15 @@ impl HsState {
         &self.token
     }
 
+    /// Serves `doc` as `/.well-known/matrix/client` (until then: 404).
+    pub fn set_well_known(&self, doc: Value) {
+        let _ = self.well_known.set(doc);
+    }
+
     /// Its routes.
     pub fn router(self: Arc<Self>) -> Router {
         Router::new()
+            .route(WELL_KNOWN, get(well_known))
             .route(path::WHOAMI, get(whoami))
             .route(
                 "/_matrix/client/v3/user/{user_id}/openid/request_token",
@@ -156,6 +166,17 @@ fn unknown_token() -> Refusal {
 }
 
 type Hs = State<Arc<HsState>>;
+
+async fn well_known(State(hs): Hs) -> Answer<Json<Value>> {
+    match hs.well_known.get() {
+        Some(doc) => Ok(Json(doc.clone())),
+        None => Err(reply::matrix_error(
+            StatusCode::NOT_FOUND,
+            "M_NOT_FOUND",
+            "No .well-known found",
+        )),
+    }
+}
 
 async fn whoami(State(hs): Hs, headers: HeaderMap) -> Answer<Json<Account>> {
     hs.authorise(&headers)?;

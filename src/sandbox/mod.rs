@@ -38,7 +38,7 @@ use url::Url;
 pub use bind::{KEY_ID, Sent};
 pub use config::{
     Association, Federation, HomeserverSpec, LimitStyle, RateLimit, RateLimitStyle, Referral,
-    ReferralStyle, ServerSpec,
+    ReferralStyle, ServerSpec, WellKnownSpec,
 };
 pub use error::SandboxError;
 pub use serve::Recorded;
@@ -145,6 +145,9 @@ impl Sandbox {
                 site,
             });
         }
+        if let Some(spec) = &federation.homeserver.well_known {
+            hs.set_well_known(sandbox.well_known(spec));
+        }
         hs.link(http, sandbox.resolve_map());
         Ok(sandbox)
     }
@@ -158,6 +161,28 @@ impl Sandbox {
     /// person at `mxlookup bind`'s prompt.
     pub fn echo_tokens(&self, on: bool) {
         self.outbox.echo(on);
+    }
+
+    /// The homeserver's `/.well-known/matrix/client` document: server
+    /// names of the federation become their URLs.
+    fn well_known(&self, spec: &WellKnownSpec) -> serde_json::Value {
+        let url = |name: &String| {
+            self.server_url(name).map_or_else(
+                || name.clone(),
+                |u| u.as_str().trim_end_matches('/').to_owned(),
+            )
+        };
+        let mut doc = serde_json::json!({
+            "m.homeserver": { "base_url": self.homeserver.url.as_str() },
+        });
+        if let Some(is) = &spec.identity_server {
+            doc["m.identity_server"] = serde_json::json!({ "base_url": url(is) });
+        }
+        if !spec.federated_identity_services.is_empty() {
+            let urls: Vec<String> = spec.federated_identity_services.iter().map(url).collect();
+            doc["m.federated_identity_services"] = serde_json::json!({ "base_urls": urls });
+        }
+        doc
     }
 
     /// Every identity server, in file order.

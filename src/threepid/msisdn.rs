@@ -57,9 +57,14 @@ impl FromStr for Region {
                 "`{s}` is not a two-letter region code (like FR or US)"
             ));
         }
-        let id = Id::from_str(&upper).map_err(|_| format!("unknown region `{s}`"))?;
+        let unknown = || {
+            format!(
+                "unknown region `{s}`: not an ISO 3166 country code with a phone numbering plan"
+            )
+        };
+        let id = Id::from_str(&upper).map_err(|_| unknown())?;
         if DATABASE.by_id(id.as_ref()).is_none() {
-            return Err(format!("no phone number metadata for region `{s}`"));
+            return Err(unknown());
         }
         Ok(Region(id))
     }

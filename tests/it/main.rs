@@ -2,11 +2,14 @@
 //! module drives the real `mxlookup` binary or the library's public API.
 
 mod bind;
+mod config;
+mod discovery;
 mod dry_run;
 mod fixtures;
 mod generated;
 mod hash;
 mod lookup;
+mod messages;
 mod properties;
 mod push;
 mod sandbox;

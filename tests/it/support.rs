@@ -36,6 +36,18 @@ pub fn mxlookup() -> Mx {
 }
 
 impl Mx {
+    /// Where this run looks for its config file by default
+    /// (`$XDG_CONFIG_HOME/mxlookup/config.toml`).
+    pub fn default_config(&self) -> PathBuf {
+        self._home.path().join("config/mxlookup/config.toml")
+    }
+
+    /// Sets an environment variable for this run.
+    pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+
     pub fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -234,4 +246,12 @@ pub fn via(r: &Value) -> Vec<&str> {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect()
+}
+
+/// `text` with the sandbox's loopback ports made stable, for snapshots.
+pub fn stable_ports(text: &str) -> String {
+    regex::Regex::new(r"127\.0\.0\.1:\d+")
+        .unwrap()
+        .replace_all(text, "127.0.0.1:PORT")
+        .into_owned()
 }

@@ -1,0 +1,218 @@
+//! What a user sees after the common mistakes, through the real binary:
+//! the exit code, and on stderr an `error:` (or a summary) with a `hint:`
+//! line saying what to do. Ports and temporary paths are made stable.
+
+use crate::support::{Fed, mxlookup, stable_ports, text_book};
+
+/// stdout and stderr as one snapshot, ports and `dir` made stable; ndjson
+/// results are shown as `address: status: reason`.
+fn seen(stdout: &str, stderr: &str, dir: Option<&std::path::Path>) -> String {
+    let results: String = stdout
+        .lines()
+        .map(|line| {
+            let r: serde_json::Value = serde_json::from_str(line).expect("ndjson");
+            format!(
+                "{}: {}: {}\n",
+                r["address"].as_str().unwrap_or("-"),
+                r["status"].as_str().unwrap(),
+                r["reason"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    let mut text = format!("--- results\n{results}--- stderr\n{stderr}");
+    if let Some(dir) = dir {
+        text = text.replace(&dir.display().to_string(), "[TMP]");
+    }
+    stable_ports(&text)
+}
+
+fn assert_hint(stderr: &str) {
+    assert!(
+        stderr.contains("\nhint: ") || stderr.starts_with("hint: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn no_server_configured() {
+    let (code, stdout, stderr) = mxlookup().args(["lookup", "fixtures/friends.txt"]).run();
+    assert_eq!(code, 2);
+    assert_hint(&stderr);
+    insta::assert_snapshot!("no_server", seen(&stdout, &stderr, None));
+}
+
+#[test]
+fn unreachable_server() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, stdout, stderr) = mxlookup()
+        .args([
+            "lookup",
+            "fixtures/v4.vcf",
+            "-f",
+            "ndjson",
+            "--access-token",
+            "t",
+        ])
+        .args(["-s", &format!("http://127.0.0.1:{port}")])
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_hint(&stderr);
+    assert!(stdout.contains("cannot connect"), "{stdout}");
+    let stdout = regex::Regex::new(r"in \d+\.\ds")
+        .unwrap()
+        .replace_all(&stdout, "in [TIME]s");
+    insta::assert_snapshot!("unreachable_server", seen(&stdout, &stderr, None));
+    // trace says the same.
+    let (code, _, trace_stderr) = mxlookup()
+        .args(["trace", "ann@example.org", "--access-token", "t"])
+        .args(["-s", &format!("http://127.0.0.1:{port}")])
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 1);
+    let hint = stderr.lines().find(|l| l.starts_with("hint: ")).unwrap();
+    assert!(trace_stderr.contains(hint), "{trace_stderr}");
+}
+
+const ONE: &str = r#"
+[[servers]]
+name = "matrix.example:443"
+start = true
+pepper = "p"
+associations = [{ medium = "email", address = "ann@example.org", mxid = "@ann:matrix.example" }]
+"#;
+
+#[test]
+fn identity_server_token_refused() {
+    let fed = Fed::start(Some(ONE));
+    let (_dir, book) = text_book(["ann@example.org".to_owned()]);
+    let (code, stdout, stderr) = mxlookup()
+        .args([
+            "lookup",
+            &book,
+            "-f",
+            "ndjson",
+            "--access-token",
+            "not-a-token",
+        ])
+        .args(["-s", &fed.url("matrix.example:443")])
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.contains("HTTP 401 M_UNKNOWN_TOKEN"), "{stdout}");
+    assert_hint(&stderr);
+    insta::assert_snapshot!("is_token_refused", seen(&stdout, &stderr, None));
+}
+
+#[test]
+fn homeserver_token_refused() {
+    let fed = Fed::start(Some(ONE));
+    let (_dir, book) = text_book(["ann@example.org".to_owned()]);
+    let (code, stdout, stderr) = mxlookup()
+        .args(["lookup", &book, "-f", "ndjson"])
+        .args(["-s", &fed.url("matrix.example:443")])
+        .args(["--homeserver", fed.sandbox.homeserver_url().as_str()])
+        .args(["--hs-token", "syt_wrong"])
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("syt_wrong") && !stdout.contains("syt_wrong"));
+    assert_hint(&stderr);
+    insta::assert_snapshot!("hs_token_refused", seen(&stdout, &stderr, None));
+}
+
+const TERMS: &str = r#"
+[[servers]]
+name = "terms.example:443"
+start = true
+pepper = "p"
+[servers.terms.privacy_policy]
+version = "1.2"
+en = { name = "Privacy Policy", url = "https://terms.example/privacy-1.2.html" }
+"#;
+
+#[test]
+fn terms_not_accepted() {
+    let fed = Fed::start(Some(TERMS));
+    let (_dir, book) = text_book(["ann@example.org".to_owned()]);
+    let (code, stdout, stderr) = mxlookup()
+        .args(["lookup", &book, "-f", "ndjson"])
+        .args(fed.args())
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_hint(&stderr);
+    assert!(stderr.contains("--accept-terms"), "{stderr}");
+    insta::assert_snapshot!("terms_not_accepted", seen(&stdout, &stderr, None));
+}
+
+#[test]
+fn unreadable_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.vcf");
+    let folder = dir.path().join("books");
+    std::fs::create_dir(&folder).unwrap();
+    let mut cases = vec![("file_missing", missing), ("file_is_a_folder", folder)];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = dir.path().join("locked.vcf");
+        std::fs::write(&locked, "ann@example.org\n").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        // root reads it anyway: then there is no mistake to show.
+        if std::fs::read(&locked).is_err() {
+            cases.push(("file_not_permitted", locked));
+        }
+    }
+    for (name, path) in cases {
+        let (code, stdout, stderr) = mxlookup()
+            .args(["lookup", "--dry-run", "--pepper", "p"])
+            .args([&path])
+            .run();
+        assert_eq!(code, 2, "{name}: {stderr}");
+        assert_hint(&stderr);
+        insta::assert_snapshot!(name, seen(&stdout, &stderr, Some(dir.path())));
+    }
+}
+
+#[test]
+fn unknown_region() {
+    let (code, stdout, stderr) = mxlookup()
+        .args([
+            "lookup",
+            "fixtures/friends.txt",
+            "--dry-run",
+            "--pepper",
+            "p",
+        ])
+        .args(["-r", "XX"])
+        .run();
+    assert_eq!(code, 2);
+    assert_hint(&stderr);
+    insta::assert_snapshot!("unknown_region", seen(&stdout, &stderr, None));
+    // The same from the environment.
+    let (code, _, stderr) = mxlookup()
+        .env("MXLOOKUP_REGION", "XX")
+        .args(["hash", "06 12 34 56 78", "--pepper", "p"])
+        .run();
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown region `XX`"), "{stderr}");
+    assert_hint(&stderr);
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    for command in [
+        &["--help"][..],
+        &["lookup", "--help"],
+        &["trace", "--help"],
+        &["push", "--help"],
+    ] {
+        let (code, stdout, _) = mxlookup().args(command).run();
+        assert_eq!(code, 0);
+        assert!(
+            stdout.contains("Exit codes:\n  0  ") && stdout.contains("\n  2  usage"),
+            "{command:?}: {stdout}"
+        );
+    }
+}
