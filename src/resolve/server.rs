@@ -112,7 +112,9 @@ pub struct ServerState {
     settings: AskSettings,
     details: Mutex<Option<Result<HashDetails, SessionError>>>,
     sizing: std::sync::Mutex<Sizing>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
+    /// Chunks of the walk are asked one after another, in order (FIFO).
+    turn: Mutex<()>,
     stats: std::sync::Mutex<ServerStats>,
     warned_plaintext: AtomicBool,
     trace: bool,
@@ -128,7 +130,8 @@ impl ServerState {
         };
         let first = settings.first_batch.max(1);
         ServerState {
-            permits: Semaphore::new(settings.in_flight.max(1)),
+            permits: Arc::new(Semaphore::new(settings.in_flight.max(1))),
+            turn: Mutex::new(()),
             session,
             settings,
             details: Mutex::new(None),
@@ -239,6 +242,7 @@ impl ServerState {
             Err(why) => return fail_all(why),
         };
         self.count(|s| s.algorithm = Some(algorithm));
+        let _turn = self.turn.lock().await;
         let mut asked = self
             .pass(
                 ids.clone(),
@@ -318,6 +322,13 @@ impl ServerState {
         let mut refreshes = 0;
         loop {
             while running.len() < self.settings.in_flight && !pending.is_empty() {
+                // The batch is sized when a request may leave (several passes
+                // share the server's permits): by then earlier answers have
+                // grown it.
+                let permit = Arc::clone(&self.permits)
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore is never closed");
                 let size = self
                     .sizing
                     .lock()
@@ -330,6 +341,7 @@ impl ServerState {
                     Arc::clone(addresses),
                     algorithm,
                     pepper.clone(),
+                    permit,
                 ));
             }
             let Some(done) = running.join_next().await else {
@@ -390,6 +402,7 @@ impl ServerState {
         addresses: Arc<Vec<Address>>,
         algorithm: Algorithm,
         pepper: String,
+        _permit: tokio::sync::OwnedSemaphorePermit,
     ) -> Batch {
         let keys: Vec<String> = ids
             .iter()
@@ -406,11 +419,6 @@ impl ServerState {
             pepper: pepper.clone(),
             addresses: keys,
         };
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .expect("semaphore is never closed");
         let started = Instant::now();
         let result = {
             let request = &request;
@@ -440,11 +448,7 @@ impl ServerState {
         let mut sizing = self.sizing.lock().expect("sizing lock");
         sizing.good = sizing.good.max(size);
         if size >= sizing.current {
-            let next = (sizing.current * 2).min(cap);
-            sizing.current = match sizing.bad {
-                Some(bad) if next >= bad => sizing.good.max(1).min(bad - 1),
-                _ => next,
-            };
+            sizing.current = next_size(sizing.current, sizing.good, sizing.bad, cap);
         }
         let good = sizing.good;
         drop(sizing);
@@ -512,9 +516,72 @@ impl ServerState {
     }
 }
 
+/// The batch size after one of `current` was answered: four times larger
+/// (four round trips from 100 to the body cap), below the smallest size
+/// refused, whose gap with the largest size answered is halved while it is
+/// larger than that size (a refusal or two, not one per address).
+fn next_size(current: usize, good: usize, bad: Option<usize>, cap: usize) -> usize {
+    let next = current.saturating_mul(4).min(cap);
+    match bad {
+        Some(bad) if next >= bad => {
+            let good = good.clamp(1, bad - 1);
+            if bad - good > good {
+                good + (bad - good) / 2
+            } else {
+                good
+            }
+        }
+        _ => next,
+    }
+}
+
 /// Puts a batch back at the front of the queue, in its order.
 fn requeue(pending: &mut VecDeque<AddressId>, ids: Vec<AddressId>) {
     for id in ids.into_iter().rev() {
         pending.push_front(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_size;
+
+    #[test]
+    fn batches_grow_fourfold_to_the_cap() {
+        let mut size = 100;
+        let mut steps = vec![size];
+        while size < 8714 {
+            size = next_size(size, size, None, 8714);
+            steps.push(size);
+        }
+        assert_eq!(steps, [100, 400, 1600, 6400, 8714]);
+        assert_eq!(next_size(8714, 8714, None, 8714), 8714);
+    }
+
+    #[test]
+    fn a_refused_size_is_bisected_a_few_times_then_left() {
+        // sydent with address_lookup_limit = 1000: 1600 refused after 400.
+        let limit = 1000;
+        let (mut good, mut bad, mut current) = (400, Some(1600), 400);
+        let mut tried = Vec::new();
+        for _ in 0..10 {
+            current = next_size(current, good, bad, 8714);
+            tried.push(current);
+            if current <= limit {
+                good = good.max(current);
+            } else {
+                bad = Some(current);
+                current = good;
+            }
+        }
+        let refused = tried.iter().filter(|&&s| s > limit).count();
+        assert_eq!(refused, 0, "{tried:?}");
+        assert!(tried.iter().all(|&s| s < 1600), "{tried:?}");
+        assert_eq!(good, 1000, "{tried:?}");
+        // ToM's 100: never above it again once 400 was refused.
+        assert_eq!(next_size(100, 100, Some(400), 8714), 250);
+        assert_eq!(next_size(100, 100, Some(250), 8714), 175);
+        assert_eq!(next_size(100, 100, Some(175), 8714), 100);
+        assert_eq!(next_size(100, 100, Some(101), 8714), 100);
     }
 }

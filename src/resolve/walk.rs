@@ -144,11 +144,22 @@ impl Walk {
             mentioned.insert(address);
             self.heard(address).errors.push((why, here.clone()));
         }
-        // Referrals, grouped by the server they lead to.
+        // Referrals, grouped by the server they lead to. A server named by
+        // many referrals is judged once per answer: the decision depends only
+        // on the name and the path.
         let mut follow: BTreeMap<ServerId, Vec<AddressId>> = BTreeMap::new();
+        let mut decided: BTreeMap<String, Result<Option<ServerId>, String>> = BTreeMap::new();
         for (address, raw) in answer.referred {
             mentioned.insert(address);
-            match self.refer(&here, &raw) {
+            let decision = match decided.get(&raw) {
+                Some(decision) => decision.clone(),
+                None => {
+                    let decision = self.refer(&here, &raw);
+                    decided.insert(raw, decision.clone());
+                    decision
+                }
+            };
+            match decision {
                 Ok(Some(next)) => follow.entry(next).or_default().push(address),
                 // A referral back into the path ends it.
                 Ok(None) => self.heard(address).ended.push(here.clone()),

@@ -24,7 +24,12 @@ pub(crate) type IndexKey = (&'static str, String);
 /// Lookup key (a hash, or the `none` form of the stored address) → what the
 /// server holds for it.
 #[derive(Debug, Default)]
-pub(crate) struct Index(BTreeMap<String, Entry>);
+pub(crate) struct Index(IndexMap);
+
+/// A hash map: the index is only ever probed, never listed, so its order
+/// cannot reach an answer.
+#[allow(clippy::disallowed_types)]
+type IndexMap = hashbrown::HashMap<String, Entry, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 struct Entry {
@@ -44,7 +49,7 @@ impl Index {
         pepper: &str,
         alt: bool,
     ) -> Index {
-        let mut entries = BTreeMap::<String, Entry>::new();
+        let mut entries = IndexMap::default();
         if alt && pepper.is_empty() {
             return Index(entries);
         }
@@ -127,17 +132,22 @@ pub(crate) async fn lookup(
     let request: LookupRequest = reply::json_body(&body)?;
     let spec = &is.spec;
     check_limit(spec, request.addresses.len())?;
-    let mut inner = is.lock();
-    let used = inner.classify(spec, &request.pepper);
-    if used == Pepper::Unknown {
-        if spec.check_pepper {
-            return Err(invalid_pepper(spec, &inner.pepper));
+    // The lock is held only to pick the index: requests in flight together
+    // are answered in parallel, as a real server answers them.
+    let (index, algorithm, pushes) = {
+        let mut inner = is.lock();
+        let used = inner.classify(spec, &request.pepper);
+        if used == Pepper::Unknown {
+            if spec.check_pepper {
+                return Err(invalid_pepper(spec, &inner.pepper));
+            }
+            // ToM: the hashes match nothing held.
+            return Ok(Json(LookupResponse::default()));
         }
-        // ToM: the hashes match nothing held.
-        return Ok(Json(LookupResponse::default()));
-    }
-    let algorithm = offered(spec, &request.algorithm)?;
-    let index = inner.index(spec, algorithm, &request.pepper, used == Pepper::Alt);
+        let algorithm = offered(spec, &request.algorithm)?;
+        let index = inner.index(spec, algorithm, &request.pepper, used == Pepper::Alt);
+        (index, algorithm, !inner.pushed.is_empty())
+    };
     let mut found = Found::default();
     for sent in &request.addresses {
         let key = match algorithm {
@@ -147,9 +157,9 @@ pub(crate) async fn lookup(
         if let Some(entry) = index.0.get(&key) {
             found.add(&key, entry);
         }
-        if algorithm == Algorithm::Sha256 && !inner.pushed.is_empty() {
+        if algorithm == Algorithm::Sha256 && pushes {
             let pushed = (request.pepper.clone(), key.clone());
-            if let Some(origin) = inner.pushed.get(&pushed) {
+            if let Some(origin) = is.lock().pushed.get(&pushed) {
                 found.refer(origin, &key, false);
             }
         }
