@@ -67,6 +67,7 @@ pub struct RunningServer {
     /// Whether it is a start server.
     pub start: bool,
     site: Arc<Site>,
+    state: Arc<IsState>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -118,6 +119,7 @@ impl Sandbox {
             server_name: federation.homeserver.server_name.clone(),
             url: hs_url,
             http,
+            user_token: sandbox.homeserver.token.clone(),
         };
         for spec in federation.servers {
             // On error, `sandbox` is dropped and stops what already runs.
@@ -125,7 +127,7 @@ impl Sandbox {
             let (name, start, faults) = (spec.name.clone(), spec.start, Faults::of(&spec));
             let (state, access_token) =
                 IsState::new(spec, link.clone(), &sandbox.homeserver.user_id);
-            let site = Site::new(state.router(), faults);
+            let site = Site::new(state.clone().router(), faults);
             sandbox.tasks.push(serve::spawn(listener, site.clone()));
             sandbox.servers.push(RunningServer {
                 name,
@@ -133,6 +135,7 @@ impl Sandbox {
                 access_token,
                 start,
                 site,
+                state,
             });
         }
         Ok(sandbox)
@@ -192,6 +195,15 @@ impl Sandbox {
             self.server(server).map(|s| &s.site)
         };
         site.map(|s| s.requests()).unwrap_or_default()
+    }
+
+    /// Every token the identity server `server` has issued so far (its
+    /// pre-issued one and those it registered), so that tests can tell
+    /// whose token a request carried; empty for an unknown name.
+    pub fn issued_tokens(&self, server: &str) -> std::collections::BTreeSet<String> {
+        self.server(server)
+            .map(|s| s.state.issued())
+            .unwrap_or_default()
     }
 
     /// What `mxlookup sandbox` prints: servers, URLs, tokens, and a
