@@ -215,7 +215,7 @@ impl Http {
         })?;
         let status = response.status();
         let retry_after = retry_after_header(&response);
-        let body = read_capped(response, self.settings.max_body)
+        let body = read_capped(response, &self.settings)
             .await
             .map_err(|kind| Failure {
                 kind,
@@ -271,15 +271,20 @@ fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// Reads the body, failing past `limit` bytes without reading on.
-async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ErrorKind> {
+/// Reads the body, failing past `max_body` bytes without reading on; the
+/// request's time limit runs on while the body comes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    settings: &HttpSettings,
+) -> Result<Vec<u8>, ErrorKind> {
+    let limit = settings.max_body;
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ErrorKind::TooLarge(limit));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| {
         if e.is_timeout() {
-            ErrorKind::Timeout(Duration::ZERO)
+            ErrorKind::Timeout(settings.timeout)
         } else {
             ErrorKind::Transport(e.to_string())
         }
