@@ -169,6 +169,12 @@ impl HomeserverClient {
         }
     }
 
+    /// Whether `token` is this homeserver's access token: an identity
+    /// server that answers with it must not be sent it back.
+    pub fn is_own_token(&self, token: &str) -> bool {
+        token == self.token
+    }
+
     /// `GET whoami`: the user's Matrix ID.
     pub async fn whoami(&self) -> Result<String, CallError> {
         let account: Account = self

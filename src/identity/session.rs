@@ -60,6 +60,16 @@ pub enum SessionError {
         /// `(policy name, document URL)`.
         documents: Vec<(String, String)>,
     },
+    /// The server answered its registration with the homeserver's own
+    /// access token, which it was never sent: using it would send it to an
+    /// identity server.
+    #[error(
+        "{server} answered its registration with the homeserver's access token, which it was never sent; not used (a homeserver token goes to the homeserver only)"
+    )]
+    HomeserverTokenEchoed {
+        /// The server.
+        server: String,
+    },
     /// No token for this server and no homeserver to get one from.
     #[error("{server} needs a token: none was given and no homeserver can provide one")]
     NoCredentials {
@@ -166,6 +176,11 @@ impl Session {
             .register(&openid)
             .await
             .map_err(SessionError::Call)?;
+        if hs.is_own_token(&token) {
+            return Err(SessionError::HomeserverTokenEchoed {
+                server: self.client.name().to_owned(),
+            });
+        }
         if let Some(cache) = &self.auth.cache {
             // A cache that cannot be written costs a registration next run, nothing more.
             let _ = cache.set(key, &user, Some(&token));
