@@ -5,6 +5,7 @@ mod dry_run;
 mod fixtures;
 mod generated;
 mod hash;
+mod hostile;
 mod lookup;
 mod properties;
 mod push;

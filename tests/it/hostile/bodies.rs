@@ -1,0 +1,327 @@
+//! Hostile answers below HTTP, from a raw TCP listener: a body of 1 GiB
+//! (announced or not), an endless chunked body, a body trickling a byte a
+//! second, a server that accepts and never answers, one that resets.
+//!
+//! The listener is a start server beside the honest sandbox one. It
+//! registers and serves `hash_details` properly; the fault comes with the
+//! lookup (the silent one answers nothing at all).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::{GOOD, fed_args, run};
+use crate::support::Fed;
+
+const GIB: u64 = 1 << 30;
+const MIB: u64 = 1 << 20;
+
+/// How the listener misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The lookup's answer is 1 GiB of JSON whitespace, with its
+    /// `Content-Length` or without (until the connection closes).
+    GiB { announced: bool },
+    /// The lookup's answer is chunked, and the chunks never end.
+    Endless,
+    /// The lookup's answer announces 64 bytes and sends one a second.
+    Trickle,
+    /// Accepts connections, reads, never answers anything.
+    Silent,
+    /// Resets the connection (RST, no answer) on each lookup.
+    Reset,
+    /// Accepts and closes at once, whatever comes (a TLS hello included).
+    Close,
+}
+
+/// What the listener saw and did.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub connections: AtomicUsize,
+    pub lookups: AtomicUsize,
+    /// Bytes of hostile body written before the client stopped reading.
+    pub written: AtomicU64,
+}
+
+/// A raw listener on 127.0.0.1, port 0, on its own runtime.
+pub struct Raw {
+    pub port: u16,
+    pub counters: Arc<Counters>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Raw {
+    pub fn start(mode: Mode) -> Raw {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = runtime
+            .block_on(TcpListener::bind(("127.0.0.1", 0)))
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let counters = Arc::new(Counters::default());
+        let shared = Arc::clone(&counters);
+        runtime.spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                shared.connections.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(serve(stream, mode, Arc::clone(&shared)));
+            }
+        });
+        Raw {
+            port,
+            counters,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn lookups(&self) -> usize {
+        self.counters.lookups.load(Ordering::SeqCst)
+    }
+
+    pub fn connections(&self) -> usize {
+        self.counters.connections.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve(stream: TcpStream, mode: Mode, counters: Arc<Counters>) {
+    match mode {
+        Mode::Close => return,
+        Mode::Silent => {
+            let mut stream = stream;
+            let mut buf = [0u8; 4096];
+            while let Ok(1..) = stream.read(&mut buf).await {}
+            return;
+        }
+        _ => {}
+    }
+    let mut reader = BufReader::new(stream);
+    loop {
+        let Some((path, length)) = read_head(&mut reader).await else {
+            return;
+        };
+        let mut body = vec![0u8; length];
+        if reader.read_exact(&mut body).await.is_err() {
+            return;
+        }
+        if path.ends_with("/lookup") {
+            counters.lookups.fetch_add(1, Ordering::SeqCst);
+            misbehave(reader.into_inner(), mode, &counters).await;
+            return;
+        }
+        let (status, body) = if path.ends_with("/account/register") {
+            ("200 OK", r#"{"token":"raw-token"}"#)
+        } else if path.ends_with("/hash_details") {
+            (
+                "200 OK",
+                r#"{"algorithms":["sha256"],"lookup_pepper":"rawpepper"}"#,
+            )
+        } else {
+            ("404 Not Found", r#"{"errcode":"M_UNRECOGNIZED"}"#)
+        };
+        let answer = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if reader.get_mut().write_all(answer.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads a request's head: its path and `Content-Length`.
+async fn read_head(reader: &mut BufReader<TcpStream>) -> Option<(String, usize)> {
+    let mut line = String::new();
+    reader.read_line(&mut line).await.ok().filter(|&n| n > 0)?;
+    let path = line.split_whitespace().nth(1)?.to_owned();
+    let mut length = 0;
+    loop {
+        line.clear();
+        reader.read_line(&mut line).await.ok().filter(|&n| n > 0)?;
+        let header = line.trim_end();
+        if header.is_empty() {
+            return Some((path, length));
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().ok()?;
+        }
+    }
+}
+
+/// Answers a lookup the hostile way.
+async fn misbehave(mut stream: TcpStream, mode: Mode, counters: &Counters) {
+    let head =
+        |fields: &str| format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{fields}\r\n");
+    let chunk = vec![b' '; 64 << 10];
+    match mode {
+        Mode::GiB { announced } => {
+            let fields = if announced {
+                format!("Content-Length: {GIB}\r\n")
+            } else {
+                "Connection: close\r\n".to_owned()
+            };
+            if stream.write_all(head(&fields).as_bytes()).await.is_err() {
+                return;
+            }
+            let mut sent = 0;
+            while sent < GIB && stream.write_all(&chunk).await.is_ok() {
+                sent += chunk.len() as u64;
+                counters
+                    .written
+                    .fetch_add(chunk.len() as u64, Ordering::SeqCst);
+            }
+        }
+        Mode::Endless => {
+            let head = head("Transfer-Encoding: chunked\r\n");
+            if stream.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+            framed.extend_from_slice(&chunk);
+            framed.extend_from_slice(b"\r\n");
+            while stream.write_all(&framed).await.is_ok() {
+                counters
+                    .written
+                    .fetch_add(chunk.len() as u64, Ordering::SeqCst);
+            }
+        }
+        Mode::Trickle => {
+            if stream
+                .write_all(head("Content-Length: 64\r\n").as_bytes())
+                .await
+                .is_err()
+            {
+                return;
+            }
+            for _ in 0..64 {
+                if stream.write_all(b" ").await.is_err() {
+                    return;
+                }
+                counters.written.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+        Mode::Reset => {
+            // An abortive close: the client gets a RST and no answer.
+            let _ = stream.set_zero_linger();
+            drop(stream);
+        }
+        Mode::Silent | Mode::Close => unreachable!("handled on connection"),
+    }
+}
+
+/// The honest sandbox server beside `raw` as a second start server.
+fn beside(raw: &Raw, timeout: &str) -> (Fed, Vec<String>) {
+    let fed = Fed::start(Some(GOOD));
+    let mut args = fed_args(&fed, true);
+    args.extend([
+        "-s".to_owned(),
+        raw.url(),
+        "--timeout".to_owned(),
+        timeout.to_owned(),
+    ]);
+    (fed, args)
+}
+
+#[test]
+fn a_body_of_a_gibibyte_is_cut_at_the_cap() {
+    for announced in [true, false] {
+        let raw = Raw::start(Mode::GiB { announced });
+        let (_fed, args) = beside(&raw, "10");
+        let case = format!("1 GiB body, Content-Length {announced}");
+        let run = run(&case, &["bob@example.org"], &args);
+        assert_eq!(run.status("bob@example.org"), "error", "{case}");
+        let reason = run.reason("bob@example.org");
+        assert!(
+            reason.contains(&raw.url()) && reason.contains("larger than 32 MiB"),
+            "{case}: {reason}"
+        );
+        // Not retried, and the client stopped reading at the cap.
+        assert_eq!(raw.lookups(), 1, "{case}");
+        let written = raw.counters.written.load(Ordering::SeqCst);
+        assert!(written < 96 * MIB, "{case}: {written} bytes were taken");
+    }
+}
+
+#[test]
+fn an_endless_chunked_body_is_cut_at_the_cap() {
+    let raw = Raw::start(Mode::Endless);
+    let (_fed, args) = beside(&raw, "10");
+    let run = run("endless chunked body", &["bob@example.org"], &args);
+    assert_eq!(run.status("bob@example.org"), "error");
+    let reason = run.reason("bob@example.org");
+    assert!(reason.contains("larger than 32 MiB"), "{reason}");
+    assert_eq!(raw.lookups(), 1);
+    let written = raw.counters.written.load(Ordering::SeqCst);
+    assert!(written < 96 * MIB, "{written} bytes were taken");
+}
+
+#[test]
+fn a_body_trickling_a_byte_a_second_is_cut_by_the_request_timeout() {
+    let raw = Raw::start(Mode::Trickle);
+    let (_fed, args) = beside(&raw, "1");
+    let run = run("trickling body", &["bob@example.org"], &args);
+    assert_eq!(run.status("bob@example.org"), "error");
+    let reason = run.reason("bob@example.org");
+    assert!(
+        reason.contains("no answer within 1s") && reason.contains("after 4 tries"),
+        "{reason}"
+    );
+    assert_eq!(raw.lookups(), 4);
+    // Four tries of one second each, and nothing else waited on.
+    assert!(run.measured.elapsed < Duration::from_secs(12));
+}
+
+#[test]
+fn a_server_that_never_answers_is_given_up_on() {
+    let raw = Raw::start(Mode::Silent);
+    let (_fed, args) = beside(&raw, "1");
+    let run = run(
+        "accepts, never answers",
+        &["bob@example.org", "carol@example.org"],
+        &args,
+    );
+    for address in ["bob@example.org", "carol@example.org"] {
+        assert_eq!(run.status(address), "error");
+        let reason = run.reason(address);
+        assert!(
+            reason.contains(&raw.url()) && reason.contains("no answer within 1s"),
+            "{reason}"
+        );
+    }
+    // The first call (registration) is tried four times, then the server
+    // is given up on for the run.
+    assert_eq!(raw.connections(), 4);
+    assert!(run.measured.elapsed < Duration::from_secs(12));
+}
+
+#[test]
+fn a_server_that_resets_is_given_up_on() {
+    let raw = Raw::start(Mode::Reset);
+    let (_fed, args) = beside(&raw, "10");
+    let others = ["bob@example.org", "carol@example.org", "dave@example.org"];
+    let run = run("connection reset", &others, &args);
+    for address in others {
+        assert_eq!(run.status(address), "error");
+        let reason = run.reason(address);
+        assert!(
+            reason.contains(&raw.url()) && reason.contains("no answer"),
+            "{reason}"
+        );
+    }
+    // A reset may mean "too large" (sydent): the batch of four (ann too)
+    // is halved down to single addresses, every batch tried four times:
+    // 4 × (1 + 2 + 4) lookups at most.
+    let lookups = raw.lookups();
+    assert!((4..=28).contains(&lookups), "{lookups} lookups");
+}

@@ -1,0 +1,182 @@
+//! Hostile lookup answers at the JSON level (the sandbox's
+//! `raw_lookup_body`): not JSON, JSON of the wrong shape, mappings that are
+//! not strings, Matrix IDs that break the grammar or carry terminal escape
+//! sequences.
+
+use mxlookup::threepid::{Medium, lookup_hash};
+
+use super::{fed_args, fed_with, run, run_as};
+
+/// The hash bad.example expects for `address`.
+fn h(address: &str) -> String {
+    lookup_hash(address, Medium::Email, "badpepper")
+}
+
+/// A federation where bad.example answers every lookup with `body`.
+fn serving(body: &str) -> crate::support::Fed {
+    assert!(!body.contains("'''"));
+    fed_with(&format!(
+        r#"
+[[servers]]
+name = "bad.example:443"
+start = true
+pepper = "badpepper"
+raw_lookup_body = '''{body}'''
+"#
+    ))
+}
+
+#[test]
+fn answers_that_are_not_json_or_not_the_right_shape_are_errors() {
+    let bob = h("bob@example.org");
+    let bodies = [
+        ("truncated JSON", r#"{"mappings": {"#.to_owned()),
+        (
+            "an HTML page",
+            "<html><body>200 OK</body></html>".to_owned(),
+        ),
+        ("an array", "[]".to_owned()),
+        (
+            "mappings as an array",
+            r#"{"mappings": ["@bob:bad.example"]}"#.to_owned(),
+        ),
+        ("mappings null", r#"{"mappings": null}"#.to_owned()),
+        (
+            "referrals as an array",
+            format!(r#"{{"mappings": {{}}, "third_party_mappings": ["{bob}"]}}"#),
+        ),
+    ];
+    for (case, body) in bodies {
+        let fed = serving(&body);
+        let run = run(case, &["bob@example.org"], &fed_args(&fed, true));
+        assert_eq!(run.status("bob@example.org"), "error", "{case}");
+        let reason = run.reason("bob@example.org");
+        assert!(
+            reason.contains(&fed.url("bad.example:443")) && reason.contains("unexpected answer"),
+            "{case}: {reason}"
+        );
+        // Not retried: the same request would get the same answer.
+        assert_eq!(
+            super::count(&fed, "bad.example:443", "/lookup"),
+            1,
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn values_of_the_wrong_type_cost_only_their_address() {
+    let body = format!(
+        r#"{{"mappings": {{"{bob}": 42, "{carol}": {{"user_id": "@carol:bad.example"}}, "{dave}": "@dave:bad.example"}},
+            "third_party_mappings": {{"far.example:443": 7, "other.example:443": {{"actives": "{erin}"}}}}}}"#,
+        bob = h("bob@example.org"),
+        carol = h("carol@example.org"),
+        dave = h("dave@example.org"),
+        erin = h("erin@example.org"),
+    );
+    let fed = serving(&body);
+    let others = [
+        "bob@example.org",
+        "carol@example.org",
+        "dave@example.org",
+        "erin@example.org",
+    ];
+    let run = run(
+        "mappings that are not strings",
+        &others,
+        &fed_args(&fed, true),
+    );
+    for address in ["bob@example.org", "carol@example.org"] {
+        assert_eq!(run.status(address), "error", "{address}");
+        assert!(
+            run.reason(address)
+                .contains("a mapping that is not a string"),
+            "{}",
+            run.reason(address)
+        );
+    }
+    assert_eq!(run.result("dave@example.org")["mxid"], "@dave:bad.example");
+    // Referral values of neither shape refer nothing.
+    assert_eq!(run.status("erin@example.org"), "not_found");
+}
+
+#[test]
+fn matrix_ids_and_server_names_with_escapes_never_reach_the_terminal_raw() {
+    let body = format!(
+        r#"{{"mappings": {{
+              "{bob}": "@bob:bad.example\u001b[2J\u001b[31m",
+              "{carol}": "@ca rol:bad.example",
+              "{dave}": "dave",
+              "{erin}": "@erin\u0007:bad.example",
+              "{frank}": "@\u202efrank:bad.example",
+              "{hugo}": "@hugo:bad.example\u009b31m"
+            }},
+            "third_party_mappings": {{"evil\u001b]0;owned\u0007.example:443": ["{gina}"]}}}}"#,
+        bob = h("bob@example.org"),
+        carol = h("carol@example.org"),
+        dave = h("dave@example.org"),
+        erin = h("erin@example.org"),
+        frank = h("frank@example.org"),
+        gina = h("gina@example.org"),
+        hugo = h("hugo@example.org"),
+    );
+    let fed = serving(&body);
+    let invalid = [
+        "bob@example.org",
+        "carol@example.org",
+        "dave@example.org",
+        "erin@example.org",
+        "frank@example.org",
+        "hugo@example.org",
+    ];
+    let mut others = invalid.to_vec();
+    others.push("gina@example.org");
+    let args = fed_args(&fed, true);
+    let json = run("Matrix IDs with escapes (json)", &others, &args);
+    for address in invalid {
+        assert_eq!(json.status(address), "error", "{address}");
+        assert!(
+            json.reason(address).contains("invalid Matrix ID"),
+            "{}",
+            json.reason(address)
+        );
+    }
+    assert!(
+        json.reason("bob@example.org").contains(r"\u{1b}[2J"),
+        "the escape is shown, defused: {}",
+        json.reason("bob@example.org")
+    );
+    assert_eq!(json.status("gina@example.org"), "unfollowed");
+    assert!(
+        json.reason("gina@example.org")
+            .contains(r"evil\u{1b}]0;owned"),
+        "{}",
+        json.reason("gina@example.org")
+    );
+    let table = run_as("Matrix IDs with escapes (table)", "table", &others, &args);
+    assert_eq!(table.code, 1, "{}", table.stderr);
+    for (format, out) in [("json", &json.stdout), ("table", &table.stdout)] {
+        for (name, bad) in [
+            ("ESC", &b"\x1b"[..]),
+            ("BEL", b"\x07"),
+            ("CSI", "\u{9b}".as_bytes()),
+            ("RLO", "\u{202e}".as_bytes()),
+        ] {
+            assert!(
+                !out.windows(bad.len()).any(|w| w == bad),
+                "a raw {name} reached the {format} output"
+            );
+        }
+    }
+    for stderr in [&json.stderr, &table.stderr] {
+        assert!(
+            !stderr.contains(['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}']),
+            "{stderr}"
+        );
+    }
+    let table = String::from_utf8(table.stdout).expect("UTF-8 table");
+    assert!(
+        table.contains("bob@example.org") && table.contains("error"),
+        "{table}"
+    );
+}
