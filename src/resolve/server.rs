@@ -287,6 +287,13 @@ impl ServerState {
     /// Looks up `ids` with `pepper` in adaptive batches. With `may_refresh`,
     /// a rejected pepper is replaced (from the error, else from a fresh
     /// `hash_details`) and the batch resent, at most twice.
+    ///
+    /// A batch refused for its size is sent again smaller, one batch at a
+    /// time until one is answered, so that a server resetting every
+    /// connection is probed down in a few requests rather than sent every
+    /// address at every size. A batch that fails for good (after its
+    /// retries) ends the pass: the addresses not yet sent fail with it, as
+    /// the server would fail them the same way, each after its retries.
     async fn pass(
         self: &Arc<Self>,
         ids: Vec<AddressId>,
@@ -299,8 +306,10 @@ impl ServerState {
         let mut pending: VecDeque<AddressId> = ids.into();
         let mut running: JoinSet<Batch> = JoinSet::new();
         let mut refreshes = 0;
+        let mut probing = false;
         loop {
-            while running.len() < self.settings.in_flight && !pending.is_empty() {
+            let room = if probing { 1 } else { self.settings.in_flight };
+            while running.len() < room && !pending.is_empty() {
                 let size = self
                     .sizing
                     .lock()
@@ -321,10 +330,12 @@ impl ServerState {
             let batch = done.expect("lookup tasks do not panic");
             match batch.result {
                 Ok(response) => {
+                    probing = false;
                     self.grew(batch.ids.len(), &batch.keys);
                     self.map_back(&mut asked, &batch.ids, &batch.keys, &batch.pepper, response);
                 }
                 Err(SessionError::Call(e)) if e.is_size_refusal() && batch.ids.len() > 1 => {
+                    probing = true;
                     self.shrank(batch.ids.len());
                     requeue(&mut pending, batch.ids);
                 }
@@ -343,23 +354,14 @@ impl ServerState {
                         None => match self.details(true).await {
                             Ok(d) => d.lookup_pepper,
                             Err(e) => {
-                                asked
-                                    .answer
-                                    .failed
-                                    .extend(batch.ids.iter().map(|&id| (id, e.to_string())));
+                                give_up(&mut asked, batch.ids, &mut pending, &e.to_string());
                                 continue;
                             }
                         },
                     };
                     requeue(&mut pending, batch.ids);
                 }
-                Err(e) => {
-                    let why = e.to_string();
-                    asked
-                        .answer
-                        .failed
-                        .extend(batch.ids.iter().map(|&id| (id, why.clone())));
-                }
+                Err(e) => give_up(&mut asked, batch.ids, &mut pending, &e.to_string()),
             }
         }
         asked
@@ -434,15 +436,18 @@ impl ServerState {
     }
 
     /// A batch of `size` was refused for its size: never try that again.
+    /// Batches sent before an earlier refusal come back refused too: they
+    /// never raise the size again.
     fn shrank(&self, size: usize) {
         let mut sizing = self.sizing.lock().expect("sizing lock");
         sizing.bad = Some(sizing.bad.map_or(size, |b| b.min(size)));
         let below = sizing.bad.unwrap_or(size) - 1;
-        sizing.current = if sizing.good > 0 && sizing.good <= below {
+        let next = if sizing.good > 0 && sizing.good <= below {
             sizing.good
         } else {
             (size / 2).max(1)
         };
+        sizing.current = sizing.current.min(next);
     }
 
     /// Maps an answer back to the addresses of the batch; hashes the batch
@@ -491,6 +496,17 @@ impl ServerState {
                 });
             }
         }
+    }
+}
+
+/// A batch failed for good with `why`: its addresses fail, and so do those
+/// not sent yet, which the server is not asked about any more in this pass.
+fn give_up(asked: &mut Asked, batch: Vec<AddressId>, pending: &mut VecDeque<AddressId>, why: &str) {
+    let failed = &mut asked.answer.failed;
+    failed.extend(batch.into_iter().map(|id| (id, why.to_owned())));
+    if !pending.is_empty() {
+        let unsent = format!("not asked after an earlier lookup failed: {why}");
+        failed.extend(pending.drain(..).map(|id| (id, unsent.clone())));
     }
 }
 

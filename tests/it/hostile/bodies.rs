@@ -33,6 +33,10 @@ pub enum Mode {
     Silent,
     /// Resets the connection (RST, no answer) on each lookup.
     Reset,
+    /// Resets the connection on each lookup after this many milliseconds.
+    SlowReset(u64),
+    /// Answers registration and `hash_details`, never a lookup.
+    SilentLookups,
     /// Accepts and closes at once, whatever comes (a TLS hello included).
     Close,
 }
@@ -211,10 +215,17 @@ async fn misbehave(mut stream: TcpStream, mode: Mode, counters: &Counters) {
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
-        Mode::Reset => {
+        Mode::Reset | Mode::SlowReset(_) => {
+            if let Mode::SlowReset(ms) = mode {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
             // An abortive close: the client gets a RST and no answer.
             let _ = stream.set_zero_linger();
             drop(stream);
+        }
+        Mode::SilentLookups => {
+            let mut buf = [0u8; 4096];
+            while let Ok(1..) = stream.read(&mut buf).await {}
         }
         Mode::Silent | Mode::Close => unreachable!("handled on connection"),
     }
@@ -320,8 +331,55 @@ fn a_server_that_resets_is_given_up_on() {
         );
     }
     // A reset may mean "too large" (sydent): the batch of four (ann too)
-    // is halved down to single addresses, every batch tried four times:
-    // 4 × (1 + 2 + 4) lookups at most.
+    // is halved, one batch at a time, down to a single address, whose
+    // reset is not about size: the server is given up on. Four tries for
+    // each of the batches of 4, 2 and 1.
+    assert_eq!(raw.lookups(), 4 * 3);
+}
+
+/// `n` addresses nobody holds.
+fn many(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("user{i}@bulk.example")).collect()
+}
+
+#[test]
+fn a_server_silent_on_lookups_costs_one_round_of_retries_not_one_per_batch() {
+    // 2,000 addresses are 20 batches: were each tried four times with a
+    // one-second timeout, four at a time, that would be 20 s.
+    let raw = Raw::start(Mode::SilentLookups);
+    let (_fed, args) = beside(&raw, "1");
+    let book = many(2_000);
+    let others: Vec<&str> = book.iter().map(String::as_str).collect();
+    let run = run("silent on 2,000 addresses' lookups", &others, &args);
+    assert!(others.iter().all(|a| run.status(a) == "error"));
+    assert!(
+        run.reason(others[1_999]).contains("no answer within 1s"),
+        "{}",
+        run.reason(others[1_999])
+    );
+    // The batches in flight when the first gave up, four tries each.
     let lookups = raw.lookups();
-    assert!((4..=28).contains(&lookups), "{lookups} lookups");
+    assert!(lookups <= 4 * 4, "{lookups} lookups");
+}
+
+#[test]
+fn a_server_resetting_slowly_is_probed_down_not_flooded() {
+    // A reset may mean "too large", so batches shrink; but not every
+    // address at every size: one batch at a time probes down to a single
+    // address, and a single address reset is not a size problem.
+    let raw = Raw::start(Mode::SlowReset(100));
+    let (_fed, args) = beside(&raw, "5");
+    let book = many(2_000);
+    let others: Vec<&str> = book.iter().map(String::as_str).collect();
+    let run = run("slow resets on 2,000 addresses", &others, &args);
+    assert!(others.iter().all(|a| run.status(a) == "error"));
+    assert!(
+        run.reason(others[0]).contains("no answer"),
+        "{}",
+        run.reason(others[0])
+    );
+    // The first four batches of 100, then 50, 25, 12, 6, 3, 1: four tries
+    // each.
+    let lookups = raw.lookups();
+    assert!(lookups <= 4 * (4 + 6), "{lookups} lookups");
 }
