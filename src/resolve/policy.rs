@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use url::Url;
+use url::{Host, Url};
 
 use crate::mxid::{check_server_name, split_host_port};
 
@@ -97,19 +97,36 @@ impl Policy {
             return Decision::Follow(url.clone());
         }
         let (host, port) = split_host_port(name).expect("checked server name");
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        if let Ok(ip) = bare.parse::<IpAddr>()
-            && is_local(ip)
-            && allowed != Some(true)
-        {
+        let url = match Url::parse(&format!("https://{host}:{}", port.unwrap_or("443"))) {
+            Ok(url) => url,
+            Err(e) => return Decision::Leave(format!("no URL for it: {e}")),
+        };
+        // The host as it will be reached, not as it was written: the URL
+        // parser reads `2130706433`, `127.1` and `0x7f.0.0.1` as 127.0.0.1.
+        if is_local_host(url.host()) && allowed != Some(true) {
             return Decision::Leave(
                 "a private or local address (allow it with --allow-server or --resolve)".to_owned(),
             );
         }
-        match Url::parse(&format!("https://{host}:{}", port.unwrap_or("443"))) {
-            Ok(url) => Decision::Follow(url),
-            Err(e) => Decision::Leave(format!("no URL for it: {e}")),
+        Decision::Follow(url)
+    }
+}
+
+/// A local address, an IPv4-mapped IPv6 one, or a `localhost` name (which
+/// always resolves to loopback, RFC 6761). Other names are not resolved
+/// here.
+fn is_local_host(host: Option<Host<&str>>) -> bool {
+    match host {
+        Some(Host::Ipv4(v4)) => is_local(IpAddr::V4(v4)),
+        Some(Host::Ipv6(v6)) => {
+            is_local(IpAddr::V6(v6)) || v6.to_ipv4_mapped().is_some_and(|v4| is_local(v4.into()))
         }
+        Some(Host::Domain(name)) => {
+            let name = name.trim_end_matches('.');
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
+        }
+        None => true,
     }
 }
 
@@ -187,6 +204,32 @@ mod tests {
         assert!(matches!(
             p.decide("[::1]:443", 1, true, 0),
             Decision::Leave(_)
+        ));
+    }
+
+    #[test]
+    fn local_addresses_in_disguise() {
+        let p = Policy::default();
+        for name in [
+            "localhost:443",
+            "LocalHost.:443",
+            "a.localhost:8448",
+            "2130706433:443",
+            "127.1:443",
+            "0x7f.0.0.1:443",
+            "0177.0.0.1:443",
+            "[::ffff:127.0.0.1]:443",
+            "[::ffff:a00:1]:443",
+            "0:443",
+        ] {
+            assert!(
+                matches!(p.decide(name, 1, true, 0), Decision::Leave(w) if w.contains("private")),
+                "{name} followed"
+            );
+        }
+        assert!(matches!(
+            p.decide("localhost.example:443", 1, true, 0),
+            Decision::Follow(_)
         ));
     }
 

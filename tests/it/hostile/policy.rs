@@ -151,3 +151,51 @@ fn the_user_can_allow_what_the_policy_leaves() {
     );
     assert_eq!(count(&fed, "denied.example:443", "/lookup"), 4);
 }
+
+#[test]
+fn private_addresses_in_disguise_are_left_too() {
+    // Loopback spelled as a name, as a number, in IPv4 shorthand, in hex,
+    // and as an IPv4-mapped IPv6 address: every one reaches 127.0.0.1.
+    let raw = Raw::start(Mode::Close);
+    let port = raw.port;
+    let disguises = [
+        format!("localhost:{port}"),
+        format!("ip6-localhost.localhost:{port}"),
+        format!("2130706433:{port}"),
+        format!("127.1:{port}"),
+        format!("0x7f.0.0.1:{port}"),
+        format!("[::ffff:127.0.0.1]:{port}"),
+        format!("[::ffff:7f00:1]:{port}"),
+    ];
+    let addresses: Vec<String> = (0..disguises.len())
+        .map(|i| format!("user{i}@example.org"))
+        .collect();
+    let referrals: Vec<String> = addresses
+        .iter()
+        .zip(&disguises)
+        .map(|(a, s)| format!(r#"{{ medium = "email", address = "{a}", server = "{s}" }}"#))
+        .collect();
+    let fed = fed_with(&format!(
+        r#"
+[[servers]]
+name = "hub.example:443"
+start = true
+pepper = "hubpepper"
+referrals = [{}]
+"#,
+        referrals.join(", ")
+    ));
+    let others: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    let run = run(
+        "policy: disguised loopback",
+        &others,
+        &fed_args(&fed, false),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for (address, disguise) in others.iter().zip(&disguises) {
+        assert_eq!(run.status(address), "unfollowed", "{disguise}");
+        let reason = run.reason(address);
+        assert!(reason.contains("private or local"), "{disguise}: {reason}");
+    }
+    assert_eq!(raw.connections(), 0, "a disguised loopback was followed");
+}
