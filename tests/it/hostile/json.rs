@@ -42,6 +42,14 @@ fn answers_that_are_not_json_or_not_the_right_shape_are_errors() {
         ),
         ("mappings null", r#"{"mappings": null}"#.to_owned()),
         (
+            "nested 100,000 deep",
+            format!(
+                r#"{{"mappings": {{"{bob}": {}{}}}}}"#,
+                "[".repeat(100_000),
+                "]".repeat(100_000)
+            ),
+        ),
+        (
             "referrals as an array",
             format!(r#"{{"mappings": {{}}, "third_party_mappings": ["{bob}"]}}"#),
         ),
