@@ -19,6 +19,15 @@ use crate::identity::{Session, SessionError};
 use crate::plan::{Address, AddressId};
 use crate::threepid::{Algorithm, lookup_hash, plaintext_form};
 
+/// The longest pepper hashed with. Real ones have 5 (sydent) or 32 (ToM)
+/// characters; every address is hashed with it, so a server offering
+/// megabytes would have the client hash gigabytes.
+pub const MAX_PEPPER_BYTES: usize = 1024;
+
+/// At most this many alternative peppers are tried, each a pass over the
+/// addresses still unresolved (ToM lists one, its previous pepper).
+pub const MAX_ALT_PEPPERS: usize = 4;
+
 /// How servers are asked.
 #[derive(Debug, Clone)]
 pub struct AskSettings {
@@ -173,6 +182,13 @@ impl ServerState {
 
     /// The algorithm to use with this server, or why there is none.
     pub fn choose(&self, details: &HashDetails) -> Result<Algorithm, String> {
+        let length = details.lookup_pepper.len();
+        if length > MAX_PEPPER_BYTES {
+            return Err(format!(
+                "{} offers a pepper of {length} bytes, more than the {MAX_PEPPER_BYTES} mxlookup hashes with",
+                self.session.client().name()
+            ));
+        }
         let offers = |a: &str| details.algorithms.iter().any(|x| x == a);
         if offers("sha256") {
             return Ok(Algorithm::Sha256);
@@ -232,7 +248,12 @@ impl ServerState {
             )
             .await;
         let mut open: Vec<AddressId> = unresolved(&ids, &asked.answer);
-        for pepper in details.alternative_peppers() {
+        let alternatives = details
+            .alternative_peppers()
+            .into_iter()
+            .filter(|p| p.len() <= MAX_PEPPER_BYTES)
+            .take(MAX_ALT_PEPPERS);
+        for pepper in alternatives {
             if open.is_empty() {
                 break;
             }

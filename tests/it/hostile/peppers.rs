@@ -102,3 +102,60 @@ fn a_retry_after_of_a_year_is_not_waited_for() {
     assert_eq!(count(&fed, "pep.example:443", "/lookup"), 1);
     assert!(run.measured.elapsed < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn a_pepper_of_megabytes_is_not_hashed_with() {
+    // Hashing 2,000 addresses with a 4 MiB pepper is 8 GiB of SHA-256.
+    let pepper = "p".repeat(4 << 20);
+    let fed = fed_with(&format!(
+        r#"
+[[servers]]
+name = "pep.example:443"
+start = true
+pepper = "{pepper}"
+"#
+    ));
+    let book: Vec<String> = (0..2_000)
+        .map(|i| format!("user{i}@bulk.example"))
+        .collect();
+    let others: Vec<&str> = book.iter().map(String::as_str).collect();
+    let run = run("a 4 MiB pepper", &others, &fed_args(&fed, true));
+    for address in others {
+        assert_eq!(run.status(address), "error", "{address}");
+    }
+    let reason = run.reason("user0@bulk.example");
+    assert!(
+        reason.contains(&fed.url("pep.example:443"))
+            && reason.contains("a pepper of 4194304 bytes"),
+        "{reason}"
+    );
+    assert_eq!(count(&fed, "pep.example:443", "/lookup"), 0);
+}
+
+#[test]
+fn ten_thousand_alternative_peppers_are_not_all_tried() {
+    let alt: Vec<String> = (0..10_000).map(|i| format!("\"alt{i}\"")).collect();
+    let fed = fed_with(&format!(
+        r#"
+[[servers]]
+name = "pep.example:443"
+start = true
+pepper = "peppr"
+alt_peppers = [{}]
+associations = [{{ medium = "email", address = "bob@example.org", mxid = "@bob:pep.example", only_alt = true }}]
+"#,
+        alt.join(", ")
+    ));
+    let run = run(
+        "10,000 alternative peppers",
+        &["bob@example.org", "carol@example.org"],
+        &fed_args(&fed, true),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Found under the first alternative; carol, found nowhere, is asked
+    // under a few alternatives only.
+    assert_eq!(run.result("bob@example.org")["mxid"], "@bob:pep.example");
+    assert_eq!(run.status("carol@example.org"), "not_found");
+    let lookups = count(&fed, "pep.example:443", "/lookup");
+    assert!(lookups <= 1 + 4, "{lookups} lookups");
+}
