@@ -49,11 +49,13 @@ impl HashDetails {
 
     /// The alternative peppers worth hashing with: not empty (ToM lists `""`
     /// until it has rotated twice), not the current one, each once.
+    /// In the server's order; a set tells repeats, as a server may list
+    /// millions.
     pub fn alternative_peppers(&self) -> Vec<&str> {
+        let mut seen = std::collections::BTreeSet::new();
         let mut peppers: Vec<&str> = Vec::new();
         for pepper in self.alt_lookup_peppers.iter().flatten() {
-            if !pepper.is_empty() && *pepper != self.lookup_pepper && !peppers.contains(&&**pepper)
-            {
+            if !pepper.is_empty() && *pepper != self.lookup_pepper && seen.insert(pepper.as_str()) {
                 peppers.push(pepper);
             }
         }
