@@ -157,12 +157,22 @@ impl Http {
     /// Sends `request` until it succeeds, fails for good, or runs out of
     /// retries, and decodes the answer as `T`.
     pub async fn call<T: DeserializeOwned>(&self, request: Request<'_>) -> Result<T, CallError> {
+        self.call_with(request, |body| serde_json::from_slice(body))
+            .await
+    }
+
+    /// [`Http::call`], decoding a successful answer with `decode`.
+    pub async fn call_with<T>(
+        &self,
+        request: Request<'_>,
+        decode: impl Fn(&[u8]) -> serde_json::Result<T>,
+    ) -> Result<T, CallError> {
         let started = Instant::now();
         let mut tries = 0;
         loop {
             tries += 1;
             let failure = match self.attempt(&request).await {
-                Ok(body) => match serde_json::from_slice(&body) {
+                Ok(body) => match decode(&body) {
                     Ok(value) => return Ok(value),
                     Err(e) => Failure {
                         kind: ErrorKind::Decode(e.to_string()),

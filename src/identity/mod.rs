@@ -1,6 +1,7 @@
 //! Talking to identity servers: wire types, one typed client per server,
 //! tokens and terms (sessions), retries and bounds (http).
 
+pub mod answer;
 pub mod client;
 pub mod error;
 pub mod http;

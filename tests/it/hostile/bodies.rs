@@ -37,6 +37,9 @@ pub enum Mode {
     SlowReset(u64),
     /// Answers registration and `hash_details`, never a lookup.
     SilentLookups,
+    /// The lookup's answer is just under the 32 MiB cap, all mappings of
+    /// hashes nobody sent.
+    Stuffed,
     /// Accepts and closes at once, whatever comes (a TLS hello included).
     Close,
 }
@@ -223,6 +226,23 @@ async fn misbehave(mut stream: TcpStream, mode: Mode, counters: &Counters) {
             let _ = stream.set_zero_linger();
             drop(stream);
         }
+        Mode::Stuffed => {
+            let mut body = String::from(r#"{"mappings":{"#);
+            let mut n = 0;
+            while body.len() < (31 << 20) {
+                body.push_str(&format!(r#""stray-{n:08}":"@mallory{n}:stray.example","#));
+                n += 1;
+            }
+            body.push_str(r#""stray-last":"@mallory:stray.example"}}"#);
+            let answer = head(&format!("Content-Length: {}\r\n", body.len()));
+            if stream.write_all(answer.as_bytes()).await.is_ok()
+                && stream.write_all(body.as_bytes()).await.is_ok()
+            {
+                counters
+                    .written
+                    .fetch_add(body.len() as u64, Ordering::SeqCst);
+            }
+        }
         Mode::SilentLookups => {
             let mut buf = [0u8; 4096];
             while let Ok(1..) = stream.read(&mut buf).await {}
@@ -382,4 +402,15 @@ fn a_server_resetting_slowly_is_probed_down_not_flooded() {
     // each.
     let lookups = raw.lookups();
     assert!(lookups <= 4 * (4 + 6), "{lookups} lookups");
+}
+
+#[test]
+fn an_answer_stuffed_up_to_the_cap_with_mappings_nobody_asked_for() {
+    let raw = Raw::start(Mode::Stuffed);
+    let (_fed, args) = beside(&raw, "10");
+    let run = run("31 MiB of stray mappings", &["bob@example.org"], &args);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.status("bob@example.org"), "not_found");
+    assert!(!String::from_utf8_lossy(&run.stdout).contains("mallory"));
+    assert!(raw.counters.written.load(Ordering::SeqCst) > 31 * MIB);
 }
