@@ -188,3 +188,33 @@ fn matrix_ids_and_server_names_with_escapes_never_reach_the_terminal_raw() {
         "{table}"
     );
 }
+
+#[test]
+fn trace_shows_a_hostile_servers_pepper_and_answer_defused() {
+    // Everything trace prints that a server chose: its pepper, its
+    // alternatives, the Matrix ID it answered.
+    let fed = fed_with(
+        r#"
+[[servers]]
+name = "bad.example:443"
+start = true
+pepper = "pep\u001b[2J"
+alt_peppers = ["alt\u001b]0;owned\u0007"]
+associations = [{ medium = "email", address = "bob@example.org", mxid = "@bob:bad.example\u001b[31m" }]
+"#,
+    );
+    let measured = crate::support::mxlookup()
+        .args(["trace", "bob@example.org"])
+        .args(fed_args(&fed, true))
+        .measure(&[("MXLOOKUP_BACKOFF_MS", "0")], super::LIMIT);
+    assert_eq!(measured.code, 1, "{}", measured.stderr);
+    let text = String::from_utf8(measured.stdout).expect("UTF-8");
+    assert!(
+        !text.contains(['\u{1b}', '\u{7}']) && !measured.stderr.contains('\u{1b}'),
+        "{text:?}"
+    );
+    assert!(
+        text.contains(r"pep\u{1b}[2J") && text.contains(r"@bob:bad.example\u{1b}[31m"),
+        "{text}"
+    );
+}
