@@ -126,8 +126,9 @@ pub fn run(case: &str, others: &[&str], args: &[String]) -> Run {
     run_as(case, "json", others, args)
 }
 
-/// [`run`] with another `--format`; only `json` results are checked
-/// field by field.
+/// [`run`] with another `--format`; `json` and `ndjson` results are
+/// checked field by field (`ndjson` lines become the document's
+/// `results`), others only for the bounds.
 pub fn run_as(case: &str, format: &str, others: &[&str], args: &[String]) -> Run {
     let book: Vec<String> = std::iter::once(ANN)
         .chain(others.iter().copied())
@@ -149,15 +150,22 @@ pub fn run_as(case: &str, format: &str, others: &[&str], args: &[String]) -> Run
         "{case}: peak RSS {} KiB",
         measured.max_rss_kib
     );
-    let doc = if format == "json" {
-        serde_json::from_slice(&measured.stdout).unwrap_or_else(|e| {
-            panic!(
-                "{case}: stdout is not JSON ({e}); stderr: {}",
-                measured.stderr
-            )
-        })
-    } else {
-        Value::Null
+    let not_json = |e: serde_json::Error| -> Value {
+        panic!(
+            "{case}: stdout is not {format} ({e}); stderr: {}",
+            measured.stderr
+        )
+    };
+    let doc = match format {
+        "json" => serde_json::from_slice(&measured.stdout).unwrap_or_else(not_json),
+        "ndjson" => {
+            let lines = String::from_utf8_lossy(&measured.stdout)
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap_or_else(not_json))
+                .collect();
+            serde_json::json!({ "results": Value::Array(lines) })
+        }
+        _ => Value::Null,
     };
     let run = Run {
         code: measured.code,
@@ -166,7 +174,7 @@ pub fn run_as(case: &str, format: &str, others: &[&str], args: &[String]) -> Run
         stderr: measured.stderr.clone(),
         measured,
     };
-    if format == "json" {
+    if !run.doc.is_null() {
         check_every_address(case, &run, &book);
     }
     run

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::{GOOD, fed_args, run};
+use super::{GOOD, Run, fed_args};
 use crate::support::Fed;
 
 const GIB: u64 = 1 << 30;
@@ -249,6 +249,12 @@ async fn misbehave(mut stream: TcpStream, mode: Mode, counters: &Counters) {
         }
         Mode::Silent | Mode::Close => unreachable!("handled on connection"),
     }
+}
+
+/// [`super::run`] with `--format ndjson`: the streaming writer must not
+/// drop an address either.
+fn run(case: &str, others: &[&str], args: &[String]) -> Run {
+    super::run_as(case, "ndjson", others, args)
 }
 
 /// The honest sandbox server beside `raw` as a second start server.
