@@ -5,7 +5,7 @@
 //! `retry_after_ms` up to a limit (matrix-rust-sdk's `RetryKind`, uv's
 //! "failed after N retries in 3.2s").
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode, header};
@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{CallError, ErrorKind};
+use super::guard::PublicOnly;
 use super::wire::MatrixError;
 
 /// Limits of every call.
@@ -48,6 +49,10 @@ impl Default for HttpSettings {
 pub struct Http {
     client: reqwest::Client,
     settings: Arc<HttpSettings>,
+    /// The same client resolving names to public addresses only, built
+    /// when a referral first needs it.
+    public_only: Arc<OnceLock<reqwest::Client>>,
+    certs: Arc<Vec<reqwest::Certificate>>,
 }
 
 /// A request, as the retry loop resends it.
@@ -125,28 +130,37 @@ struct Failure {
 impl Http {
     /// A client trusting the system roots and, when given, the CA in `ca_pem`.
     pub fn new(settings: HttpSettings, ca_pem: Option<&[u8]>) -> Result<Http, String> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("mxlookup/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)));
-        if let Some(pem) = ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| format!("not a PEM certificate: {e}"))?;
-            if certs.is_empty() {
-                return Err("no certificate in the PEM file".to_owned());
+        let certs = match ca_pem {
+            Some(pem) => {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| format!("not a PEM certificate: {e}"))?;
+                if certs.is_empty() {
+                    return Err("no certificate in the PEM file".to_owned());
+                }
+                certs
             }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+            None => Vec::new(),
+        };
+        let client = build(&settings, &certs, false)?;
         Ok(Http {
             client,
             settings: Arc::new(settings),
+            public_only: Arc::default(),
+            certs: Arc::new(certs),
         })
+    }
+
+    /// The same client, but one that connects to a name only at its public
+    /// addresses (see [`super::guard`]): for servers a referral named.
+    pub fn public_only(&self) -> Http {
+        let client = self.public_only.get_or_init(|| {
+            build(&self.settings, &self.certs, true)
+                .expect("the same settings built a client before")
+        });
+        Http {
+            client: client.clone(),
+            ..self.clone()
+        }
     }
 
     /// The limits in force.
@@ -247,6 +261,29 @@ impl Http {
             retry_after,
         })
     }
+}
+
+/// A client with `settings` trusting `certs` too; with `public_only`, names
+/// are resolved to public addresses only.
+fn build(
+    settings: &HttpSettings,
+    certs: &[reqwest::Certificate],
+    public_only: bool,
+) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("mxlookup/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(Duration::from_secs(10)));
+    for cert in certs {
+        builder = builder.add_root_certificate(cert.clone());
+    }
+    if public_only {
+        builder = builder.dns_resolver(PublicOnly);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up HTTPS: {e}"))
 }
 
 fn is_transient(kind: &ErrorKind) -> bool {

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod client;
 pub mod error;
+pub mod guard;
 pub mod http;
 pub mod session;
 pub mod tokens;

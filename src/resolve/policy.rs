@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use url::{Host, Url};
 
+use crate::identity::guard::is_local;
 use crate::mxid::{check_server_name, split_host_port};
 
 /// The referral policy.
@@ -75,6 +76,13 @@ pub enum Decision {
 }
 
 impl Policy {
+    /// Whether a followed referral to `name` may be reached only at public
+    /// addresses: unless `--resolve` says where it is or `--allow-server`
+    /// admits it, what its name resolves to is checked when connecting.
+    pub fn public_only(&self, name: &str) -> bool {
+        !self.resolve.contains_key(name) && !self.allow.as_ref().is_some_and(|a| a.is_match(name))
+    }
+
     /// Whether to follow a referral to `name` (already `host:port`) at hop
     /// `depth` (1 for a referral from a start server), with `new_server`
     /// telling whether it would be another distinct server and `referred`
@@ -118,34 +126,13 @@ impl Policy {
 fn is_local_host(host: Option<Host<&str>>) -> bool {
     match host {
         Some(Host::Ipv4(v4)) => is_local(IpAddr::V4(v4)),
-        Some(Host::Ipv6(v6)) => {
-            is_local(IpAddr::V6(v6)) || v6.to_ipv4_mapped().is_some_and(|v4| is_local(v4.into()))
-        }
+        Some(Host::Ipv6(v6)) => is_local(IpAddr::V6(v6)),
         Some(Host::Domain(name)) => {
             let name = name.trim_end_matches('.');
             name.eq_ignore_ascii_case("localhost")
                 || name.to_ascii_lowercase().ends_with(".localhost")
         }
         None => true,
-    }
-}
-
-/// Loopback, private, link-local, unspecified or unique-local.
-fn is_local(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-        }
     }
 }
 
@@ -231,6 +218,17 @@ mod tests {
             p.decide("localhost.example:443", 1, true, 0),
             Decision::Follow(_)
         ));
+    }
+
+    #[test]
+    fn names_not_placed_or_allowed_are_reached_at_public_addresses_only() {
+        let p = Policy {
+            allow: Some(globs(&["*.trusted.example".into()]).unwrap()),
+            ..policy()
+        };
+        assert!(!p.public_only("fed.example:443"));
+        assert!(!p.public_only("is.trusted.example:443"));
+        assert!(p.public_only("far.example:443"));
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct Server {
     pub name: String,
     /// Where it is reached.
     pub url: Url,
+    /// Reached only at the public addresses its name resolves to (a
+    /// referred server the user did not place or allow).
+    pub public_only: bool,
 }
 
 /// Ask `server` about `addresses`, reached through `path`.
@@ -191,7 +194,12 @@ impl Walk {
                 let id = match known.or_else(|| self.servers.iter().position(|s| s.url == url)) {
                     Some(id) => id,
                     None => {
-                        self.servers.push(Server { name, url });
+                        let public_only = self.policy.public_only(&name);
+                        self.servers.push(Server {
+                            name,
+                            url,
+                            public_only,
+                        });
                         self.is_start.push(false);
                         self.referred += 1;
                         self.servers.len() - 1
@@ -281,6 +289,7 @@ mod tests {
         Server {
             name: name.to_owned(),
             url: Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+            public_only: false,
         }
     }
 
@@ -336,6 +345,8 @@ mod tests {
         let next = walk.answer(&tasks[0], referred(&[(0, "fed.example")]));
         assert_eq!(next.len(), 1);
         assert_eq!(walk.server(next[0].server).name, "fed.example:443");
+        // Placed by --resolve: reached where the user said.
+        assert!(!walk.server(next[0].server).public_only);
         let last = walk.answer(&next[0], referred(&[(0, "far.example:443")]));
         assert_eq!(last[0].depth(), 2);
         assert!(

@@ -199,3 +199,34 @@ referrals = [{}]
     }
     assert_eq!(raw.connections(), 0, "a disguised loopback was followed");
 }
+
+#[test]
+fn a_name_resolving_to_a_private_address_is_not_connected_to() {
+    // What a referred server's name resolves to is checked when connecting
+    // (the policy cannot know it): the client for such servers keeps public
+    // addresses only. `localhost` resolves to loopback everywhere.
+    use mxlookup::identity::{Http, HttpSettings, IdentityClient};
+    let raw = Raw::start(Mode::Close);
+    let url = url::Url::parse(&format!("http://localhost:{}/", raw.port)).expect("URL");
+    let settings = HttpSettings {
+        retries: 0,
+        ..HttpSettings::default()
+    };
+    let http = Http::new(settings, None).expect("client");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let guarded = IdentityClient::new(http.public_only(), "localhost:1", url.clone());
+    let err = runtime
+        .block_on(guarded.terms())
+        .expect_err("reached a private address");
+    assert!(
+        err.to_string()
+            .contains("`localhost` resolves only to private or local addresses"),
+        "{err}"
+    );
+    assert_eq!(raw.connections(), 0);
+    // The client for servers the user named connects there.
+    let plain = IdentityClient::new(http, "localhost:1", url);
+    let err = runtime.block_on(plain.terms()).expect_err("not a server");
+    assert!(!err.to_string().contains("resolves only"), "{err}");
+    assert!(raw.connections() >= 1);
+}
