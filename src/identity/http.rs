@@ -278,12 +278,21 @@ fn build(
     for cert in certs {
         builder = builder.add_root_certificate(cert.clone());
     }
-    if public_only {
+    // Through a proxy, the proxy resolves the server's name; the resolver
+    // would only see the proxy's own, which may well be private.
+    if public_only && !behind_proxy() {
         builder = builder.dns_resolver(PublicOnly);
     }
     builder
         .build()
         .map_err(|e| format!("cannot set up HTTPS: {e}"))
+}
+
+/// Whether the environment sets a proxy for HTTPS (reqwest's system proxy).
+fn behind_proxy() -> bool {
+    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
 }
 
 fn is_transient(kind: &ErrorKind) -> bool {
