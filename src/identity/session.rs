@@ -10,6 +10,7 @@ use tokio::sync::{Mutex, OnceCell};
 use super::client::{HomeserverClient, IdentityClient};
 use super::error::CallError;
 use super::tokens::TokenCache;
+use crate::sanitize::excerpt;
 
 /// What every session shares: how to get tokens, and whether terms may be accepted.
 pub struct AuthContext {
@@ -78,12 +79,18 @@ pub enum SessionError {
     },
 }
 
+/// The documents as the error shows them: a few, each cut short, as a
+/// server writes them.
 fn list(documents: &[(String, String)]) -> String {
-    documents
+    let mut shown: Vec<String> = documents
         .iter()
-        .map(|(name, url)| format!("{name} <{url}>"))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .take(8)
+        .map(|(name, url)| format!("{} <{}>", excerpt(name, 100), excerpt(url, 200)))
+        .collect();
+    if documents.len() > shown.len() {
+        shown.push(format!("and {} more", documents.len() - shown.len()));
+    }
+    shown.join(", ")
 }
 
 impl SessionError {

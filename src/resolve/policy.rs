@@ -60,9 +60,15 @@ fn with_default_port(name: &str) -> String {
 /// A server name from a referral, as `host:port` (port 443 when absent), or
 /// why it is not one.
 pub fn server_name(raw: &str) -> Result<String, String> {
+    if raw.len() > 300 {
+        return Err(format!(
+            "`{}`: longer than a host name and port can be",
+            crate::sanitize::excerpt(raw, 100)
+        ));
+    }
     let name = with_default_port(raw.trim().to_ascii_lowercase().as_str());
     check_server_name(&name)
-        .map_err(|why| format!("`{}`: {why}", crate::sanitize::for_terminal(raw)))?;
+        .map_err(|why| format!("`{}`: {why}", crate::sanitize::excerpt(raw, 300)))?;
     Ok(name)
 }
 

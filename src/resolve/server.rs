@@ -503,9 +503,18 @@ impl ServerState {
             }
         }
         for (server, referred) in response.referrals() {
+            // Copied for each address: a name longer than any server name
+            // (which the walk then refuses) is copied cut short.
+            let server = match server.len() {
+                0..=300 => std::borrow::Cow::Borrowed(server),
+                _ => crate::sanitize::excerpt(server, 100),
+            };
             for key in &referred.actives {
                 if let Some(&id) = by_key.get(key.as_str()) {
-                    asked.answer.referred.push((id, server.to_owned()));
+                    asked
+                        .answer
+                        .referred
+                        .push((id, server.clone().into_owned()));
                 }
             }
         }

@@ -12,7 +12,7 @@ use super::policy::{Decision, Policy, server_name};
 use crate::mxid::check_user_id;
 use crate::plan::AddressId;
 use crate::report::Status;
-use crate::sanitize::for_terminal;
+use crate::sanitize::excerpt;
 
 /// A server of the walk, by index.
 pub type ServerId = usize;
@@ -134,7 +134,7 @@ impl Walk {
                 Err(why) => Err(format!(
                     "{} answered an invalid Matrix ID `{}` ({why})",
                     self.servers[task.server].name,
-                    for_terminal(&mxid)
+                    excerpt(&mxid, 300)
                 )),
             };
             let heard = self.heard(address);

@@ -218,3 +218,75 @@ associations = [{ medium = "email", address = "bob@example.org", mxid = "@bob:ba
         "{text}"
     );
 }
+
+/// `n` addresses nobody holds, and bad.example's hashes of them.
+fn many(n: usize) -> (Vec<String>, Vec<String>) {
+    let addresses: Vec<String> = (0..n).map(|i| format!("user{i}@bulk.example")).collect();
+    let hashes = addresses.iter().map(|a| h(a)).collect();
+    (addresses, hashes)
+}
+
+#[test]
+fn a_megabyte_of_server_text_is_not_copied_into_every_reason() {
+    // One server name of 1 MiB referring 2,000 addresses, one Matrix ID of
+    // 1 MiB: were the reason of each address to quote it whole, that would
+    // be 2 GiB of reasons.
+    let (addresses, hashes) = many(2_000);
+    let long = "x".repeat(1 << 20);
+    let body = format!(
+        r#"{{"mappings": {{"{}": "@{long}:bad.example"}}, "third_party_mappings": {{"{long}.example:443": {}}}}}"#,
+        h("bob@example.org"),
+        serde_json::to_string(&hashes).expect("JSON")
+    );
+    let fed = serving(&body);
+    let mut others: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    others.push("bob@example.org");
+    let run = run(
+        "a 1 MiB server name and Matrix ID",
+        &others,
+        &fed_args(&fed, true),
+    );
+    assert_eq!(run.status("bob@example.org"), "error");
+    assert_eq!(run.status("user0@bulk.example"), "unfollowed");
+    for address in ["bob@example.org", "user0@bulk.example"] {
+        let reason = run.reason(address);
+        assert!(
+            reason.len() < 4096,
+            "{address}: a reason of {} bytes",
+            reason.len()
+        );
+    }
+    assert!(
+        run.stdout.len() < 16 << 20,
+        "{} bytes of output",
+        run.stdout.len()
+    );
+}
+
+#[test]
+fn a_megabyte_long_error_is_not_copied_into_every_reason() {
+    let (addresses, _) = many(2_000);
+    let fed = fed_with(&format!(
+        r#"
+[[servers]]
+name = "bad.example:443"
+start = true
+pepper = "badpepper"
+terms = {{ privacy = {{ version = "1", en = {{ name = "{long}", url = "https://bad.example/{long}" }} }} }}
+"#,
+        long = "y".repeat(1 << 20)
+    ));
+    let others: Vec<&str> = addresses.iter().map(String::as_str).collect();
+    let run = run(
+        "1 MiB terms in every reason",
+        &others,
+        &fed_args(&fed, true),
+    );
+    let reason = run.reason("user0@bulk.example");
+    assert!(
+        reason.contains("--accept-terms"),
+        "{}",
+        &reason[..reason.len().min(300)]
+    );
+    assert!(reason.len() < 4096, "a reason of {} bytes", reason.len());
+}
