@@ -208,10 +208,12 @@ impl ServerState {
                 self.session.client().name()
             ));
         }
+        // Quoted in the reason of each of its addresses: cut short.
+        let offered = details.algorithms.join(", ");
         Err(format!(
             "{} offers no algorithm mxlookup knows ({})",
             self.session.client().name(),
-            details.algorithms.join(", ")
+            crate::sanitize::excerpt(&offered, 100)
         ))
     }
 

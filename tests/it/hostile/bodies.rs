@@ -40,6 +40,8 @@ pub enum Mode {
     /// The lookup's answer is just under the 32 MiB cap, all mappings of
     /// hashes nobody sent.
     Stuffed,
+    /// `hash_details` offers one algorithm, unknown, named with 1 MiB.
+    OddAlgorithm,
     /// Accepts and closes at once, whatever comes (a TLS hello included).
     Close,
 }
@@ -125,14 +127,19 @@ async fn serve(stream: TcpStream, mode: Mode, counters: Arc<Counters>) {
             return;
         }
         let (status, body) = if path.ends_with("/account/register") {
-            ("200 OK", r#"{"token":"raw-token"}"#)
+            ("200 OK", r#"{"token":"raw-token"}"#.to_owned())
         } else if path.ends_with("/hash_details") {
-            (
-                "200 OK",
-                r#"{"algorithms":["sha256"],"lookup_pepper":"rawpepper"}"#,
-            )
+            let algorithm = match mode {
+                Mode::OddAlgorithm => "x".repeat(1 << 20),
+                _ => "sha256".to_owned(),
+            };
+            let body = format!(r#"{{"algorithms":["{algorithm}"],"lookup_pepper":"rawpepper"}}"#);
+            ("200 OK", body)
         } else {
-            ("404 Not Found", r#"{"errcode":"M_UNRECOGNIZED"}"#)
+            (
+                "404 Not Found",
+                r#"{"errcode":"M_UNRECOGNIZED"}"#.to_owned(),
+            )
         };
         let answer = format!(
             "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
@@ -248,6 +255,7 @@ async fn misbehave(mut stream: TcpStream, mode: Mode, counters: &Counters) {
             while let Ok(1..) = stream.read(&mut buf).await {}
         }
         Mode::Silent | Mode::Close => unreachable!("handled on connection"),
+        Mode::OddAlgorithm => unreachable!("never gets to a lookup"),
     }
 }
 
@@ -419,4 +427,20 @@ fn an_answer_stuffed_up_to_the_cap_with_mappings_nobody_asked_for() {
     assert_eq!(run.status("bob@example.org"), "not_found");
     assert!(!String::from_utf8_lossy(&run.stdout).contains("mallory"));
     assert!(raw.counters.written.load(Ordering::SeqCst) > 31 * MIB);
+}
+
+#[test]
+fn an_unknown_algorithm_named_with_a_megabyte_is_not_quoted_whole() {
+    let raw = Raw::start(Mode::OddAlgorithm);
+    let (_fed, args) = beside(&raw, "10");
+    let book = many(2_000);
+    let others: Vec<&str> = book.iter().map(String::as_str).collect();
+    let run = run("a 1 MiB algorithm name", &others, &args);
+    let reason = run.reason(others[0]);
+    assert!(
+        reason.contains("offers no algorithm mxlookup knows") && reason.len() < 1024,
+        "a reason of {} bytes",
+        reason.len()
+    );
+    assert_eq!(raw.lookups(), 0);
 }
