@@ -182,13 +182,7 @@ impl ServerState {
 
     /// The algorithm to use with this server, or why there is none.
     pub fn choose(&self, details: &HashDetails) -> Result<Algorithm, String> {
-        let length = details.lookup_pepper.len();
-        if length > MAX_PEPPER_BYTES {
-            return Err(format!(
-                "{} offers a pepper of {length} bytes, more than the {MAX_PEPPER_BYTES} mxlookup hashes with",
-                self.session.client().name()
-            ));
-        }
+        self.check_pepper(&details.lookup_pepper)?;
         let offers = |a: &str| details.algorithms.iter().any(|x| x == a);
         if offers("sha256") {
             return Ok(Algorithm::Sha256);
@@ -215,6 +209,17 @@ impl ServerState {
             self.session.client().name(),
             crate::sanitize::excerpt(&offered, 100)
         ))
+    }
+
+    /// Whether `pepper` is short enough to hash every address with.
+    fn check_pepper(&self, pepper: &str) -> Result<(), String> {
+        match pepper.len() {
+            0..=MAX_PEPPER_BYTES => Ok(()),
+            length => Err(format!(
+                "{} offers a pepper of {length} bytes, more than the {MAX_PEPPER_BYTES} mxlookup hashes with",
+                self.session.client().name()
+            )),
+        }
     }
 
     /// Asks about `ids`: the main pepper first, then each alternative pepper
@@ -372,16 +377,21 @@ impl ServerState {
                     if may_refresh && e.invalid_pepper().is_some() && refreshes < 2 =>
                 {
                     refreshes += 1;
-                    pepper = match e.invalid_pepper().flatten() {
-                        Some(named) => named.to_owned(),
-                        None => match self.details(true).await {
-                            Ok(d) => d.lookup_pepper,
-                            Err(e) => {
-                                give_up(&mut asked, batch.ids, &mut pending, &e.to_string());
-                                continue;
-                            }
-                        },
+                    let renewed = match e.invalid_pepper().flatten() {
+                        Some(named) => Ok(named.to_owned()),
+                        None => self
+                            .details(true)
+                            .await
+                            .map(|d| d.lookup_pepper)
+                            .map_err(|e| e.to_string()),
                     };
+                    match renewed.and_then(|p| self.check_pepper(&p).map(|()| p)) {
+                        Ok(renewed) => pepper = renewed,
+                        Err(why) => {
+                            give_up(&mut asked, batch.ids, &mut pending, &why);
+                            continue;
+                        }
+                    }
                     requeue(&mut pending, batch.ids);
                 }
                 Err(e) => give_up(&mut asked, batch.ids, &mut pending, &e.to_string()),

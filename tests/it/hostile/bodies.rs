@@ -42,6 +42,8 @@ pub enum Mode {
     Stuffed,
     /// `hash_details` offers one algorithm, unknown, named with 1 MiB.
     OddAlgorithm,
+    /// Every lookup answers `M_INVALID_PEPPER` naming a 4 MiB pepper.
+    HugePepperInError,
     /// Accepts and closes at once, whatever comes (a TLS hello included).
     Close,
 }
@@ -250,6 +252,17 @@ async fn misbehave(mut stream: TcpStream, mode: Mode, counters: &Counters) {
                     .fetch_add(body.len() as u64, Ordering::SeqCst);
             }
         }
+        Mode::HugePepperInError => {
+            let body = format!(
+                r#"{{"errcode":"M_INVALID_PEPPER","error":"wrong pepper","algorithm":"sha256","lookup_pepper":"{}"}}"#,
+                "p".repeat(4 << 20)
+            );
+            let answer = format!(
+                "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
         Mode::SilentLookups => {
             let mut buf = [0u8; 4096];
             while let Ok(1..) = stream.read(&mut buf).await {}
@@ -443,4 +456,20 @@ fn an_unknown_algorithm_named_with_a_megabyte_is_not_quoted_whole() {
         reason.len()
     );
     assert_eq!(raw.lookups(), 0);
+}
+
+#[test]
+fn a_pepper_of_megabytes_named_in_an_error_is_not_hashed_with() {
+    // hash_details offers a good pepper; the lookup's M_INVALID_PEPPER
+    // names one of 4 MiB, for 2,000 addresses: 8 GiB of SHA-256.
+    let raw = Raw::start(Mode::HugePepperInError);
+    let (_fed, args) = beside(&raw, "10");
+    let book = many(2_000);
+    let others: Vec<&str> = book.iter().map(String::as_str).collect();
+    let run = run("a 4 MiB pepper in M_INVALID_PEPPER", &others, &args);
+    assert!(others.iter().all(|a| run.status(a) == "error"));
+    let reason = run.reason(others[0]);
+    assert!(reason.contains("a pepper of 4194304 bytes"), "{reason}");
+    // The batches first sent (four in flight), never one with that pepper.
+    assert!(raw.lookups() <= 4, "{} lookups", raw.lookups());
 }
