@@ -35,6 +35,27 @@ pub fn for_terminal(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`for_terminal`] of at most the first `max` characters of `text`; a
+/// longer text is cut there and says how long it was. Server-supplied text
+/// goes into the reason of every address it concerns: cut, a megabyte from
+/// a server stays a few hundred bytes per address.
+///
+/// ```
+/// use mxlookup::sanitize::excerpt;
+/// assert_eq!(excerpt("short", 10), "short");
+/// assert_eq!(excerpt("0123456789abc", 10), "0123456789… (13 bytes in all)");
+/// ```
+pub fn excerpt(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => for_terminal(text),
+        Some((cut, _)) => Cow::Owned(format!(
+            "{}… ({} bytes in all)",
+            for_terminal(&text[..cut]),
+            text.len()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

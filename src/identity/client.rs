@@ -1,9 +1,12 @@
 //! One identity server's endpoints, typed. The client holds where the server
 //! is reached and never sends a token it is not given for this server.
 
+use std::collections::BTreeSet;
+
 use reqwest::Method;
 use url::Url;
 
+use super::answer::decode_lookup;
 use super::error::CallError;
 use super::http::{Http, Request, Retry};
 use super::wire::{
@@ -67,16 +70,19 @@ impl IdentityClient {
             .await
     }
 
-    /// `POST lookup`.
+    /// `POST lookup`. What the answer says of hashes not in the request is
+    /// dropped as it is read.
     pub async fn lookup(
         &self,
         token: &str,
         body: &LookupRequest,
     ) -> Result<LookupResponse, CallError> {
+        let sent: BTreeSet<&str> = body.addresses.iter().map(String::as_str).collect();
         self.http
-            .call(
+            .call_with(
                 self.request(Method::POST, path::LOOKUP, Some(token))
                     .json(body),
+                |answer| decode_lookup(answer, &sent),
             )
             .await
     }
@@ -246,6 +252,12 @@ impl HomeserverClient {
             body: None,
             retry: Retry::Transient,
         }
+    }
+
+    /// Whether `token` is this homeserver's access token: an identity
+    /// server that answers with it must not be sent it back.
+    pub fn is_own_token(&self, token: &str) -> bool {
+        token == self.token
     }
 
     /// `GET whoami`: the user's Matrix ID.

@@ -5,6 +5,11 @@ use std::fmt;
 use std::time::Duration;
 
 use super::wire::{MatrixError, errcode};
+use crate::sanitize::excerpt;
+
+/// At most this many characters of a server's own text are shown in an
+/// error (and so in the reason of every address it failed).
+pub const TEXT_SHOWN: usize = 300;
 
 /// A failed call.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -120,9 +125,9 @@ impl fmt::Display for ErrorKind {
                 status,
                 error: Some(e),
             } => {
-                write!(f, "HTTP {status} {}", e.errcode)?;
+                write!(f, "HTTP {status} {}", excerpt(&e.errcode, 64))?;
                 match &e.error {
-                    Some(text) => write!(f, ": {}", crate::sanitize::for_terminal(text)),
+                    Some(text) => write!(f, ": {}", excerpt(text, TEXT_SHOWN)),
                     None => Ok(()),
                 }
             }
@@ -131,7 +136,7 @@ impl fmt::Display for ErrorKind {
                 error: None,
             } => write!(f, "HTTP {status} (not a Matrix error body)"),
             ErrorKind::TooLarge(limit) => write!(f, "answer larger than {} MiB", limit >> 20),
-            ErrorKind::Decode(e) => write!(f, "unexpected answer: {e}"),
+            ErrorKind::Decode(e) => write!(f, "unexpected answer: {}", excerpt(e, TEXT_SHOWN)),
             ErrorKind::WaitTooLong { asked, limit } => write!(
                 f,
                 "asked to wait {}s, more than the {}s mxlookup waits",

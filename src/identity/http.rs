@@ -5,7 +5,7 @@
 //! `retry_after_ms` up to a limit (matrix-rust-sdk's `RetryKind`, uv's
 //! "failed after N retries in 3.2s").
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode, header};
@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::error::{CallError, ErrorKind};
+use super::guard::PublicOnly;
 use super::wire::MatrixError;
 
 /// Limits of every call.
@@ -48,6 +49,10 @@ impl Default for HttpSettings {
 pub struct Http {
     client: reqwest::Client,
     settings: Arc<HttpSettings>,
+    /// The same client resolving names to public addresses only, built
+    /// when a referral first needs it.
+    public_only: Arc<OnceLock<reqwest::Client>>,
+    certs: Arc<Vec<reqwest::Certificate>>,
 }
 
 /// A request, as the retry loop resends it.
@@ -125,28 +130,37 @@ struct Failure {
 impl Http {
     /// A client trusting the system roots and, when given, the CA in `ca_pem`.
     pub fn new(settings: HttpSettings, ca_pem: Option<&[u8]>) -> Result<Http, String> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("mxlookup/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)));
-        if let Some(pem) = ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|e| format!("not a PEM certificate: {e}"))?;
-            if certs.is_empty() {
-                return Err("no certificate in the PEM file".to_owned());
+        let certs = match ca_pem {
+            Some(pem) => {
+                let certs = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| format!("not a PEM certificate: {e}"))?;
+                if certs.is_empty() {
+                    return Err("no certificate in the PEM file".to_owned());
+                }
+                certs
             }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+            None => Vec::new(),
+        };
+        let client = build(&settings, &certs, false)?;
         Ok(Http {
             client,
             settings: Arc::new(settings),
+            public_only: Arc::default(),
+            certs: Arc::new(certs),
         })
+    }
+
+    /// The same client, but one that connects to a name only at its public
+    /// addresses (see [`super::guard`]): for servers a referral named.
+    pub fn public_only(&self) -> Http {
+        let client = self.public_only.get_or_init(|| {
+            build(&self.settings, &self.certs, true)
+                .expect("the same settings built a client before")
+        });
+        Http {
+            client: client.clone(),
+            ..self.clone()
+        }
     }
 
     /// The limits in force.
@@ -157,12 +171,22 @@ impl Http {
     /// Sends `request` until it succeeds, fails for good, or runs out of
     /// retries, and decodes the answer as `T`.
     pub async fn call<T: DeserializeOwned>(&self, request: Request<'_>) -> Result<T, CallError> {
+        self.call_with(request, |body| serde_json::from_slice(body))
+            .await
+    }
+
+    /// [`Http::call`], decoding a successful answer with `decode`.
+    pub async fn call_with<T>(
+        &self,
+        request: Request<'_>,
+        decode: impl Fn(&[u8]) -> serde_json::Result<T>,
+    ) -> Result<T, CallError> {
         let started = Instant::now();
         let mut tries = 0;
         loop {
             tries += 1;
             let failure = match self.attempt(&request).await {
-                Ok(body) => match serde_json::from_slice(&body) {
+                Ok(body) => match decode(&body) {
                     Ok(value) => return Ok(value),
                     Err(e) => Failure {
                         kind: ErrorKind::Decode(e.to_string()),
@@ -215,7 +239,7 @@ impl Http {
         })?;
         let status = response.status();
         let retry_after = retry_after_header(&response);
-        let body = read_capped(response, self.settings.max_body)
+        let body = read_capped(response, &self.settings)
             .await
             .map_err(|kind| Failure {
                 kind,
@@ -237,6 +261,38 @@ impl Http {
             retry_after,
         })
     }
+}
+
+/// A client with `settings` trusting `certs` too; with `public_only`, names
+/// are resolved to public addresses only.
+fn build(
+    settings: &HttpSettings,
+    certs: &[reqwest::Certificate],
+    public_only: bool,
+) -> Result<reqwest::Client, String> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("mxlookup/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(settings.timeout)
+        .connect_timeout(settings.timeout.min(Duration::from_secs(10)));
+    for cert in certs {
+        builder = builder.add_root_certificate(cert.clone());
+    }
+    // Through a proxy, the proxy resolves the server's name; the resolver
+    // would only see the proxy's own, which may well be private.
+    if public_only && !behind_proxy() {
+        builder = builder.dns_resolver(PublicOnly);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up HTTPS: {e}"))
+}
+
+/// Whether the environment sets a proxy for HTTPS (reqwest's system proxy).
+fn behind_proxy() -> bool {
+    ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|var| std::env::var_os(var).is_some_and(|v| !v.is_empty()))
 }
 
 fn is_transient(kind: &ErrorKind) -> bool {
@@ -271,15 +327,20 @@ fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-/// Reads the body, failing past `limit` bytes without reading on.
-async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ErrorKind> {
+/// Reads the body, failing past `max_body` bytes without reading on; the
+/// request's time limit runs on while the body comes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    settings: &HttpSettings,
+) -> Result<Vec<u8>, ErrorKind> {
+    let limit = settings.max_body;
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(ErrorKind::TooLarge(limit));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| {
         if e.is_timeout() {
-            ErrorKind::Timeout(Duration::ZERO)
+            ErrorKind::Timeout(settings.timeout)
         } else {
             ErrorKind::Transport(e.to_string())
         }

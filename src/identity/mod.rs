@@ -1,9 +1,11 @@
 //! Talking to identity servers: wire types, one typed client per server,
 //! tokens and terms (sessions), retries and bounds (http).
 
+pub mod answer;
 pub mod client;
 pub mod discovery;
 pub mod error;
+pub mod guard;
 pub mod http;
 pub mod pending;
 pub mod session;

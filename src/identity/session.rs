@@ -10,6 +10,7 @@ use tokio::sync::{Mutex, OnceCell};
 use super::client::{HomeserverClient, IdentityClient};
 use super::error::{CallError, ErrorKind};
 use super::tokens::TokenCache;
+use crate::sanitize::excerpt;
 
 /// What every session shares: how to get tokens, and whether terms may be accepted.
 pub struct AuthContext {
@@ -60,6 +61,16 @@ pub enum SessionError {
         /// `(policy name, document URL)`.
         documents: Vec<(String, String)>,
     },
+    /// The server answered its registration with the homeserver's own
+    /// access token, which it was never sent: using it would send it to an
+    /// identity server.
+    #[error(
+        "{server} answered its registration with the homeserver's access token, which it was never sent; not used (a homeserver token goes to the homeserver only)"
+    )]
+    HomeserverTokenEchoed {
+        /// The server.
+        server: String,
+    },
     /// No token for this server and no homeserver to get one from.
     #[error("{server} needs a token: none was given and no homeserver can provide one")]
     NoCredentials {
@@ -68,12 +79,18 @@ pub enum SessionError {
     },
 }
 
+/// The documents as the error shows them: a few, each cut short, as a
+/// server writes them.
 fn list(documents: &[(String, String)]) -> String {
-    documents
+    let mut shown: Vec<String> = documents
         .iter()
-        .map(|(name, url)| format!("{name} <{url}>"))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .take(8)
+        .map(|(name, url)| format!("{} <{}>", excerpt(name, 100), excerpt(url, 200)))
+        .collect();
+    if documents.len() > shown.len() {
+        shown.push(format!("and {} more", documents.len() - shown.len()));
+    }
+    shown.join(", ")
 }
 
 impl SessionError {
@@ -93,6 +110,9 @@ impl SessionError {
             )),
             SessionError::Homeserver(e) => call_hint(e).map(|h| format!("{h} (--homeserver)")),
             SessionError::Call(e) => call_hint(e),
+            SessionError::HomeserverTokenEchoed { server } => Some(format!(
+                "{server} behaves as no identity server should: leave it out (--deny-server), or report it to its operator"
+            )),
         }
     }
 }
@@ -204,6 +224,11 @@ impl Session {
             .register(&openid)
             .await
             .map_err(SessionError::Call)?;
+        if hs.is_own_token(&token) {
+            return Err(SessionError::HomeserverTokenEchoed {
+                server: self.client.name().to_owned(),
+            });
+        }
         if let Some(cache) = &self.auth.cache {
             // A cache that cannot be written costs a registration next run, nothing more.
             let _ = cache.set(key, &user, Some(&token));

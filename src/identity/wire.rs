@@ -63,11 +63,13 @@ impl HashDetails {
 
     /// The alternative peppers worth hashing with: not empty (ToM lists `""`
     /// until it has rotated twice), not the current one, each once.
+    /// In the server's order; a set tells repeats, as a server may list
+    /// millions.
     pub fn alternative_peppers(&self) -> Vec<&str> {
+        let mut seen = std::collections::BTreeSet::new();
         let mut peppers: Vec<&str> = Vec::new();
         for pepper in self.alt_lookup_peppers.iter().flatten() {
-            if !pepper.is_empty() && *pepper != self.lookup_pepper && !peppers.contains(&&**pepper)
-            {
+            if !pepper.is_empty() && *pepper != self.lookup_pepper && seen.insert(pepper.as_str()) {
                 peppers.push(pepper);
             }
         }
@@ -88,8 +90,11 @@ pub struct LookupRequest {
 
 /// `POST /lookup` response. Values are kept raw so that one bad entry costs
 /// only that entry: [`LookupResponse::mappings`] and
-/// [`LookupResponse::referrals`] decode them one by one.
+/// [`LookupResponse::referrals`] decode them one by one. Only a JSON object
+/// is an answer: serde would take an array for the fields in order, so `[]`
+/// from a broken server would read as "nothing found".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Map<String, Value>")]
 pub struct LookupResponse {
     /// Hash → Matrix ID.
     #[serde(default)]
@@ -107,6 +112,27 @@ pub struct Referred {
     pub actives: Vec<String>,
     /// Hashes named but not to be followed.
     pub inactives: Vec<String>,
+}
+
+/// The fields of a [`LookupResponse`], decoded from an object only.
+#[derive(Deserialize)]
+struct LookupFields {
+    #[serde(default)]
+    mappings: BTreeMap<String, Value>,
+    #[serde(default)]
+    third_party_mappings: Option<BTreeMap<String, Value>>,
+}
+
+impl TryFrom<serde_json::Map<String, Value>> for LookupResponse {
+    type Error = serde_json::Error;
+
+    fn try_from(object: serde_json::Map<String, Value>) -> Result<Self, Self::Error> {
+        let fields: LookupFields = serde_json::from_value(Value::Object(object))?;
+        Ok(LookupResponse {
+            mappings: fields.mappings,
+            third_party_mappings: fields.third_party_mappings,
+        })
+    }
 }
 
 impl LookupResponse {
@@ -416,6 +442,18 @@ mod tests {
         assert_eq!(refs["tom.example:8448"].actives, vec!["h5"]);
         assert_eq!(refs["tom.example:8448"].inactives, vec!["h6"]);
         assert!(refs["odd.example:443"].actives.is_empty());
+    }
+
+    #[test]
+    fn a_lookup_answer_is_an_object() {
+        for bad in ["[]", r#"[{"h": "@a:x"}]"#, r#"{"mappings": []}"#, "null"] {
+            assert!(
+                serde_json::from_str::<LookupResponse>(bad).is_err(),
+                "{bad} accepted"
+            );
+        }
+        let empty: LookupResponse = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty, LookupResponse::default());
     }
 
     #[test]

@@ -119,8 +119,12 @@ impl Resolver {
     /// A session with `server`: `--access-token` belongs to the start
     /// servers; referred ones register.
     fn session(&self, server: &Server, is_start: bool) -> Session {
-        let client =
-            IdentityClient::new(self.http.clone(), server.name.clone(), server.url.clone());
+        let http = if server.public_only {
+            self.http.public_only()
+        } else {
+            self.http.clone()
+        };
+        let client = IdentityClient::new(http, server.name.clone(), server.url.clone());
         let token = if is_start {
             self.settings.access_token.clone()
         } else {
@@ -287,5 +291,6 @@ pub fn start_server(given: &str) -> Result<Server, String> {
     Ok(Server {
         name: trimmed.to_owned(),
         url: base,
+        public_only: false,
     })
 }

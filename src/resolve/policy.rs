@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use url::Url;
+use url::{Host, Url};
 
+use crate::identity::guard::is_local;
 use crate::mxid::{check_server_name, split_host_port};
 
 /// The referral policy.
@@ -59,9 +60,15 @@ fn with_default_port(name: &str) -> String {
 /// A server name from a referral, as `host:port` (port 443 when absent), or
 /// why it is not one.
 pub fn server_name(raw: &str) -> Result<String, String> {
+    if raw.len() > 300 {
+        return Err(format!(
+            "`{}`: longer than a host name and port can be",
+            crate::sanitize::excerpt(raw, 100)
+        ));
+    }
     let name = with_default_port(raw.trim().to_ascii_lowercase().as_str());
     check_server_name(&name)
-        .map_err(|why| format!("`{}`: {why}", crate::sanitize::for_terminal(raw)))?;
+        .map_err(|why| format!("`{}`: {why}", crate::sanitize::excerpt(raw, 300)))?;
     Ok(name)
 }
 
@@ -75,6 +82,13 @@ pub enum Decision {
 }
 
 impl Policy {
+    /// Whether a followed referral to `name` may be reached only at public
+    /// addresses: unless `--resolve` says where it is or `--allow-server`
+    /// admits it, what its name resolves to is checked when connecting.
+    pub fn public_only(&self, name: &str) -> bool {
+        !self.resolve.contains_key(name) && !self.allow.as_ref().is_some_and(|a| a.is_match(name))
+    }
+
     /// Whether to follow a referral to `name` (already `host:port`) at hop
     /// `depth` (1 for a referral from a start server), with `new_server`
     /// telling whether it would be another distinct server and `referred`
@@ -97,38 +111,34 @@ impl Policy {
             return Decision::Follow(url.clone());
         }
         let (host, port) = split_host_port(name).expect("checked server name");
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        if let Ok(ip) = bare.parse::<IpAddr>()
-            && is_local(ip)
-            && allowed != Some(true)
-        {
+        let url = match Url::parse(&format!("https://{host}:{}", port.unwrap_or("443"))) {
+            Ok(url) => url,
+            Err(e) => return Decision::Leave(format!("no URL for it: {e}")),
+        };
+        // The host as it will be reached, not as it was written: the URL
+        // parser reads `2130706433`, `127.1` and `0x7f.0.0.1` as 127.0.0.1.
+        if is_local_host(url.host()) && allowed != Some(true) {
             return Decision::Leave(
                 "a private or local address (allow it with --allow-server or --resolve)".to_owned(),
             );
         }
-        match Url::parse(&format!("https://{host}:{}", port.unwrap_or("443"))) {
-            Ok(url) => Decision::Follow(url),
-            Err(e) => Decision::Leave(format!("no URL for it: {e}")),
-        }
+        Decision::Follow(url)
     }
 }
 
-/// Loopback, private, link-local, unspecified or unique-local.
-fn is_local(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
+/// A local address, an IPv4-mapped IPv6 one, or a `localhost` name (which
+/// always resolves to loopback, RFC 6761). Other names are not resolved
+/// here.
+fn is_local_host(host: Option<Host<&str>>) -> bool {
+    match host {
+        Some(Host::Ipv4(v4)) => is_local(IpAddr::V4(v4)),
+        Some(Host::Ipv6(v6)) => is_local(IpAddr::V6(v6)),
+        Some(Host::Domain(name)) => {
+            let name = name.trim_end_matches('.');
+            name.eq_ignore_ascii_case("localhost")
+                || name.to_ascii_lowercase().ends_with(".localhost")
         }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-        }
+        None => true,
     }
 }
 
@@ -188,6 +198,43 @@ mod tests {
             p.decide("[::1]:443", 1, true, 0),
             Decision::Leave(_)
         ));
+    }
+
+    #[test]
+    fn local_addresses_in_disguise() {
+        let p = Policy::default();
+        for name in [
+            "localhost:443",
+            "LocalHost.:443",
+            "a.localhost:8448",
+            "2130706433:443",
+            "127.1:443",
+            "0x7f.0.0.1:443",
+            "0177.0.0.1:443",
+            "[::ffff:127.0.0.1]:443",
+            "[::ffff:a00:1]:443",
+            "0:443",
+        ] {
+            assert!(
+                matches!(p.decide(name, 1, true, 0), Decision::Leave(w) if w.contains("private")),
+                "{name} followed"
+            );
+        }
+        assert!(matches!(
+            p.decide("localhost.example:443", 1, true, 0),
+            Decision::Follow(_)
+        ));
+    }
+
+    #[test]
+    fn names_not_placed_or_allowed_are_reached_at_public_addresses_only() {
+        let p = Policy {
+            allow: Some(globs(&["*.trusted.example".into()]).unwrap()),
+            ..policy()
+        };
+        assert!(!p.public_only("fed.example:443"));
+        assert!(!p.public_only("is.trusted.example:443"));
+        assert!(p.public_only("far.example:443"));
     }
 
     #[test]

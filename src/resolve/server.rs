@@ -19,6 +19,15 @@ use crate::identity::{Session, SessionError};
 use crate::plan::{Address, AddressId};
 use crate::threepid::{Algorithm, lookup_hash, plaintext_form};
 
+/// The longest pepper hashed with. Real ones have 5 (sydent) or 32 (ToM)
+/// characters; every address is hashed with it, so a server offering
+/// megabytes would have the client hash gigabytes.
+pub const MAX_PEPPER_BYTES: usize = 1024;
+
+/// At most this many alternative peppers are tried, each a pass over the
+/// addresses still unresolved (ToM lists one, its previous pepper).
+pub const MAX_ALT_PEPPERS: usize = 4;
+
 /// How servers are asked.
 #[derive(Debug, Clone)]
 pub struct AskSettings {
@@ -104,6 +113,23 @@ struct Sizing {
     good: usize,
     /// The smallest size refused for its size.
     bad: Option<usize>,
+    /// A batch larger than `good` is in flight: the others wait for its
+    /// answer before trying that size (one refusal per size, not four).
+    probing: bool,
+}
+
+impl Sizing {
+    /// The size of the next batch: `current`, unless a larger size than
+    /// any answered is being tried already, then the largest answered.
+    fn take(&mut self) -> usize {
+        if self.good > 0 && self.current > self.good {
+            if self.probing {
+                return self.good;
+            }
+            self.probing = true;
+        }
+        self.current
+    }
 }
 
 /// One server for the run.
@@ -139,6 +165,7 @@ impl ServerState {
                 current: first,
                 good: 0,
                 bad: None,
+                probing: false,
             }),
             stats: std::sync::Mutex::new(stats),
             warned_plaintext: AtomicBool::new(false),
@@ -193,6 +220,7 @@ impl ServerState {
 
     /// The algorithm to use with this server, or why there is none.
     pub fn choose(&self, details: &HashDetails) -> Result<Algorithm, String> {
+        self.check_pepper(&details.lookup_pepper)?;
         let offers = |a: &str| details.algorithms.iter().any(|x| x == a);
         if offers("sha256") {
             return Ok(Algorithm::Sha256);
@@ -212,11 +240,24 @@ impl ServerState {
                 self.session.client().name()
             ));
         }
+        // Quoted in the reason of each of its addresses: cut short.
+        let offered = details.algorithms.join(", ");
         Err(format!(
             "{} offers no algorithm mxlookup knows ({})",
             self.session.client().name(),
-            details.algorithms.join(", ")
+            crate::sanitize::excerpt(&offered, 100)
         ))
+    }
+
+    /// Whether `pepper` is short enough to hash every address with.
+    fn check_pepper(&self, pepper: &str) -> Result<(), String> {
+        match pepper.len() {
+            0..=MAX_PEPPER_BYTES => Ok(()),
+            length => Err(format!(
+                "{} offers a pepper of {length} bytes, more than the {MAX_PEPPER_BYTES} mxlookup hashes with",
+                self.session.client().name()
+            )),
+        }
     }
 
     /// Asks about `ids`: the main pepper first, then each alternative pepper
@@ -253,7 +294,12 @@ impl ServerState {
             )
             .await;
         let mut open: Vec<AddressId> = unresolved(&ids, &asked.answer);
-        for pepper in details.alternative_peppers() {
+        let alternatives = details
+            .alternative_peppers()
+            .into_iter()
+            .filter(|p| p.len() <= MAX_PEPPER_BYTES)
+            .take(MAX_ALT_PEPPERS);
+        for pepper in alternatives {
             if open.is_empty() {
                 break;
             }
@@ -308,6 +354,13 @@ impl ServerState {
     /// Looks up `ids` with `pepper` in adaptive batches. With `may_refresh`,
     /// a rejected pepper is replaced (from the error, else from a fresh
     /// `hash_details`) and the batch resent, at most twice.
+    ///
+    /// A batch refused for its size is sent again smaller, one batch at a
+    /// time until one is answered, so that a server resetting every
+    /// connection is probed down in a few requests rather than sent every
+    /// address at every size. A batch that fails for good (after its
+    /// retries) ends the pass: the addresses not yet sent fail with it, as
+    /// the server would fail them the same way, each after its retries.
     async fn pass(
         self: &Arc<Self>,
         ids: Vec<AddressId>,
@@ -320,8 +373,12 @@ impl ServerState {
         let mut pending: VecDeque<AddressId> = ids.into();
         let mut running: JoinSet<Batch> = JoinSet::new();
         let mut refreshes = 0;
+        let mut probing = false;
+        // Why no pepper can be had any more, once the server named an unusable one.
+        let mut unusable: Option<String> = None;
         loop {
-            while running.len() < self.settings.in_flight && !pending.is_empty() {
+            let room = if probing { 1 } else { self.settings.in_flight };
+            while running.len() < room && !pending.is_empty() {
                 // The batch is sized when a request may leave (several passes
                 // share the server's permits): by then earlier answers have
                 // grown it.
@@ -333,7 +390,7 @@ impl ServerState {
                     .sizing
                     .lock()
                     .expect("sizing lock")
-                    .current
+                    .take()
                     .min(pending.len());
                 let batch: Vec<AddressId> = pending.drain(..size).collect();
                 running.spawn(Arc::clone(self).send(
@@ -350,10 +407,12 @@ impl ServerState {
             let batch = done.expect("lookup tasks do not panic");
             match batch.result {
                 Ok(response) => {
+                    probing = false;
                     self.grew(batch.ids.len(), &batch.keys);
                     self.map_back(&mut asked, &batch.ids, &batch.keys, &batch.pepper, response);
                 }
                 Err(SessionError::Call(e)) if e.is_size_refusal() && batch.ids.len() > 1 => {
+                    probing = true;
                     self.shrank(batch.ids.len());
                     requeue(&mut pending, batch.ids);
                 }
@@ -364,31 +423,37 @@ impl ServerState {
                     requeue(&mut pending, batch.ids);
                 }
                 Err(SessionError::Call(e))
+                    if may_refresh && e.invalid_pepper().is_some() && unusable.is_some() =>
+                {
+                    // The batches in flight with the pepper already given up on.
+                    let why = unusable.clone().unwrap_or_default();
+                    give_up(&mut asked, batch.ids, &mut pending, &why);
+                }
+                Err(SessionError::Call(e))
                     if may_refresh && e.invalid_pepper().is_some() && refreshes < 2 =>
                 {
                     refreshes += 1;
-                    pepper = match e.invalid_pepper().flatten() {
-                        Some(named) => named.to_owned(),
-                        None => match self.details(true).await {
-                            Ok(d) => d.lookup_pepper,
-                            Err(e) => {
-                                asked
-                                    .answer
-                                    .failed
-                                    .extend(batch.ids.iter().map(|&id| (id, e.to_string())));
-                                continue;
-                            }
-                        },
+                    let renewed = match e.invalid_pepper().flatten() {
+                        Some(named) => Ok(named.to_owned()),
+                        None => self
+                            .details(true)
+                            .await
+                            .map(|d| d.lookup_pepper)
+                            .map_err(|e| e.to_string()),
                     };
+                    match renewed.and_then(|p| self.check_pepper(&p).map(|()| p)) {
+                        Ok(renewed) => pepper = renewed,
+                        Err(why) => {
+                            give_up(&mut asked, batch.ids, &mut pending, &why);
+                            unusable = Some(why);
+                            continue;
+                        }
+                    }
                     requeue(&mut pending, batch.ids);
                 }
                 Err(e) => {
                     self.note(&e);
-                    let why = e.to_string();
-                    asked
-                        .answer
-                        .failed
-                        .extend(batch.ids.iter().map(|&id| (id, why.clone())));
+                    give_up(&mut asked, batch.ids, &mut pending, &e.to_string());
                 }
             }
         }
@@ -446,6 +511,9 @@ impl ServerState {
         let per_key = keys.iter().map(|k| k.len() + 3).sum::<usize>() / keys.len().max(1) + 1;
         let cap = (self.settings.max_body / per_key).max(1);
         let mut sizing = self.sizing.lock().expect("sizing lock");
+        if size > sizing.good {
+            sizing.probing = false;
+        }
         sizing.good = sizing.good.max(size);
         if size >= sizing.current {
             sizing.current = next_size(sizing.current, sizing.good, sizing.bad, cap);
@@ -456,15 +524,19 @@ impl ServerState {
     }
 
     /// A batch of `size` was refused for its size: never try that again.
+    /// Batches sent before an earlier refusal come back refused too: they
+    /// never raise the size again.
     fn shrank(&self, size: usize) {
         let mut sizing = self.sizing.lock().expect("sizing lock");
+        sizing.probing = false;
         sizing.bad = Some(sizing.bad.map_or(size, |b| b.min(size)));
         let below = sizing.bad.unwrap_or(size) - 1;
-        sizing.current = if sizing.good > 0 && sizing.good <= below {
+        let next = if sizing.good > 0 && sizing.good <= below {
             sizing.good
         } else {
             (size / 2).max(1)
         };
+        sizing.current = sizing.current.min(next);
     }
 
     /// Maps an answer back to the addresses of the batch; hashes the batch
@@ -499,9 +571,18 @@ impl ServerState {
             }
         }
         for (server, referred) in response.referrals() {
+            // Copied for each address: a name longer than any server name
+            // (which the walk then refuses) is copied cut short.
+            let server = match server.len() {
+                0..=300 => std::borrow::Cow::Borrowed(server),
+                _ => crate::sanitize::excerpt(server, 100),
+            };
             for key in &referred.actives {
                 if let Some(&id) = by_key.get(key.as_str()) {
-                    asked.answer.referred.push((id, server.to_owned()));
+                    asked
+                        .answer
+                        .referred
+                        .push((id, server.clone().into_owned()));
                 }
             }
         }
@@ -532,6 +613,17 @@ fn next_size(current: usize, good: usize, bad: Option<usize>, cap: usize) -> usi
             }
         }
         _ => next,
+    }
+}
+
+/// A batch failed for good with `why`: its addresses fail, and so do those
+/// not sent yet, which the server is not asked about any more in this pass.
+fn give_up(asked: &mut Asked, batch: Vec<AddressId>, pending: &mut VecDeque<AddressId>, why: &str) {
+    let failed = &mut asked.answer.failed;
+    failed.extend(batch.into_iter().map(|id| (id, why.to_owned())));
+    if !pending.is_empty() {
+        let unsent = format!("not asked after an earlier lookup failed: {why}");
+        failed.extend(pending.drain(..).map(|id| (id, unsent.clone())));
     }
 }
 

@@ -12,7 +12,7 @@ use super::policy::{Decision, Policy, server_name};
 use crate::mxid::check_user_id;
 use crate::plan::AddressId;
 use crate::report::Status;
-use crate::sanitize::for_terminal;
+use crate::sanitize::excerpt;
 
 /// A server of the walk, by index.
 pub type ServerId = usize;
@@ -24,6 +24,9 @@ pub struct Server {
     pub name: String,
     /// Where it is reached.
     pub url: Url,
+    /// Reached only at the public addresses its name resolves to (a
+    /// referred server the user did not place or allow).
+    pub public_only: bool,
 }
 
 /// Ask `server` about `addresses`, reached through `path`.
@@ -131,7 +134,7 @@ impl Walk {
                 Err(why) => Err(format!(
                     "{} answered an invalid Matrix ID `{}` ({why})",
                     self.servers[task.server].name,
-                    for_terminal(&mxid)
+                    excerpt(&mxid, 300)
                 )),
             };
             let heard = self.heard(address);
@@ -202,7 +205,12 @@ impl Walk {
                 let id = match known.or_else(|| self.servers.iter().position(|s| s.url == url)) {
                     Some(id) => id,
                     None => {
-                        self.servers.push(Server { name, url });
+                        let public_only = self.policy.public_only(&name);
+                        self.servers.push(Server {
+                            name,
+                            url,
+                            public_only,
+                        });
                         self.is_start.push(false);
                         self.referred += 1;
                         self.servers.len() - 1
@@ -292,6 +300,7 @@ mod tests {
         Server {
             name: name.to_owned(),
             url: Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+            public_only: false,
         }
     }
 
@@ -347,6 +356,8 @@ mod tests {
         let next = walk.answer(&tasks[0], referred(&[(0, "fed.example")]));
         assert_eq!(next.len(), 1);
         assert_eq!(walk.server(next[0].server).name, "fed.example:443");
+        // Placed by --resolve: reached where the user said.
+        assert!(!walk.server(next[0].server).public_only);
         let last = walk.answer(&next[0], referred(&[(0, "far.example:443")]));
         assert_eq!(last[0].depth(), 2);
         assert!(

@@ -145,6 +145,29 @@ pub struct ServerSpec {
     /// signed, so that its signature does not verify.
     #[serde(default)]
     pub bad_signature: bool,
+    /// Hostile: this many more made-up hashes (`stray-0`, `stray-1`…),
+    /// nobody sent, listed for every server of `stray_referrals`.
+    #[serde(default)]
+    pub stray_hashes: u32,
+    /// Hostile: the pepper changes after every `hash_details` and every
+    /// lookup served, so that no pepper a client learns is still good when
+    /// it uses it.
+    #[serde(default)]
+    pub rotate_every_request: bool,
+    /// Hostile: every lookup answers 400 `M_INVALID_PEPPER`, whatever the
+    /// pepper; with `pepper_in_error`, the error names the very pepper the
+    /// request used.
+    #[serde(default)]
+    pub invalid_pepper_forever: bool,
+    /// Hostile: every authorised lookup answers 200 `application/json` with
+    /// this text verbatim, JSON or not, of the expected shape or not.
+    #[serde(default)]
+    pub raw_lookup_body: Option<String>,
+    /// Hostile: `account/register` answers with the homeserver user's own
+    /// access token (which no identity server is ever sent) as its IS token,
+    /// and accepts it afterwards.
+    #[serde(default)]
+    pub echo_homeserver_token: bool,
 }
 
 /// An association this server holds.
@@ -208,7 +231,8 @@ pub enum ReferralStyle {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimit {
-    /// Requests allowed per window; the next ones answer 429.
+    /// Requests allowed per window; the next ones answer 429 (0: every
+    /// request does, forever).
     pub requests: u32,
     /// The window, in milliseconds (fixed windows, from the first request).
     pub window_ms: u64,
@@ -301,9 +325,9 @@ impl ServerSpec {
             return Err("`max_body_bytes` must be at least 1".into());
         }
         if let Some(limit) = &self.rate_limit
-            && (limit.requests == 0 || limit.window_ms == 0)
+            && limit.window_ms == 0
         {
-            return Err("`rate_limit` needs `requests` and `window_ms` above 0".into());
+            return Err("`rate_limit` needs `window_ms` above 0".into());
         }
         if self.terms.values().any(|p| p.documents.is_empty()) {
             return Err("a policy in `terms` has no document".into());

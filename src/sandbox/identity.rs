@@ -31,6 +31,9 @@ pub(crate) struct HomeserverLink {
     pub url: Url,
     /// The client used to ask it.
     pub http: reqwest::Client,
+    /// The homeserver user's access token: identity servers never get it,
+    /// and this is only here for `echo_homeserver_token` to misbehave with.
+    pub user_token: String,
 }
 
 /// A running identity server's state.
@@ -225,10 +228,25 @@ impl IsState {
         };
         if inner.rotations_left > 0 {
             inner.rotations_left -= 1;
-            inner.pepper = rotated(&inner.pepper);
-            inner.indexes.clear();
+            inner.rotate();
+        } else if self.spec.rotate_every_request {
+            inner.rotate();
         }
         details
+    }
+
+    /// Every token this server has issued (pre-issued and registered).
+    pub fn issued(&self) -> BTreeSet<String> {
+        self.lock().tokens.keys().cloned().collect()
+    }
+}
+
+impl Inner {
+    /// Replaces the pepper with a fresh one; what was indexed under the old
+    /// one is no longer found.
+    pub fn rotate(&mut self) {
+        self.pepper = rotated(&self.pepper);
+        self.indexes.clear();
     }
 }
 
@@ -269,7 +287,11 @@ async fn hash_details(State(is): Is, headers: HeaderMap) -> Answer<Json<HashDeta
 async fn register(State(is): Is, body: Bytes) -> Answer<Json<RegisterResponse>> {
     let openid: OpenIdToken = reply::json_body(&body)?;
     let user = is.verify_openid(&openid).await?;
-    let token = reply::new_token("mxs_is_");
+    let token = if is.spec.echo_homeserver_token {
+        is.homeserver.user_token.clone()
+    } else {
+        reply::new_token("mxs_is_")
+    };
     is.lock().tokens.insert(token.clone(), user);
     Ok(Json(RegisterResponse { token }))
 }

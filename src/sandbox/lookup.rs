@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -123,15 +123,26 @@ impl Inner {
 type Is = State<Arc<IsState>>;
 
 /// `POST lookup`.
-pub(crate) async fn lookup(
-    State(is): Is,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Answer<Json<LookupResponse>> {
+pub(crate) async fn lookup(State(is): Is, headers: HeaderMap, body: Bytes) -> Answer<Response> {
     is.authorise(&headers, true)?;
+    if let Some(raw) = &is.spec.raw_lookup_body {
+        return Ok(([(header::CONTENT_TYPE, "application/json")], raw.clone()).into_response());
+    }
     let request: LookupRequest = reply::json_body(&body)?;
+    let answer = answer(&is, &request);
+    if is.spec.rotate_every_request {
+        is.lock().rotate();
+    }
+    Ok(Json(answer?).into_response())
+}
+
+/// The answer to a well-formed lookup.
+fn answer(is: &IsState, request: &LookupRequest) -> Answer<LookupResponse> {
     let spec = &is.spec;
     check_limit(spec, request.addresses.len())?;
+    if spec.invalid_pepper_forever {
+        return Err(invalid_pepper(spec, &request.pepper));
+    }
     // The lock is held only to pick the index: requests in flight together
     // are answered in parallel, as a real server answers them.
     let (index, algorithm, pushes) = {
@@ -142,7 +153,7 @@ pub(crate) async fn lookup(
                 return Err(invalid_pepper(spec, &inner.pepper));
             }
             // ToM: the hashes match nothing held.
-            return Ok(Json(LookupResponse::default()));
+            return Ok(LookupResponse::default());
         }
         let algorithm = offered(spec, &request.algorithm)?;
         let index = inner.index(spec, algorithm, &request.pepper, used == Pepper::Alt);
@@ -168,13 +179,16 @@ pub(crate) async fn lookup(
         for hash in hashes {
             found.refer(server, hash, false);
         }
+        for n in 0..spec.stray_hashes {
+            found.refer(server, &format!("stray-{n}"), false);
+        }
     }
     for (hash, mxid) in &spec.stray_mappings {
         found
             .mappings
             .insert(hash.clone(), Value::String(mxid.clone()));
     }
-    Ok(Json(found.into_response(spec.referral_style)))
+    Ok(found.into_response(spec.referral_style))
 }
 
 /// `POST lookups` (MSC4004 push): 201, or 500 for a hash already held.

@@ -71,6 +71,7 @@ pub struct RunningServer {
     /// Whether it is a start server.
     pub start: bool,
     site: Arc<Site>,
+    state: Arc<IsState>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -124,6 +125,7 @@ impl Sandbox {
             server_name: federation.homeserver.server_name.clone(),
             url: hs_url,
             http: http.clone(),
+            user_token: sandbox.homeserver.token.clone(),
         };
         for spec in federation.servers {
             // On error, `sandbox` is dropped and stops what already runs.
@@ -135,7 +137,7 @@ impl Sandbox {
                 &sandbox.homeserver.user_id,
                 outbox.clone(),
             );
-            let site = Site::new(state.router(), faults);
+            let site = Site::new(state.clone().router(), faults);
             sandbox.tasks.push(serve::spawn(listener, site.clone()));
             sandbox.servers.push(RunningServer {
                 name,
@@ -143,6 +145,7 @@ impl Sandbox {
                 access_token,
                 start,
                 site,
+                state,
             });
         }
         if let Some(spec) = &federation.homeserver.well_known {
@@ -239,6 +242,15 @@ impl Sandbox {
             self.server(server).map(|s| &s.site)
         };
         site.map(|s| s.requests()).unwrap_or_default()
+    }
+
+    /// Every token the identity server `server` has issued so far (its
+    /// pre-issued one and those it registered), so that tests can tell
+    /// whose token a request carried; empty for an unknown name.
+    pub fn issued_tokens(&self, server: &str) -> std::collections::BTreeSet<String> {
+        self.server(server)
+            .map(|s| s.state.issued())
+            .unwrap_or_default()
     }
 
     /// What `mxlookup sandbox` prints: servers, URLs, tokens, and a

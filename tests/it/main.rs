@@ -8,6 +8,7 @@ mod dry_run;
 mod fixtures;
 mod generated;
 mod hash;
+mod hostile;
 mod lookup;
 mod messages;
 mod properties;

@@ -255,3 +255,100 @@ pub fn stable_ports(text: &str) -> String {
         .replace_all(text, "127.0.0.1:PORT")
         .into_owned()
 }
+
+/// How a run of the binary ended, measured from outside.
+#[derive(Debug)]
+pub struct Measured {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    /// From spawn to exit.
+    pub elapsed: std::time::Duration,
+    /// The child's peak resident set size in KiB: the last `VmHWM` read
+    /// from `/proc/PID/status` before it exited.
+    pub max_rss_kib: u64,
+}
+
+impl Mx {
+    /// Runs with extra environment variables and measures the run: its
+    /// time, and its peak RSS. A run still going after `limit` is killed
+    /// and the test fails, so a hang shows as a failure, not a stuck suite.
+    ///
+    /// The peak is the kernel's high-water mark of the child's own memory
+    /// (`VmHWM`), read every millisecond while it runs, so only a peak in
+    /// its last millisecond could be missed. Not `ru_maxrss` from `wait4`:
+    /// a child spawned with vfork semantics (as std does) starts with the
+    /// parent's high-water mark, here the whole test binary's.
+    pub fn measure(self, vars: &[(&str, &str)], limit: std::time::Duration) -> Measured {
+        use std::io::Read;
+        use std::process::Stdio;
+        use std::time::{Duration, Instant};
+
+        let mut cmd = std::process::Command::new(self.cmd.get_program());
+        cmd.args(self.cmd.get_args());
+        if let Some(dir) = self.cmd.get_current_dir() {
+            cmd.current_dir(dir);
+        }
+        for (key, value) in self.cmd.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        cmd.envs(vars.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let started = Instant::now();
+        let mut child = cmd.spawn().expect("spawn mxlookup");
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                bytes
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+        let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+        let status_file = format!("/proc/{}/status", child.id());
+        let mut max_rss_kib = 0;
+        let mut timed_out = false;
+        let status = loop {
+            // Read before reaping: once reaped, the file is gone.
+            if let Some(kib) = high_water_kib(&status_file) {
+                max_rss_kib = max_rss_kib.max(kib);
+            }
+            if let Some(status) = child.try_wait().expect("wait for mxlookup") {
+                break status;
+            }
+            if started.elapsed() > limit && !timed_out {
+                let _ = child.kill();
+                timed_out = true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let elapsed = started.elapsed();
+        let stdout = stdout.join().expect("stdout reader");
+        let stderr = String::from_utf8_lossy(&stderr.join().expect("stderr reader")).into_owned();
+        assert!(
+            !timed_out,
+            "mxlookup did not end within {limit:?}; stderr: {stderr}"
+        );
+        Measured {
+            code: status.code().unwrap_or_else(|| {
+                panic!("mxlookup ended without an exit code ({status}); stderr: {stderr}")
+            }),
+            stdout,
+            stderr,
+            elapsed,
+            max_rss_kib,
+        }
+    }
+}
+
+/// `VmHWM` of a `/proc/PID/status` file, in KiB.
+fn high_water_kib(status_file: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(status_file).ok()?;
+    let line = text.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

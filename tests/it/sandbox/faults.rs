@@ -219,3 +219,131 @@ async fn the_pepper_rotates_right_after_hash_details() {
         "{served:?}"
     );
 }
+
+#[tokio::test]
+async fn a_pepper_rotating_on_every_request_is_never_good() {
+    let sb = start(one("rotate_every_request = true\npepper_in_error = true")).await;
+    let first = hash_details(&sb, IS).await["lookup_pepper"]
+        .as_str()
+        .expect("pepper")
+        .to_owned();
+    let second = hash_details(&sb, IS).await["lookup_pepper"]
+        .as_str()
+        .expect("pepper")
+        .to_owned();
+    assert_ne!(first, second);
+    let mut pepper = second;
+    for _ in 0..3 {
+        let reply = lookup(
+            &sb,
+            IS,
+            "sha256",
+            &pepper,
+            &[email("alice@example.com", &pepper)],
+        )
+        .await;
+        assert_eq!(reply.errcode(), "M_INVALID_PEPPER");
+        // The pepper it names is gone by the time it is used.
+        pepper = reply.json()["lookup_pepper"]
+            .as_str()
+            .expect("named pepper")
+            .to_owned();
+    }
+}
+
+#[tokio::test]
+async fn invalid_pepper_forever_names_the_pepper_sent() {
+    let sb = start(one("invalid_pepper_forever = true\npepper_in_error = true")).await;
+    let reply = lookup(
+        &sb,
+        IS,
+        "sha256",
+        "pepper",
+        &[email("alice@example.com", "pepper")],
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.errcode().as_str()),
+        (StatusCode::BAD_REQUEST, "M_INVALID_PEPPER")
+    );
+    assert_eq!(reply.json()["lookup_pepper"], "pepper");
+}
+
+#[tokio::test]
+async fn raw_lookup_bodies_are_served_verbatim_to_authorised_lookups() {
+    let sb = start(one("raw_lookup_body = '''{\"mappings\": ['''")).await;
+    let reply = lookup(&sb, IS, "sha256", "pepper", &[]).await;
+    assert_eq!(
+        (
+            reply.status,
+            reply.content_type.as_str(),
+            reply.text.as_str()
+        ),
+        (StatusCode::OK, "application/json", r#"{"mappings": ["#)
+    );
+    let url = sb.server_url(IS).expect("url");
+    let unauthorised = send(
+        Method::POST,
+        url.join(path::LOOKUP).expect("url"),
+        None,
+        None,
+    )
+    .await
+    .expect("answer");
+    assert_eq!(unauthorised.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_rate_limit_of_zero_refuses_every_request() {
+    let sb = start(one(
+        r#"rate_limit = { requests = 0, window_ms = 1000, endpoints = ["lookup"] }"#,
+    ))
+    .await;
+    for _ in 0..2 {
+        let reply = lookup(&sb, IS, "sha256", "pepper", &[]).await;
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
+async fn stray_hashes_are_made_up_in_bulk() {
+    let sb = start(one(r#"stray_referrals = { "far.example:443" = ["listed"] }
+stray_hashes = 1000"#))
+    .await;
+    let reply = lookup(&sb, IS, "sha256", "pepper", &[]).await;
+    let referred = reply.json()["third_party_mappings"]["far.example:443"]
+        .as_array()
+        .expect("hashes")
+        .len();
+    assert_eq!(referred, 1001);
+}
+
+#[tokio::test]
+async fn echo_homeserver_token_registers_with_the_homeserver_token() {
+    let sb = start(one("echo_homeserver_token = true")).await;
+    let hs_token = sb.homeserver_token().to_owned();
+    let openid_path = path::OPENID_REQUEST_TOKEN.replace("{userId}", sb.user_id());
+    let openid = call(
+        &sb,
+        mxlookup::sandbox::HOMESERVER,
+        Method::POST,
+        &openid_path,
+        Some(&hs_token),
+        Some(json!({})),
+    )
+    .await
+    .json();
+    let registered = call(&sb, IS, Method::POST, path::REGISTER, None, Some(openid)).await;
+    assert_eq!(registered.json()["token"], hs_token.as_str());
+    assert!(sb.issued_tokens(IS).contains(&hs_token));
+    let details = call(
+        &sb,
+        IS,
+        Method::GET,
+        path::HASH_DETAILS,
+        Some(&hs_token),
+        None,
+    )
+    .await;
+    assert_eq!(details.status, StatusCode::OK);
+}
