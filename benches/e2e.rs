@@ -16,7 +16,7 @@
 //! `hash_details` and the lookup batches at that limit with 4 in flight,
 //! each one latency long; local work (reading, hashing, JSON) is on top.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -130,12 +130,22 @@ fn floor(contacts: usize, latency: Duration) -> (Duration, Vec<(usize, usize)>) 
     (total, hops)
 }
 
-/// Runs `command`, counting its ndjson results by status; (wall time, peak
-/// RSS in KiB, exit code, statuses, stderr).
-fn run(mut command: Command) -> (Duration, u64, i32, Vec<(String, usize)>, String) {
+/// Runs `command`, counting its results by status; (wall time, peak RSS in
+/// KiB, exit code, statuses, per-server statistics, stderr).
+fn run(
+    mut command: Command,
+) -> (
+    Duration,
+    u64,
+    i32,
+    Vec<(String, usize)>,
+    serde_json::Value,
+    String,
+) {
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = command.spawn().expect("start mxlookup");
+    let peak = watch_peak_rss(child.id());
     let stdout = child.stdout.take().expect("stdout");
     let stderr = child.stderr.take().expect("stderr");
     let errors = std::thread::spawn(move || {
@@ -143,29 +153,52 @@ fn run(mut command: Command) -> (Duration, u64, i32, Vec<(String, usize)>, Strin
         let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
         text
     });
+    let document: serde_json::Value =
+        serde_json::from_reader(BufReader::new(stdout)).expect("one JSON document");
     let mut counts: Vec<(String, usize)> = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("stdout line");
-        let value: serde_json::Value = serde_json::from_str(&line).expect("ndjson");
-        let status = value["status"].as_str().unwrap_or("?").to_owned();
+    for result in document["results"].as_array().into_iter().flatten() {
+        let status = result["status"].as_str().unwrap_or("?").to_owned();
         match counts.iter_mut().find(|(s, _)| *s == status) {
             Some((_, n)) => *n += 1,
             None => counts.push((status, 1)),
         }
     }
+    let servers = document["servers"].clone();
     let status = child.wait().expect("wait for mxlookup");
     let code = status.code().unwrap_or(-1);
-    let rss = peak_rss_of_children();
+    let rss = peak.join().unwrap_or(0);
     let wall = started.elapsed();
-    (wall, rss, code, counts, errors.join().unwrap_or_default())
+    (
+        wall,
+        rss,
+        code,
+        counts,
+        servers,
+        errors.join().unwrap_or_default(),
+    )
 }
 
-/// The peak RSS (KiB) of the largest child reaped so far: here the one
-/// mxlookup run (getrusage, `RUSAGE_CHILDREN`).
-fn peak_rss_of_children() -> u64 {
-    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
-        .expect("getrusage");
-    usage.max_rss() as u64
+/// Polls the child's `VmHWM` (its own peak RSS, KiB) every millisecond
+/// until it exits; returns the last value read. Not `ru_maxrss`: a child
+/// spawned with vfork semantics starts with the parent's high-water mark,
+/// here the sandbox's.
+fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let path = format!("/proc/{pid}/status");
+        let mut peak = 0;
+        while let Ok(status) = std::fs::read_to_string(&path) {
+            let Some(kib) = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            else {
+                break; // a zombie: its memory is gone
+            };
+            peak = peak.max(kib);
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        peak
+    })
 }
 
 fn main() {
@@ -190,7 +223,7 @@ fn main() {
     command
         .arg("lookup")
         .arg(&book)
-        .args(["-f", "ndjson", "-v", "-s"])
+        .args(["-f", "json", "-v", "-s"])
         .arg(sandbox.server_url(SERVERS[0]).expect("a").as_str())
         .args(["--homeserver", sandbox.homeserver_url().as_str()])
         .args(["--hs-token", sandbox.homeserver_token()])
@@ -202,7 +235,7 @@ fn main() {
             .arg(format!("{name}={url}"))
             .args(["--allow-server", &name]);
     }
-    let (wall, rss, code, counts, stderr) = run(command);
+    let (wall, rss, code, counts, servers, stderr) = run(command);
     let (floor, hops) = floor(options.contacts, latency);
 
     println!(
@@ -235,6 +268,16 @@ fn main() {
             requests.len(),
             lookups.len(),
             lookups.iter().max().copied().unwrap_or(0)
+        );
+    }
+    println!("as mxlookup saw them (requests, time in requests summed over 4 in flight):");
+    for server in servers.as_array().into_iter().flatten() {
+        println!(
+            "  {}: {} requests, {} ms, largest batch {}",
+            server["server"].as_str().unwrap_or("?"),
+            server["requests"],
+            server["time_ms"],
+            server["batch_size"]
         );
     }
     println!("stages (mxlookup -v):");

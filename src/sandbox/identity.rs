@@ -20,7 +20,7 @@ use super::reply::{self, Answer, Refusal};
 use crate::identity::wire::{
     AcceptTerms, Account, HashDetails, OpenIdToken, RegisterResponse, Terms, errcode, path,
 };
-use crate::threepid::Medium;
+use crate::threepid::{Algorithm, Medium};
 
 /// Where identity servers verify OpenID tokens.
 #[derive(Debug, Clone)]
@@ -100,6 +100,15 @@ impl IsState {
             inner: Mutex::new(inner),
             outbox,
         };
+        // What it holds is hashed with its pepper before it serves, as a
+        // real server stores its lookup hashes: the first lookup does not
+        // wait for an index of the whole store.
+        if state.spec.algorithms.iter().any(|a| a == "sha256") {
+            let pepper = state.lock().pepper.clone();
+            state
+                .lock()
+                .prepare_index(&state.spec, Algorithm::Sha256, &pepper);
+        }
         (Arc::new(state), token)
     }
 

@@ -105,6 +105,11 @@ impl Inner {
         }
     }
 
+    /// Builds the index of the current pepper ahead of the first lookup.
+    pub(crate) fn prepare_index(&mut self, spec: &ServerSpec, algorithm: Algorithm, pepper: &str) {
+        self.index(spec, algorithm, pepper, false);
+    }
+
     /// The index for `pepper`, built on first use.
     fn index(
         &mut self,
