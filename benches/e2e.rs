@@ -280,6 +280,21 @@ fn main() {
             server["batch_size"]
         );
     }
+    // The network phase: from the plan (`normalised …`) to `asked …`.
+    let at = |what: &str| {
+        stderr
+            .lines()
+            .find(|l| l.contains(what))
+            .and_then(|l| l.trim_start_matches('[').split('s').next())
+            .and_then(|t| t.trim().parse::<f64>().ok())
+    };
+    if let (Some(planned), Some(asked)) = (at("] normalised"), at("] asked")) {
+        println!(
+            "network phase  {:>8.3} s  → network / floor = {:.2}",
+            asked - planned,
+            (asked - planned) / floor.as_secs_f64()
+        );
+    }
     println!("stages (mxlookup -v):");
     for line in stderr.lines().filter(|l| l.starts_with('[')) {
         println!("  {line}");
