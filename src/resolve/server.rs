@@ -141,6 +141,9 @@ pub struct ServerState {
     permits: Arc<Semaphore>,
     /// Chunks of the walk are asked one after another, in order (FIFO).
     turn: Mutex<()>,
+    /// Why a lookup failed for good: later chunks are not sent (a server
+    /// that times out costs its retries once, not once a chunk).
+    broken: std::sync::Mutex<Option<String>>,
     stats: std::sync::Mutex<ServerStats>,
     warned_plaintext: AtomicBool,
     trace: bool,
@@ -158,6 +161,7 @@ impl ServerState {
         ServerState {
             permits: Arc::new(Semaphore::new(settings.in_flight.max(1))),
             turn: Mutex::new(()),
+            broken: std::sync::Mutex::new(None),
             session,
             settings,
             details: Mutex::new(None),
@@ -284,6 +288,9 @@ impl ServerState {
         };
         self.count(|s| s.algorithm = Some(algorithm));
         let _turn = self.turn.lock().await;
+        if let Some(why) = self.broken.lock().expect("broken lock").clone() {
+            return fail_all(format!("not asked after an earlier lookup failed: {why}"));
+        }
         let mut asked = self
             .pass(
                 ids.clone(),
@@ -445,6 +452,10 @@ impl ServerState {
                         Ok(renewed) => pepper = renewed,
                         Err(why) => {
                             give_up(&mut asked, batch.ids, &mut pending, &why);
+                            self.broken
+                                .lock()
+                                .expect("broken lock")
+                                .get_or_insert(why.clone());
                             unusable = Some(why);
                             continue;
                         }
@@ -453,7 +464,14 @@ impl ServerState {
                 }
                 Err(e) => {
                     self.note(&e);
-                    give_up(&mut asked, batch.ids, &mut pending, &e.to_string());
+                    let why = e.to_string();
+                    if may_refresh {
+                        self.broken
+                            .lock()
+                            .expect("broken lock")
+                            .get_or_insert(why.clone());
+                    }
+                    give_up(&mut asked, batch.ids, &mut pending, &why);
                 }
             }
         }

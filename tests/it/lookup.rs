@@ -767,3 +767,39 @@ associations = [{ medium = "email", address = "user4321@bulk.example", mxid = "@
         .sum();
     assert_eq!(answered, 5_000, "each address answered once");
 }
+
+/// A server whose lookups fail for good costs its retries once per run, not
+/// once per chunk of the walk (40,000 addresses are asked in two chunks).
+#[test]
+fn a_server_that_fails_for_good_is_not_asked_again_chunk_after_chunk() {
+    let fed = Fed::start(Some(
+        r#"
+[[servers]]
+name = "failing.example:443"
+start = true
+pepper = "pepper"
+fail_first = 1000
+"#,
+    ));
+    let (_dir, book) = text_book(many(40_000));
+    let (code, results, stderr) = fed.lookup(&book, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(results.len(), 40_000);
+    assert!(results.iter().all(|r| r["status"] == "error"));
+    let later = results.last().unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        later.starts_with("not asked after an earlier lookup failed: "),
+        "{later}"
+    );
+    let lookups = fed
+        .received("failing.example:443")
+        .iter()
+        .filter(|r| r.path.ends_with("/lookup"))
+        .count();
+    // The four batches first in flight, each tried four times (three
+    // retries); nothing of the second chunk (which would make it 32).
+    assert_eq!(lookups, 16, "{lookups} lookups");
+}
