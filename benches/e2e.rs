@@ -130,13 +130,13 @@ fn floor(contacts: usize, latency: Duration) -> (Duration, Vec<(usize, usize)>) 
     (total, hops)
 }
 
-/// Runs `command`, counting its results by status; (wall time, peak RSS in
-/// KiB, exit code, statuses, per-server statistics, stderr).
+/// Runs `command`, counting its results by status; (wall time, its peak
+/// RSS and CPU time, exit code, statuses, per-server statistics, stderr).
 fn run(
     mut command: Command,
 ) -> (
     Duration,
-    u64,
+    Usage,
     i32,
     Vec<(String, usize)>,
     serde_json::Value,
@@ -145,7 +145,7 @@ fn run(
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let started = Instant::now();
     let mut child = command.spawn().expect("start mxlookup");
-    let peak = watch_peak_rss(child.id());
+    let watcher = watch(child.id());
     let stdout = child.stdout.take().expect("stdout");
     let stderr = child.stderr.take().expect("stderr");
     let errors = std::thread::spawn(move || {
@@ -166,11 +166,11 @@ fn run(
     let servers = document["servers"].clone();
     let status = child.wait().expect("wait for mxlookup");
     let code = status.code().unwrap_or(-1);
-    let rss = peak.join().unwrap_or(0);
+    let usage = watcher.join().unwrap_or_default();
     let wall = started.elapsed();
     (
         wall,
-        rss,
+        usage,
         code,
         counts,
         servers,
@@ -178,15 +178,27 @@ fn run(
     )
 }
 
-/// Polls the child's `VmHWM` (its own peak RSS, KiB) every millisecond
-/// until it exits; returns the last value read. Not `ru_maxrss`: a child
-/// spawned with vfork semantics starts with the parent's high-water mark,
-/// here the sandbox's.
-fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<u64> {
+/// What the watcher read of the child last: peak RSS (KiB) and CPU time.
+#[derive(Default, Clone, Copy)]
+struct Usage {
+    peak_rss_kib: u64,
+    cpu: Duration,
+}
+
+/// Polls the child's `VmHWM` (its own peak RSS) and CPU time every
+/// millisecond until it exits; returns the last values read. Not
+/// `ru_maxrss`: a child spawned with vfork semantics starts with the
+/// parent's high-water mark, here the sandbox's.
+fn watch(pid: u32) -> std::thread::JoinHandle<Usage> {
     std::thread::spawn(move || {
-        let path = format!("/proc/{pid}/status");
-        let mut peak = 0;
-        while let Ok(status) = std::fs::read_to_string(&path) {
+        let mut usage = Usage::default();
+        loop {
+            let (Ok(status), Ok(stat)) = (
+                std::fs::read_to_string(format!("/proc/{pid}/status")),
+                std::fs::read_to_string(format!("/proc/{pid}/stat")),
+            ) else {
+                break;
+            };
             let Some(kib) = status
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -194,10 +206,20 @@ fn watch_peak_rss(pid: u32) -> std::thread::JoinHandle<u64> {
             else {
                 break; // a zombie: its memory is gone
             };
-            peak = peak.max(kib);
+            usage.peak_rss_kib = usage.peak_rss_kib.max(kib);
+            // utime and stime, fields 14 and 15, after the `(comm)` field.
+            let ticks: u64 = stat
+                .rsplit_once(')')
+                .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.parse::<u64>().ok())
+                .sum();
+            // The kernel's USER_HZ is 100 on Linux.
+            usage.cpu = Duration::from_millis(ticks * 10);
             std::thread::sleep(Duration::from_millis(1));
         }
-        peak
+        usage
     })
 }
 
@@ -235,7 +257,7 @@ fn main() {
             .arg(format!("{name}={url}"))
             .args(["--allow-server", &name]);
     }
-    let (wall, rss, code, counts, servers, stderr) = run(command);
+    let (wall, usage, code, counts, servers, stderr) = run(command);
     let (floor, hops) = floor(options.contacts, latency);
 
     println!(
@@ -246,7 +268,11 @@ fn main() {
     );
     println!("exit code {code}; results: {counts:?}");
     println!("wall time      {:>8.3} s", wall.as_secs_f64());
-    println!("peak RSS       {:>8.1} MB", rss as f64 / 1024.0);
+    println!(
+        "peak RSS       {:>8.1} MB",
+        usage.peak_rss_kib as f64 / 1024.0
+    );
+    println!("mxlookup CPU   {:>8.3} s", usage.cpu.as_secs_f64());
     println!(
         "round-trip floor {:>6.3} s  → wall / floor = {:.2}",
         floor.as_secs_f64(),
