@@ -192,13 +192,10 @@ struct Usage {
 fn watch(pid: u32) -> std::thread::JoinHandle<Usage> {
     std::thread::spawn(move || {
         let mut usage = Usage::default();
-        loop {
-            let (Ok(status), Ok(stat)) = (
-                std::fs::read_to_string(format!("/proc/{pid}/status")),
-                std::fs::read_to_string(format!("/proc/{pid}/stat")),
-            ) else {
-                break;
-            };
+        while let (Ok(status), Ok(stat)) = (
+            std::fs::read_to_string(format!("/proc/{pid}/status")),
+            std::fs::read_to_string(format!("/proc/{pid}/stat")),
+        ) {
             let Some(kib) = status
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
