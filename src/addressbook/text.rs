@@ -1,12 +1,38 @@
 //! Plain text: one address per line; blank lines and `#` comments skipped.
 
 use super::decode::{numbered_lines, to_text};
-use super::{Contact, Entry, EntryKind};
+use super::{Contact, Entry, EntryKind, MAX_ADDRESS_BYTES, preview, too_long};
+
+/// The longest prefix of `bytes`, at most `max` long, that does not cut a
+/// UTF-8 sequence (bytes that are no UTF-8 are read as cp1252, where any cut
+/// is fine).
+fn floor_char_boundary(bytes: &[u8], max: usize) -> usize {
+    let mut end = max.min(bytes.len());
+    while end > 0 && end < bytes.len() && (bytes[end] & 0xC0) == 0x80 {
+        end -= 1;
+    }
+    end
+}
 
 pub(crate) fn read(body: &[u8]) -> Result<Vec<Contact>, String> {
     let mut contacts = Vec::new();
     let mut plausible = false;
     for (number, raw) in numbered_lines(body, 1) {
+        if raw.len() > MAX_ADDRESS_BYTES {
+            // Neither decoded whole nor kept: only its start is quoted.
+            let start = &raw[..floor_char_boundary(raw, 4 * 80)];
+            contacts.push(Contact {
+                name: None,
+                line: number,
+                entries: vec![Entry::broken(
+                    preview(&to_text(start)),
+                    number,
+                    format!("line {}", too_long(raw.len())),
+                )],
+                card: None,
+            });
+            continue;
+        }
         let line = to_text(raw);
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {

@@ -11,7 +11,7 @@ use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
 use rayon::prelude::*;
 
 use super::decode::{numbered_lines, to_text};
-use super::{Contact, Entry};
+use super::{Contact, Entry, preview};
 use crate::threepid::Medium;
 
 /// A card's lines, as the pre-pass found them.
@@ -140,15 +140,6 @@ fn stray_contact(stray: Stray) -> Contact {
         line: stray.line,
         entries: vec![Entry::broken(stray.first, stray.line, what)],
         card: None,
-    }
-}
-
-/// At most 80 characters of a line, for a result's `input`.
-fn preview(text: &str) -> String {
-    let text = text.trim();
-    match text.char_indices().nth(80) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
     }
 }
 
