@@ -13,6 +13,8 @@
 #![deny(missing_docs)]
 
 pub mod addressbook;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod job;
 pub mod mxid;

@@ -3,6 +3,7 @@
 
 mod dry_run;
 mod fixtures;
+mod fuzz_replay;
 mod generated;
 mod hash;
 mod lookup;
