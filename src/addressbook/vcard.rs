@@ -7,6 +7,8 @@
 //! (Stalwart's parser, which reads 2.1 quoted-printable and charsets, 3.0 and
 //! 4.0), in parallel. One bad card costs only that card.
 
+use std::borrow::Cow;
+
 use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
 use rayon::prelude::*;
 
@@ -150,6 +152,10 @@ struct CardScan {
     address_lines: Vec<u32>,
     /// Lines that are no property at all (no `:`), with their text.
     broken: Vec<(u32, String)>,
+    /// `BEGIN:…` and `END:…` lines inside the card, with their text. vCard
+    /// has no nested components, and `calcard` ends the card at the first
+    /// of them: the rest of the card would be lost without a word.
+    nested: Vec<(u32, String)>,
 }
 
 /// Walks the card's logical lines (RFC 6350 folding, and 2.1
@@ -188,10 +194,38 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
         qp_continues =
             line.ends_with('=') && colon.is_some_and(|c| is_quoted_printable(&line[..c]));
         let is_marker = name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END");
+        let own = is_marker
+            && ((number == begin && is_marker_line(line, "BEGIN:VCARD"))
+                || is_marker_line(line, "END:VCARD"));
+        if is_marker && !own {
+            scan.nested.push((number, preview(line)));
+        }
         open = (!is_marker).then_some((number, line, colon.is_some()));
     }
     close(&mut scan, open);
     scan
+}
+
+fn is_marker_line(line: &str, marker: &str) -> bool {
+    is_marker(line.as_bytes(), marker.as_bytes())
+}
+
+/// The card's text with its `nested` lines blanked, for `calcard`, which
+/// would end the card at the first of them. Line numbers stay as they were.
+fn without_lines<'a>(card: &'a str, begin: u32, nested: &[(u32, String)]) -> Cow<'a, str> {
+    if nested.is_empty() {
+        return Cow::Borrowed(card);
+    }
+    let mut out = String::with_capacity(card.len());
+    let mut skip = nested.iter().map(|(line, _)| *line).peekable();
+    for (number, raw) in numbered_lines(card.as_bytes(), begin) {
+        if skip.next_if_eq(&number).is_none() {
+            // The card is valid UTF-8 and lines split on ASCII bytes.
+            out.push_str(std::str::from_utf8(raw).unwrap_or_default());
+        }
+        out.push_str("\r\n");
+    }
+    Cow::Owned(out)
 }
 
 /// Whether a property's parameters say `ENCODING=QUOTED-PRINTABLE` (or 2.1's
@@ -222,7 +256,15 @@ fn parse_card(raw: &RawCard<'_>, keep_card: bool) -> Contact {
             Entry::broken(text, line, "not a vCard property (no `:`); line skipped")
         })
         .collect();
-    let vcard = match calcard::Parser::new(&card_text).entry() {
+    entries.extend(scan.nested.iter().map(|(line, text)| {
+        Entry::broken(
+            text.clone(),
+            *line,
+            "a component inside a card (vCard has none); line skipped",
+        )
+    }));
+    let parsed = without_lines(&card_text, raw.begin, &scan.nested);
+    let vcard = match calcard::Parser::new(&parsed).entry() {
         calcard::Entry::VCard(vcard) => vcard,
         other => {
             let reason = format!("card could not be parsed ({})", describe(&other));
@@ -237,11 +279,26 @@ fn parse_card(raw: &RawCard<'_>, keep_card: bool) -> Contact {
     };
     let addresses = addresses(&vcard);
     // calcard keeps property order, so the n-th address is on the n-th
-    // EMAIL/TEL line; if the counts disagree, cite the card's first line.
+    // EMAIL/TEL line; if the counts disagree, cite the card's first line,
+    // and say so.
     let aligned = addresses.len() == address_lines.len();
+    if !aligned {
+        entries.push(Entry::broken(
+            "BEGIN:VCARD",
+            raw.begin,
+            format!(
+                "{} EMAIL/TEL lines but {} values read; \
+                 the card's addresses cite its first line",
+                address_lines.len(),
+                addresses.len()
+            ),
+        ));
+    }
     for (i, (medium, value)) in addresses.into_iter().enumerate() {
         let line = if aligned { address_lines[i] } else { raw.begin };
-        entries.push(Entry::address(value, line, medium));
+        if !value.is_empty() {
+            entries.push(Entry::address(value, line, medium));
+        }
     }
     if let Some(at) = raw.unterminated_at {
         entries.push(Entry::broken(
@@ -288,7 +345,6 @@ fn addresses(vcard: &VCard) -> Vec<(Medium, String)> {
             let value = text_values(entry).collect::<Vec<_>>().join(",");
             Some((medium, value.trim().to_owned()))
         })
-        .filter(|(_, value)| !value.is_empty())
         .collect()
 }
 
@@ -387,6 +443,40 @@ mod tests {
         assert!(
             matches!(&contacts[0].entries[0].kind, EntryKind::Broken(r) if r.starts_with("2 lines"))
         );
+    }
+
+    #[test]
+    fn nested_components_cost_their_lines_only() {
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nFN:N\nEMAIL:a@example.org\nBEGIN:X\nEMAIL:b@example.org\nEND:X\nEMAIL:c@example.org\nEND:VCARD\n";
+        let contacts = read(body, true).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 4),
+                ("b@example.org".to_owned(), 6),
+                ("c@example.org".to_owned(), 8)
+            ]
+        );
+        let skipped: Vec<_> = contacts[0]
+            .entries
+            .iter()
+            .filter(|e| matches!(&e.kind, EntryKind::Broken(r) if r.contains("component")))
+            .map(|e| (e.input.as_str(), e.line))
+            .collect();
+        assert_eq!(skipped, vec![("BEGIN:X", 5), ("END:X", 7)]);
+        // The card is written back as it was read.
+        assert!(contacts[0].card.as_deref().unwrap().contains("BEGIN:X"));
+    }
+
+    #[test]
+    fn an_empty_address_keeps_the_others_on_their_lines() {
+        let body = b"BEGIN:VCARD\nFN:A\nEMAIL:\nTEL:+33 6 12 34 56 78\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![("+33 6 12 34 56 78".to_owned(), 4)]
+        );
+        assert_eq!(contacts[0].entries.len(), 1);
     }
 
     #[test]
