@@ -1,6 +1,7 @@
 //! Integration tests: one binary, linking once (as uv and ripgrep do). Each
 //! module drives the real `mxlookup` binary or the library's public API.
 
+mod bad_files;
 mod dry_run;
 mod fixtures;
 mod fuzz_replay;
