@@ -186,7 +186,13 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
             continue;
         }
         let head = &line[..line.find([':', ';']).unwrap_or(line.len())];
-        let name = head.rsplit('.').next().unwrap_or(head).trim();
+        // As calcard reads it: a group up to the first `.`, then the name up
+        // to the next (`a.b.EMAIL` is a property named `b`).
+        let name = match head.split_once('.') {
+            Some((_, rest)) => rest.split('.').next().unwrap_or(rest),
+            None => head,
+        }
+        .trim();
         if name.eq_ignore_ascii_case("EMAIL") || name.eq_ignore_ascii_case("TEL") {
             scan.address_lines.push(number);
         }
@@ -477,6 +483,19 @@ mod tests {
             vec![("+33 6 12 34 56 78".to_owned(), 4)]
         );
         assert_eq!(contacts[0].entries.len(), 1);
+    }
+
+    #[test]
+    fn groups_as_calcard_reads_them() {
+        let body = b"BEGIN:VCARD\nFN:A\nitem1.EMAIL:a@example.org\na.b.EMAIL:b@example.org\nTEL:+33 6 12 34 56 78\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 3),
+                ("+33 6 12 34 56 78".to_owned(), 5)
+            ]
+        );
     }
 
     #[test]
