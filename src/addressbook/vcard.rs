@@ -158,25 +158,50 @@ struct CardScan {
     nested: Vec<(u32, String)>,
 }
 
-/// Walks the card's logical lines (RFC 6350 folding, and 2.1
-/// quoted-printable soft breaks) and records where each address property
-/// starts and which lines are no property at all. Allocates only for those.
+/// The property [`scan_card`] is reading.
+struct Open<'a> {
+    /// Its first line.
+    line: u32,
+    /// The text of that line.
+    text: &'a str,
+    /// Whether a `:` was seen (else it is no property).
+    colon: bool,
+    /// Whether it is an EMAIL or TEL property.
+    address: bool,
+    /// Whether its name is followed by parameters (`;`): `calcard` makes a
+    /// property of `TEL;TYPE=CELL` even without a `:` (and with no value),
+    /// but none of a bare `TEL`.
+    params: bool,
+    /// Whether its value is base64, which `calcard` lets run on over lines
+    /// of base64 alone, folded or not.
+    base64: bool,
+}
+
+/// Walks the card's logical lines (RFC 6350 folding, 2.1 quoted-printable
+/// soft breaks, and unfolded base64 as `calcard` reads it) and records where
+/// each address property starts and which lines are no property at all.
+/// Allocates only for those.
 fn scan_card(card: &str, begin: u32) -> CardScan {
     let mut scan = CardScan::default();
-    // The property being read: its first line, and whether a `:` was seen.
-    let mut open: Option<(u32, &str, bool)> = None;
+    let mut open: Option<Open<'_>> = None;
     let mut qp_continues = false;
-    let close = |scan: &mut CardScan, open: Option<(u32, &str, bool)>| {
-        if let Some((line, text, false)) = open {
-            scan.broken.push((line, preview(text)));
+    let close = |scan: &mut CardScan, open: Option<Open<'_>>| {
+        let Some(o) = open else { return };
+        if !o.colon {
+            scan.broken.push((o.line, preview(o.text)));
+        }
+        if o.address && (o.colon || o.params) {
+            scan.address_lines.push(o.line);
         }
     };
     for (number, raw) in numbered_lines(card.as_bytes(), begin) {
         // The card is valid UTF-8 and lines split on ASCII bytes.
         let line = std::str::from_utf8(raw).unwrap_or_default();
         let folded = line.starts_with([' ', '\t']);
-        if let Some((_, _, colon)) = open.as_mut().filter(|_| folded || qp_continues) {
-            *colon = *colon || line.contains(':');
+        let continues =
+            |o: &Open<'_>| folded || qp_continues || (o.base64 && o.colon && is_base64_line(line));
+        if let Some(o) = open.as_mut().filter(|o| continues(o)) {
+            o.colon = o.colon || line.contains(':');
             qp_continues = qp_continues && line.ends_with('=');
             continue;
         }
@@ -185,7 +210,8 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
             qp_continues = false;
             continue;
         }
-        let head = &line[..line.find([':', ';']).unwrap_or(line.len())];
+        let stop = line.find([':', ';']);
+        let head = &line[..stop.unwrap_or(line.len())];
         // As calcard reads it: a group up to the first `.`, then the name up
         // to the next (`a.b.EMAIL` is a property named `b`).
         let name = match head.split_once('.') {
@@ -193,12 +219,9 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
             None => head,
         }
         .trim();
-        if name.eq_ignore_ascii_case("EMAIL") || name.eq_ignore_ascii_case("TEL") {
-            scan.address_lines.push(number);
-        }
         let colon = line.find(':');
-        qp_continues =
-            line.ends_with('=') && colon.is_some_and(|c| is_quoted_printable(&line[..c]));
+        let params = &line[..colon.unwrap_or(line.len())];
+        qp_continues = line.ends_with('=') && colon.is_some() && is_quoted_printable(params);
         let is_marker = name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END");
         let own = is_marker
             && ((number == begin && is_marker_line(line, "BEGIN:VCARD"))
@@ -206,10 +229,36 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
         if is_marker && !own {
             scan.nested.push((number, preview(line)));
         }
-        open = (!is_marker).then_some((number, line, colon.is_some()));
+        open = (!is_marker).then(|| Open {
+            line: number,
+            text: line,
+            colon: colon.is_some(),
+            address: name.eq_ignore_ascii_case("EMAIL") || name.eq_ignore_ascii_case("TEL"),
+            params: stop.is_some_and(|i| line.as_bytes()[i] == b';'),
+            base64: is_base64_encoded(params),
+        });
     }
     close(&mut scan, open);
     scan
+}
+
+/// Whether a property's parameters say its value is base64 (`ENCODING=b`,
+/// `ENCODING=BASE64`, 2.1's bare `BASE64`).
+fn is_base64_encoded(params: &str) -> bool {
+    params.split(';').skip(1).any(|p| {
+        let value = p.trim().rsplit('=').next().unwrap_or_default();
+        value.eq_ignore_ascii_case("b") || value.eq_ignore_ascii_case("base64")
+    })
+}
+
+/// A line `calcard` takes for more of a base64 value: base64 characters
+/// only (and a `\r`), at least one.
+fn is_base64_line(line: &str) -> bool {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    !line.is_empty()
+        && line
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\r'))
 }
 
 fn is_marker_line(line: &str, marker: &str) -> bool {
@@ -275,6 +324,7 @@ fn parse_card(raw: &RawCard<'_>, keep_card: bool) -> Contact {
         other => {
             let reason = format!("card could not be parsed ({})", describe(&other));
             entries.push(Entry::broken("BEGIN:VCARD", raw.begin, reason));
+            entries.sort_by_key(|e| e.line);
             return Contact {
                 name: None,
                 line: raw.begin,
@@ -325,9 +375,15 @@ fn parse_card(raw: &RawCard<'_>, keep_card: bool) -> Contact {
 fn describe(entry: &calcard::Entry) -> String {
     match entry {
         calcard::Entry::InvalidLine(line) => format!("invalid line `{}`", preview(line)),
-        calcard::Entry::UnterminatedComponent(what) => format!("unterminated {what}"),
+        calcard::Entry::UnterminatedComponent(what) => format!("unterminated {}", preview(what)),
         calcard::Entry::Eof => "empty card".to_owned(),
-        other => format!("{other:?}"),
+        // Never the card's data: the reason is shown for every result.
+        calcard::Entry::ICalendar(_) => {
+            "its BEGIN line, unfolded, names another component".to_owned()
+        }
+        calcard::Entry::UnexpectedComponentEnd { .. } => "an END of another component".to_owned(),
+        calcard::Entry::TooManyComponents => "too many components".to_owned(),
+        _ => "not a card".to_owned(),
     }
 }
 
@@ -494,6 +550,49 @@ mod tests {
             vec![
                 ("a@example.org".to_owned(), 3),
                 ("+33 6 12 34 56 78".to_owned(), 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn base64_runs_on_and_a_bare_tel_is_no_address() {
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nPHOTO;ENCODING=b:AAAA\nBBBB==\nTEL\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 6)]);
+        assert!(
+            contacts[0]
+                .entries
+                .iter()
+                .all(|e| !matches!(&e.kind, EntryKind::Broken(r) if r.contains("values read")))
+        );
+    }
+
+    #[test]
+    fn a_card_that_is_not_one_is_reported_in_order_and_briefly() {
+        let body = b"BEGIN:VCARD\n 79\nno colon\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        let got: Vec<_> = contacts[0]
+            .entries
+            .iter()
+            .map(|e| match &e.kind {
+                EntryKind::Broken(r) => (e.line, r.clone()),
+                _ => (e.line, String::new()),
+            })
+            .collect();
+        let lines: Vec<u32> = got.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, vec![1, 2, 3], "{got:?}");
+        assert!(got[0].1.contains("names another component"), "{got:?}");
+    }
+
+    #[test]
+    fn a_property_with_parameters_and_no_colon_keeps_the_count() {
+        let body = b"BEGIN:VCARD\nTEL;TYPE=CELL\nEMAIL:a@example.org\nTEL\nEMAIL:b@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 3),
+                ("b@example.org".to_owned(), 5)
             ]
         );
     }
