@@ -339,3 +339,36 @@ pub fn sniff(body: &[u8]) -> Format {
         Format::Text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_over_long_cell_or_value_is_quoted_not_kept() {
+        let long = format!("{}@example.org", "a".repeat(MAX_ADDRESS_BYTES));
+        let csv = format!("Name,Email\nA,{long}\nB,b@example.org\n");
+        let vcard = format!("BEGIN:VCARD\nFN:A\nEMAIL:{long}\nEND:VCARD\n");
+        for (body, format) in [(csv, Format::Csv), (vcard, Format::Vcard)] {
+            let book = read_bytes("t", body.as_bytes(), Some(format)).unwrap();
+            let entry = &book.contacts[0].entries[0];
+            assert_eq!(entry.input, format!("{}…", "a".repeat(80)), "{format}");
+            assert!(
+                matches!(&entry.kind, EntryKind::Broken(r) if r.contains("4096-byte limit")),
+                "{entry:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn input_past_the_limit_is_not_read() {
+        let endless = std::io::repeat(b'a');
+        assert_eq!(read_capped(endless, MAX_INPUT_BYTES + 1).unwrap(), None);
+        assert_eq!(
+            read_capped(&b"alice@example.org\n"[..], 0)
+                .unwrap()
+                .unwrap(),
+            b"alice@example.org\n"
+        );
+    }
+}
