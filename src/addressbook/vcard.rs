@@ -168,10 +168,12 @@ struct Open<'a> {
     colon: bool,
     /// Whether it is an EMAIL or TEL property.
     address: bool,
-    /// Whether its name is followed by parameters (`;`): `calcard` makes a
-    /// property of `TEL;TYPE=CELL` even without a `:` (and with no value),
-    /// but none of a bare `TEL`.
-    params: bool,
+    /// Whether `calcard` makes a property of it: of `TEL;TYPE=CELL` even
+    /// without a `:` (with no value), of a bare `TEL` none.
+    made: bool,
+    /// While no `:`, `;`, `,` or `=` has ended its name: its text so far,
+    /// unfolded, since the name may go on over a fold.
+    unresolved: Option<String>,
     /// Whether its value is base64, which `calcard` lets run on over lines
     /// of base64 alone, folded or not.
     base64: bool,
@@ -190,7 +192,7 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
         if !o.colon {
             scan.broken.push((o.line, preview(o.text)));
         }
-        if o.address && (o.colon || o.params) {
+        if o.address && o.made {
             scan.address_lines.push(o.line);
         }
     };
@@ -202,6 +204,15 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
             |o: &Open<'_>| folded || qp_continues || (o.base64 && o.colon && is_base64_line(line));
         if let Some(o) = open.as_mut().filter(|o| continues(o)) {
             o.colon = o.colon || line.contains(':');
+            if let Some(text) = o.unresolved.as_mut().filter(|_| folded) {
+                text.push_str(&line[1..]);
+                let (name, made) = property_name(text);
+                if made {
+                    o.address = is_address(&name);
+                    o.made = true;
+                    o.unresolved = None;
+                }
+            }
             qp_continues = qp_continues && line.ends_with('=');
             continue;
         }
@@ -210,15 +221,8 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
             qp_continues = false;
             continue;
         }
-        let stop = line.find([':', ';']);
-        let head = &line[..stop.unwrap_or(line.len())];
-        // As calcard reads it: a group up to the first `.`, then the name up
-        // to the next (`a.b.EMAIL` is a property named `b`).
-        let name = match head.split_once('.') {
-            Some((_, rest)) => rest.split('.').next().unwrap_or(rest),
-            None => head,
-        }
-        .trim();
+        let (name, made) = property_name(line);
+        let name = name.as_ref();
         let colon = line.find(':');
         let params = &line[..colon.unwrap_or(line.len())];
         qp_continues = line.ends_with('=') && colon.is_some() && is_quoted_printable(params);
@@ -233,8 +237,9 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
             line: number,
             text: line,
             colon: colon.is_some(),
-            address: name.eq_ignore_ascii_case("EMAIL") || name.eq_ignore_ascii_case("TEL"),
-            params: stop.is_some_and(|i| line.as_bytes()[i] == b';'),
+            address: is_address(name),
+            made,
+            unresolved: (!made).then(|| line.to_owned()),
             base64: is_base64_encoded(params),
         });
     }
@@ -242,12 +247,60 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
     scan
 }
 
+/// A property's name as `calcard` reads it, and whether it makes a property
+/// of the line: the name ends at `:`, `;`, `,` or `=` outside quotes (quotes
+/// dropped, blanks around it trimmed), after a group ending at the first `.`
+/// (`a.b.EMAIL` is named `b.EMAIL`); a line where none of those follow the
+/// name is no property.
+fn property_name(line: &str) -> (Cow<'_, str>, bool) {
+    let mut start = 0;
+    let mut in_quote = false;
+    let mut quoted = false;
+    let mut group = true;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => {
+                in_quote = !in_quote;
+                quoted = true;
+            }
+            ':' | ';' | ',' | '=' if !in_quote => {
+                let name = &line[start..i];
+                let name = if quoted {
+                    Cow::Owned(name.replace('"', "").trim_matches(BLANK).to_owned())
+                } else {
+                    Cow::Borrowed(name.trim_matches(BLANK))
+                };
+                return (name, true);
+            }
+            '.' if !in_quote && group => {
+                group = false;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    (Cow::Borrowed(line[start..].trim_matches(BLANK)), false)
+}
+
+fn is_address(name: &str) -> bool {
+    name.eq_ignore_ascii_case("EMAIL") || name.eq_ignore_ascii_case("TEL")
+}
+
+/// What `calcard` trims around a name (not every Unicode space: a form feed
+/// is part of the name).
+const BLANK: [char; 2] = [' ', '\t'];
+
 /// Whether a property's parameters say its value is base64 (`ENCODING=b`,
 /// `ENCODING=BASE64`, 2.1's bare `BASE64`).
 fn is_base64_encoded(params: &str) -> bool {
-    params.split(';').skip(1).any(|p| {
-        let value = p.trim().rsplit('=').next().unwrap_or_default();
-        value.eq_ignore_ascii_case("b") || value.eq_ignore_ascii_case("base64")
+    let bare = || {
+        params
+            .split(';')
+            .skip(1)
+            .any(|p| p.trim_matches(BLANK).eq_ignore_ascii_case("BASE64"))
+    };
+    encoding(params).map_or_else(bare, |e| {
+        e.eq_ignore_ascii_case("B") || e.eq_ignore_ascii_case("BASE64")
     })
 }
 
@@ -283,14 +336,24 @@ fn without_lines<'a>(card: &'a str, begin: u32, nested: &[(u32, String)]) -> Cow
     Cow::Owned(out)
 }
 
-/// Whether a property's parameters say `ENCODING=QUOTED-PRINTABLE` (or 2.1's
-/// bare `QUOTED-PRINTABLE`).
+/// Whether a property's parameters say `ENCODING=QUOTED-PRINTABLE` (or
+/// `Q`), the only way `calcard` reads quoted-printable.
 fn is_quoted_printable(params: &str) -> bool {
-    const QP: &[u8] = b"QUOTED-PRINTABLE";
+    encoding(params)
+        .is_some_and(|e| e.eq_ignore_ascii_case("QUOTED-PRINTABLE") || e.eq_ignore_ascii_case("Q"))
+}
+
+/// The value of the last `ENCODING=` parameter in `params` (the property's
+/// text up to its `:`), as `calcard` keeps it.
+fn encoding(params: &str) -> Option<&str> {
     params
-        .as_bytes()
-        .windows(QP.len())
-        .any(|w| w.eq_ignore_ascii_case(QP))
+        .split(';')
+        .skip(1)
+        .filter_map(|p| p.split_once('='))
+        .filter(|(name, _)| name.trim_matches(BLANK).eq_ignore_ascii_case("ENCODING"))
+        .filter_map(|(_, value)| value.rsplit(',').next())
+        .map(|value| value.trim_matches(BLANK))
+        .last()
 }
 
 fn parse_card(raw: &RawCard<'_>, keep_card: bool) -> Contact {
@@ -595,6 +658,43 @@ mod tests {
                 ("b@example.org".to_owned(), 5)
             ]
         );
+    }
+
+    #[test]
+    fn names_as_calcard_reads_them() {
+        assert_eq!(property_name("EMAIL;TYPE=x:a"), ("EMAIL".into(), true));
+        assert_eq!(property_name("item1.TEL:1"), ("TEL".into(), true));
+        assert_eq!(property_name("a.b.EMAIL:x"), ("b.EMAIL".into(), true));
+        assert_eq!(property_name("TEL,cell;CELL"), ("TEL".into(), true));
+        assert_eq!(property_name(" TEL =x"), ("TEL".into(), true));
+        assert_eq!(property_name("\"EM\"AIL:x"), ("EMAIL".into(), true));
+        assert_eq!(property_name("TEL"), ("TEL".into(), false));
+        let body = b"BEGIN:VCARD\nTEL,cell;CELL\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 3)]);
+    }
+
+    #[test]
+    fn folds_and_encodings_as_calcard_reads_them() {
+        // A name that goes on over a fold; a parameter that only looks like
+        // an encoding does not make the next line quoted-printable.
+        let body = b"BEGIN:VCARD\nitem1\n .EMAIL:a@example.org\nN;X-ENCODING=QUOTED-PRINTABLE:x=\nTEL:+33 6 12 34 56 78\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 2),
+                ("+33 6 12 34 56 78".to_owned(), 5)
+            ]
+        );
+        assert!(is_quoted_printable(
+            "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE"
+        ));
+        assert!(is_quoted_printable("N; encoding = q"));
+        assert!(!is_quoted_printable("N;QUOTED-PRINTABLE"));
+        assert!(is_base64_encoded("PHOTO;ENCODING=b;TYPE=JPEG"));
+        assert!(is_base64_encoded("PHOTO;BASE64"));
+        assert!(!is_base64_encoded("PHOTO;TYPE=b"));
     }
 
     #[test]
