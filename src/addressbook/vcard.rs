@@ -163,7 +163,7 @@ struct Open<'a> {
     /// Its first line.
     line: u32,
     /// The text of that line.
-    text: &'a str,
+    text: Cow<'a, str>,
     /// Whether a `:` was seen (else it is no property).
     colon: bool,
     /// Whether it is an EMAIL or TEL property.
@@ -190,7 +190,7 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
     let close = |scan: &mut CardScan, open: Option<Open<'_>>| {
         let Some(o) = open else { return };
         if !o.colon {
-            scan.broken.push((o.line, preview(o.text)));
+            scan.broken.push((o.line, preview(&o.text)));
         }
         if o.address && o.made {
             scan.address_lines.push(o.line);
@@ -199,6 +199,13 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
     for (number, raw) in numbered_lines(card.as_bytes(), begin) {
         // The card is valid UTF-8 and lines split on ASCII bytes.
         let line = std::str::from_utf8(raw).unwrap_or_default();
+        // `calcard` skips every `\r`, wherever it is.
+        let text = if line.contains('\r') {
+            Cow::Owned(line.replace('\r', ""))
+        } else {
+            Cow::Borrowed(line)
+        };
+        let line: &str = &text;
         let folded = line.starts_with([' ', '\t']);
         let continues =
             |o: &Open<'_>| folded || qp_continues || (o.base64 && o.colon && is_base64_line(line));
@@ -235,7 +242,7 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
         }
         open = (!is_marker).then(|| Open {
             line: number,
-            text: line,
+            text: text.clone(),
             colon: colon.is_some(),
             address: is_address(name),
             made,
@@ -250,15 +257,20 @@ fn scan_card(card: &str, begin: u32) -> CardScan {
 /// A property's name as `calcard` reads it, and whether it makes a property
 /// of the line: the name ends at `:`, `;`, `,` or `=` outside quotes (quotes
 /// dropped, blanks around it trimmed), after a group ending at the first `.`
-/// (`a.b.EMAIL` is named `b.EMAIL`); a line where none of those follow the
-/// name is no property.
+/// (`a.b.EMAIL` is named `b.EMAIL`), a `\` making the next character none of
+/// those; a line where none of those follow the name is no property.
 fn property_name(line: &str) -> (Cow<'_, str>, bool) {
     let mut start = 0;
     let mut in_quote = false;
     let mut quoted = false;
     let mut group = true;
+    let mut escaped = false;
     for (i, c) in line.char_indices() {
+        if std::mem::take(&mut escaped) {
+            continue;
+        }
         match c {
+            '\\' => escaped = true,
             '"' => {
                 in_quote = !in_quote;
                 quoted = true;
@@ -669,6 +681,7 @@ mod tests {
         assert_eq!(property_name(" TEL =x"), ("TEL".into(), true));
         assert_eq!(property_name("\"EM\"AIL:x"), ("EMAIL".into(), true));
         assert_eq!(property_name("TEL"), ("TEL".into(), false));
+        assert_eq!(property_name("a\\, b.EMAIL:x"), ("EMAIL".into(), true));
         let body = b"BEGIN:VCARD\nTEL,cell;CELL\nEMAIL:a@example.org\nEND:VCARD\n";
         let contacts = read(body, false).unwrap();
         assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 3)]);
@@ -695,6 +708,19 @@ mod tests {
         assert!(is_base64_encoded("PHOTO;ENCODING=b;TYPE=JPEG"));
         assert!(is_base64_encoded("PHOTO;BASE64"));
         assert!(!is_base64_encoded("PHOTO;TYPE=b"));
+    }
+
+    #[test]
+    fn a_carriage_return_anywhere_is_nothing() {
+        let body = b"BEGIN:VCARD\r\n\r\rBEGIN:X\r\n\rTEL:+33 6 12 34 56 78\r\nEMAIL:a@example.org\r\nEND:VCARD\r\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("+33 6 12 34 56 78".to_owned(), 3),
+                ("a@example.org".to_owned(), 4)
+            ]
+        );
     }
 
     #[test]
