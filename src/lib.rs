@@ -14,6 +14,8 @@
 
 pub mod addressbook;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod job;
 pub mod mxid;

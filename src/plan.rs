@@ -195,6 +195,9 @@ fn normalise_contact(
     hasher: &foldhash::fast::RandomState,
 ) -> (Option<String>, Option<String>, Vec<Normalised>) {
     let mut out: Vec<Normalised> = Vec::with_capacity(contact.entries.len());
+    // Indexes into `out` of its addresses, by hash: a card with 100,000
+    // addresses must not compare each with all before it.
+    let mut seen: HashTable<usize> = HashTable::new();
     for entry in contact.entries {
         let (medium, normalised) = match entry.kind {
             EntryKind::Broken(reason) => (None, Err(reason)),
@@ -213,9 +216,21 @@ fn normalise_contact(
             let hash = hasher.hash_one(&a);
             (a, hash)
         });
-        let duplicate = normalised
-            .as_ref()
-            .is_ok_and(|a| out.iter().any(|seen| seen.normalised.as_ref() == Ok(a)));
+        let duplicate = match &normalised {
+            Ok((address, hash)) => {
+                let next = out.len();
+                let same = |&i: &usize| matches!(&out[i].normalised, Ok((a, _)) if a == address);
+                let rehash = |&i: &usize| out[i].normalised.as_ref().map_or(0, |(_, h)| *h);
+                match seen.entry(*hash, same, rehash) {
+                    hashbrown::hash_table::Entry::Occupied(_) => true,
+                    hashbrown::hash_table::Entry::Vacant(slot) => {
+                        slot.insert(next);
+                        false
+                    }
+                }
+            }
+            Err(_) => false,
+        };
         if !duplicate {
             out.push(Normalised {
                 input: entry.input,

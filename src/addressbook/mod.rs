@@ -150,6 +150,16 @@ pub enum ReadError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// The input is larger than [`MAX_INPUT_BYTES`]: the readers hold a
+    /// whole file in memory, so a bigger one is refused before it is read
+    /// (a regular file), or as soon as the limit is passed (stdin, a pipe).
+    #[error("cannot read {file}: it is larger than {} MiB, the most mxlookup reads from one input", .limit >> 20)]
+    TooLarge {
+        /// The file as named.
+        file: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// The file was read but holds no address book.
     #[error("{file} is not an address book: {why}")]
     NotAnAddressBook {
@@ -177,17 +187,42 @@ pub fn read_path_with(
         source,
     };
     let bytes = if path == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .map_err(io_error)?;
-        buf
+        read_capped(std::io::stdin().lock(), 0)
     } else {
-        std::fs::read(path).map_err(io_error)?
-    };
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        // A regular file says its size: one too big is refused unread.
+        let size = file.metadata().map_err(io_error)?.len();
+        read_capped(file, size)
+    }
+    .map_err(io_error)?
+    .ok_or_else(|| ReadError::TooLarge {
+        file: path.to_owned(),
+        limit: MAX_INPUT_BYTES,
+    })?;
     let format = format.or_else(|| format_from_name(path));
     read_bytes_with(path, &bytes, format, options)
+}
+
+/// The most bytes read from one input (256 MiB, about two million
+/// contacts). The readers hold the whole input in memory, and a plan costs a
+/// few times its size, so a bigger input is refused rather than read.
+pub const MAX_INPUT_BYTES: u64 = 256 << 20;
+
+/// The longest text that becomes one address (a text line, a CSV cell, an
+/// `EMAIL` or `TEL` value). Longer ones are `invalid` entries quoting only
+/// their start, so that a runaway line is neither normalised nor echoed.
+pub const MAX_ADDRESS_BYTES: usize = 4096;
+
+/// Everything `reader` holds, or `None` when that is more than
+/// [`MAX_INPUT_BYTES`] (reading stops one byte past the limit). `size` is
+/// what the file's metadata says, `0` when it says nothing useful.
+fn read_capped(reader: impl Read, size: u64) -> std::io::Result<Option<Vec<u8>>> {
+    if size > MAX_INPUT_BYTES {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    reader.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= MAX_INPUT_BYTES).then_some(bytes))
 }
 
 /// Reads every file of `paths` in order, stopping at the first that cannot
@@ -238,11 +273,40 @@ pub fn read_bytes_with(
         Format::Text => text::read(body),
     }
     .map_err(not_book)?;
+    let mut contacts = contacts;
+    for entry in contacts.iter_mut().flat_map(|c| &mut c.entries) {
+        cap_address(entry);
+    }
     Ok(Book {
         file,
         format,
         contacts,
     })
+}
+
+/// An address longer than [`MAX_ADDRESS_BYTES`] becomes a broken entry
+/// quoting its start.
+fn cap_address(entry: &mut Entry) {
+    if matches!(entry.kind, EntryKind::Broken(_)) || entry.input.len() <= MAX_ADDRESS_BYTES {
+        return;
+    }
+    let reason = too_long(entry.input.len());
+    entry.input = preview(&entry.input);
+    entry.kind = EntryKind::Broken(reason);
+}
+
+/// Why an over-long address was skipped.
+pub(crate) fn too_long(bytes: usize) -> String {
+    format!("{bytes} bytes long, over the {MAX_ADDRESS_BYTES}-byte limit for one address; skipped")
+}
+
+/// At most 80 characters of a text, trimmed, for a broken entry's `input`.
+pub(crate) fn preview(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(80) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
 }
 
 /// The format a file name implies, if any.
@@ -273,5 +337,38 @@ pub fn sniff(body: &[u8]) -> Format {
         Format::Csv
     } else {
         Format::Text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_over_long_cell_or_value_is_quoted_not_kept() {
+        let long = format!("{}@example.org", "a".repeat(MAX_ADDRESS_BYTES));
+        let csv = format!("Name,Email\nA,{long}\nB,b@example.org\n");
+        let vcard = format!("BEGIN:VCARD\nFN:A\nEMAIL:{long}\nEND:VCARD\n");
+        for (body, format) in [(csv, Format::Csv), (vcard, Format::Vcard)] {
+            let book = read_bytes("t", body.as_bytes(), Some(format)).unwrap();
+            let entry = &book.contacts[0].entries[0];
+            assert_eq!(entry.input, format!("{}…", "a".repeat(80)), "{format}");
+            assert!(
+                matches!(&entry.kind, EntryKind::Broken(r) if r.contains("4096-byte limit")),
+                "{entry:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn input_past_the_limit_is_not_read() {
+        let endless = std::io::repeat(b'a');
+        assert_eq!(read_capped(endless, MAX_INPUT_BYTES + 1).unwrap(), None);
+        assert_eq!(
+            read_capped(&b"alice@example.org\n"[..], 0)
+                .unwrap()
+                .unwrap(),
+            b"alice@example.org\n"
+        );
     }
 }

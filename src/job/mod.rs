@@ -146,6 +146,9 @@ impl JobError {
                 "mxlookup reads vCard, CSV and text files; pass --input-format if the content is one of those"
                     .to_owned(),
             ),
+            JobError::Read(ReadError::TooLarge { .. }) => {
+                Some("split the address book into smaller files".to_owned())
+            }
             _ => None,
         }
     }

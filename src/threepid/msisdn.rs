@@ -194,13 +194,23 @@ impl<'a> Form<'a> {
 }
 
 /// The fast reading of `input` alone (`None` where it steps aside), for the
-/// equivalence tests.
-#[cfg(test)]
-pub(super) fn fast_path(input: &str, opts: &MsisdnOptions) -> Option<String> {
+/// equivalence tests and the fuzz targets.
+pub(crate) fn fast_path(input: &str, opts: &MsisdnOptions) -> Option<String> {
     let written = strip_tel_uri(input.trim());
     let digits: String = written.chars().filter(char::is_ascii_digit).collect();
     let form = Form::read(written, &digits, opts).ok()?;
     form.fast()
+}
+
+/// The reading by `phonenumber` alone (the fast path skipped), for the fuzz
+/// targets, which hold every answer of the fast path against it.
+pub(crate) fn slow_path(input: &str, opts: &MsisdnOptions) -> Result<String, Invalid> {
+    let written = strip_tel_uri(input.trim());
+    let digits: String = written.chars().filter(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return Err(Invalid::new("phone number without digits"));
+    }
+    Form::read(written, &digits, opts)?.slow()
 }
 
 /// `tel:+1-555-555-5555;ext=1` (vCard 4.0, RFC 3966) stands for its number.

@@ -1,0 +1,631 @@
+//! Broken inputs through the real binary (`lookup FILE --dry-run --pepper P
+//! -f ndjson`, offline): each ends in a clear error naming the file (exit 2)
+//! or in `invalid` results citing FILE:LINE, never in a panic, and within a
+//! bounded peak RSS, measured for the child alone with wait4(2).
+//!
+//! Big inputs are made at test time: a 2 GB file is sparse (no disk used),
+//! a 2 GB stream on stdin is written until the binary stops reading.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::root;
+
+const MIB: u64 = 1 << 20;
+/// A run that takes longer is killed and fails: a generous "it ends".
+const DEADLINE: Duration = Duration::from_secs(180);
+
+/// How a child ended, what it wrote, and what it cost.
+struct Ran {
+    /// Exit code, `None` if a signal ended it.
+    code: Option<i32>,
+    signal: Option<i32>,
+    stdout: String,
+    stderr: String,
+    /// Peak resident set size, bytes (`ru_maxrss`).
+    peak_rss: u64,
+    elapsed: Duration,
+}
+
+/// What the child reads on stdin.
+enum Input {
+    Nothing,
+    /// Written by this function on its own thread (it may stop early: the
+    /// child closing the pipe is not an error).
+    Stream(Box<dyn FnOnce(&mut ChildStdin) + Send>),
+}
+
+/// Set (to a directory) in the helper process that measures one run.
+const HELPER: &str = "BAD_FILES_MEASURE_IN";
+
+/// Runs `mxlookup` with `args` in an isolated environment and measures its
+/// own peak RSS.
+///
+/// Why a helper process: Linux counts in a child's `ru_maxrss` the peak of
+/// the memory it was forked (or vforked, as std spawns) from, so a child of
+/// this test process, which holds other tests' data, would seem to use
+/// hundreds of MiB. The helper is this test binary again, fresh and small
+/// (`measure_child` with [`HELPER`] set): it spawns `mxlookup`, reaps it with
+/// wait4(2) and writes what it measured to a file.
+fn run_measured<S: AsRef<OsStr>>(args: &[S], input: Input) -> Ran {
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_str().expect("UTF-8 argument").to_owned())
+        .collect();
+    std::fs::write(
+        dir.path().join("args.json"),
+        serde_json::to_vec(&args).unwrap(),
+    )
+    .unwrap();
+    let log = dir.path().join("helper.log");
+    let mut helper = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "bad_files::measure_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(HELPER, dir.path())
+        .stdin(match input {
+            Input::Nothing => Stdio::null(),
+            Input::Stream(_) => Stdio::piped(),
+        })
+        .stdout(File::create(&log).unwrap())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the helper");
+    let writer = match (input, helper.stdin.take()) {
+        (Input::Stream(write), Some(mut stdin)) => {
+            Some(std::thread::spawn(move || write(&mut stdin)))
+        }
+        _ => None,
+    };
+    let status = helper.wait().unwrap();
+    if let Some(writer) = writer {
+        writer.join().unwrap();
+    }
+    let log = std::fs::read_to_string(log).unwrap_or_default();
+    assert!(status.success(), "helper failed: {log}");
+    let measured: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("measured.json")).unwrap()).unwrap();
+    let read = |name| String::from_utf8(std::fs::read(dir.path().join(name)).unwrap()).unwrap();
+    Ran {
+        code: measured["code"].as_i64().map(|c| i32::try_from(c).unwrap()),
+        signal: measured["signal"]
+            .as_i64()
+            .map(|c| i32::try_from(c).unwrap()),
+        stdout: read("stdout"),
+        stderr: read("stderr"),
+        peak_rss: measured["peak_rss"].as_u64().unwrap(),
+        elapsed: Duration::from_secs_f64(measured["seconds"].as_f64().unwrap()),
+    }
+}
+
+/// In the helper (see [`run_measured`]): runs `mxlookup` as `args.json`
+/// says, stdin inherited, output to files, killed past [`DEADLINE`], and
+/// writes `measured.json`. Outside the helper: checks that a small run
+/// measures small while this process is big, which is what the helper is for.
+#[test]
+fn measure_child() {
+    let Some(dir) = std::env::var_os(HELPER).map(PathBuf::from) else {
+        let ballast = vec![1u8; 128 << 20];
+        let ran = run_measured(&["--version"], Input::Nothing);
+        assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+        assert!(ran.stdout.starts_with("mxlookup "), "{}", ran.stdout);
+        assert!(
+            (1..48 * MIB).contains(&ran.peak_rss),
+            "`mxlookup --version` measured at {} MiB beside a {} MiB test process",
+            ran.peak_rss / MIB,
+            ballast.iter().map(|&b| u64::from(b)).sum::<u64>() / MIB
+        );
+        return;
+    };
+    let args: Vec<String> =
+        serde_json::from_slice(&std::fs::read(dir.join("args.json")).unwrap()).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxlookup"));
+    cmd.current_dir(root())
+        .args(&args)
+        .stdin(Stdio::inherit())
+        .stdout(File::create(dir.join("stdout")).unwrap())
+        .stderr(File::create(dir.join("stderr")).unwrap());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("MXLOOKUP_") {
+            cmd.env_remove(&key);
+        }
+    }
+    let home = dir.join("home");
+    cmd.env_remove(HELPER)
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"));
+    let started = Instant::now();
+    let child = cmd.spawn().expect("spawn mxlookup");
+    let pid = child.id();
+    // The "it ends" bound: a watchdog kills the child past the deadline.
+    let done = Arc::new(AtomicBool::new(false));
+    let watchdog = {
+        let done = Arc::clone(&done);
+        let mut child = child;
+        std::thread::spawn(move || {
+            while started.elapsed() < DEADLINE {
+                if done.load(Ordering::SeqCst) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+        })
+    };
+    let (code, signal, peak_rss) = reap(pid);
+    let seconds = started.elapsed().as_secs_f64();
+    done.store(true, Ordering::SeqCst);
+    watchdog.join().unwrap();
+    let measured = serde_json::json!({
+        "code": code, "signal": signal, "peak_rss": peak_rss, "seconds": seconds,
+    });
+    std::fs::write(dir.join("measured.json"), measured.to_string()).unwrap();
+}
+
+/// Waits for the child `pid` and returns (exit code, signal, peak RSS in
+/// bytes). std's `Child::wait` drops the rusage that wait4 reports, and
+/// `getrusage(RUSAGE_CHILDREN)` mixes in every child reaped before: wait4
+/// is the precise way.
+#[allow(unsafe_code)] // The one unsafe call of the test suite: wait4(2).
+fn reap(pid: u32) -> (Option<i32>, Option<i32>, u64) {
+    let pid = libc::pid_t::try_from(pid).unwrap();
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain integers and timevals: all zeroes is a value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own child, not reaped yet (std never waits for
+        // it: only this function does); both pointers are to live locals.
+        let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if got == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        assert_eq!(
+            error.kind(),
+            std::io::ErrorKind::Interrupted,
+            "wait4: {error}"
+        );
+    }
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    let signal = libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status));
+    // Linux reports ru_maxrss in KiB.
+    let peak = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
+    (code, signal, peak)
+}
+
+/// `lookup FILE --dry-run --pepper P -f ndjson`, measured.
+fn lookup(file: &Path) -> Ran {
+    let file = file.as_os_str();
+    let args: [&OsStr; 7] = [
+        "lookup".as_ref(),
+        file,
+        "--dry-run".as_ref(),
+        "--pepper".as_ref(),
+        "P".as_ref(),
+        "-f".as_ref(),
+        "ndjson".as_ref(),
+    ];
+    run_measured(&args, Input::Nothing)
+}
+
+impl Ran {
+    /// Prints the measurement (shown with `--nocapture`) and checks that the
+    /// run ended by itself, without a panic, under `max_rss`.
+    fn settled(&self, what: &str, max_rss: u64) -> &Self {
+        eprintln!(
+            "{what}: exit {:?}, peak RSS {:.1} MiB, {:.2} s",
+            self.code,
+            self.peak_rss as f64 / MIB as f64,
+            self.elapsed.as_secs_f64()
+        );
+        assert_eq!(self.signal, None, "{what}: killed (deadline {DEADLINE:?}?)");
+        assert!(!self.stderr.contains("panicked"), "{what}: {}", self.stderr);
+        assert!(
+            matches!(self.code, Some(0 | 2)),
+            "{what}: exit {:?}, stderr: {}",
+            self.code,
+            self.stderr
+        );
+        assert!(
+            self.peak_rss <= max_rss,
+            "{what}: peak RSS {} MiB over {} MiB",
+            self.peak_rss / MIB,
+            max_rss / MIB
+        );
+        self
+    }
+
+    /// Exit 2 with one error naming `file`, and nothing on stdout.
+    fn refused(&self, file: &str) -> &str {
+        assert_eq!(self.code, Some(2), "stderr: {}", self.stderr);
+        assert_eq!(self.stdout, "");
+        let first = self.stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error: ") && first.contains(file),
+            "no error naming {file}: {}",
+            self.stderr
+        );
+        first
+    }
+
+    /// The results of a run that read `file` (of `lines` lines): each cites
+    /// FILE:LINE within the file, and is either an address not asked (a dry
+    /// run) or `invalid` with a reason.
+    fn results(&self, file: &str, lines: u32) -> Vec<Value> {
+        assert_eq!(self.code, Some(0), "stderr: {}", self.stderr);
+        let results: Vec<Value> = self
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json line"))
+            .collect();
+        for r in &results {
+            let source = r["source"].as_str().unwrap();
+            let line = source
+                .strip_prefix(file)
+                .and_then(|s| s.strip_prefix(':'))
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or_else(|| panic!("source {source:?} is not {file}:LINE"));
+            assert!((1..=lines).contains(&line), "{source}: past line {lines}");
+            match r["status"].as_str().unwrap() {
+                "not_asked" => assert!(r["address"].is_string(), "{r}"),
+                "invalid" => assert!(!r["reason"].as_str().unwrap().is_empty(), "{r}"),
+                other => panic!("status {other}: {r}"),
+            }
+        }
+        results
+    }
+
+    /// Either of the two honest endings.
+    fn refused_or_results(&self, file: &str, lines: u32) {
+        if self.code == Some(2) {
+            self.refused(file);
+        } else {
+            self.results(file, lines);
+        }
+    }
+}
+
+/// A file in a fresh temporary directory.
+fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+fn shown(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+fn line_count(bytes: &[u8]) -> u32 {
+    u32::try_from(bytes.iter().filter(|&&b| b == b'\n').count()).unwrap() + 1
+}
+
+/// Deterministic noise (a xorshift), `nul` saying whether 0 may appear.
+fn noise(len: usize, nul: bool) -> Vec<u8> {
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let b = (x >> 24) as u8;
+            if b == 0 && !nul { 1 } else { b }
+        })
+        .collect()
+}
+
+fn status_of(results: &[Value]) -> Vec<(&str, &str, &str)> {
+    results
+        .iter()
+        .map(|r| {
+            let line = r["source"].as_str().unwrap().rsplit(':').next().unwrap();
+            (
+                line,
+                r["input"].as_str().unwrap(),
+                r["status"].as_str().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn binary_garbage_is_refused_naming_the_file() {
+    let file = "fixtures/bad/garbage.bin";
+    let ran = lookup(Path::new(file));
+    let error = ran.settled("garbage.bin", 64 * MIB).refused(file);
+    assert!(error.contains("binary data"), "{error}");
+    // The same noise without NUL bytes, under every extension: refused, or
+    // read into invalid results; never a panic.
+    let bytes = noise(64 * 1024, false);
+    for name in ["noise.vcf", "noise.csv", "noise.txt", "noise"] {
+        let (_dir, path) = temp_file(name, &bytes);
+        let ran = lookup(&path);
+        ran.settled(name, 128 * MIB)
+            .refused_or_results(&shown(&path), line_count(&bytes));
+    }
+}
+
+#[test]
+fn a_2gb_file_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.txt");
+    // Sparse: one 2 GB line of NULs that takes no disk.
+    File::create(&path).unwrap().set_len(2 << 30).unwrap();
+    let ran = lookup(&path);
+    let error = ran
+        .settled("2 GB sparse file", 32 * MIB)
+        .refused(&shown(&path));
+    assert!(error.contains("larger than 256 MiB"), "{error}");
+    assert!(ran.stderr.contains("hint: "), "{}", ran.stderr);
+}
+
+#[test]
+fn a_2gb_line_on_stdin_stops_at_the_limit() {
+    let written = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let count = Arc::clone(&written);
+    let stream = move |stdin: &mut ChildStdin| {
+        let chunk = vec![b'a'; MIB as usize];
+        for _ in 0..2048 {
+            if stdin.write_all(&chunk).is_err() {
+                return; // the reader stopped: expected
+            }
+            count.fetch_add(MIB, Ordering::SeqCst);
+        }
+    };
+    let args = ["lookup", "-", "--dry-run", "--pepper", "P", "-f", "ndjson"];
+    let ran = run_measured(&args, Input::Stream(Box::new(stream)));
+    let limit = mxlookup::addressbook::MAX_INPUT_BYTES;
+    let error = ran
+        .settled("2 GB line on stdin", limit + 64 * MIB)
+        .refused("-");
+    assert!(error.contains("larger than 256 MiB"), "{error}");
+    let written = written.load(Ordering::SeqCst);
+    assert!(written < 2 << 30, "read all {written} bytes");
+}
+
+#[test]
+fn a_long_line_is_one_invalid_result() {
+    let mut bytes = b"alice@example.org\n".to_vec();
+    bytes.extend(std::iter::repeat_n(b'7', 16 << 20));
+    bytes.extend(b"\n+33 6 12 34 56 78\n");
+    let (_dir, path) = temp_file("long.txt", &bytes);
+    let ran = lookup(&path);
+    let file = shown(&path);
+    let results = ran
+        .settled("16 MiB line", 96 * MIB)
+        .results(&file, line_count(&bytes));
+    let got = status_of(&results);
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0], ("1", "alice@example.org", "not_asked"));
+    assert_eq!((got[1].0, got[1].2), ("2", "invalid"));
+    assert!(got[1].1.len() < 400, "the input is quoted, not echoed");
+    let reason = results[1]["reason"].as_str().unwrap();
+    assert!(reason.contains("4096-byte limit"), "{reason}");
+    assert_eq!(got[2], ("3", "+33 6 12 34 56 78", "not_asked"));
+}
+
+#[test]
+fn a_card_with_100000_properties() {
+    let mut card = String::from("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Many\r\n");
+    for i in 0..50_000 {
+        card.push_str(&format!("EMAIL:u{i}@example.org\r\n"));
+        card.push_str(&format!("TEL:+33 6 {:08}\r\n", 10_000_000 + i));
+    }
+    card.push_str("END:VCARD\r\n");
+    let (_dir, path) = temp_file("many.vcf", card.as_bytes());
+    let file = shown(&path);
+    let ran = lookup(&path);
+    let results = ran
+        .settled("card with 100,000 properties", 512 * MIB)
+        .results(&file, line_count(card.as_bytes()));
+    assert_eq!(results.len(), 100_000);
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r["status"], "not_asked", "{r}");
+        assert_eq!(r["contact"], "Many");
+        assert_eq!(r["source"], format!("{file}:{}", i + 4));
+    }
+    assert_eq!(results[99_999]["address"], "33610049999");
+}
+
+#[test]
+fn nested_begin_without_end() {
+    let file = "fixtures/bad/nested.vcf";
+    let ran = lookup(Path::new(file));
+    let bytes = std::fs::read(root().join(file)).unwrap();
+    let results = ran
+        .settled("nested.vcf", 64 * MIB)
+        .results(file, line_count(&bytes));
+    assert_eq!(
+        status_of(&results),
+        vec![
+            ("1", "BEGIN:VCARD", "invalid"),
+            ("4", "outer@example.org", "not_asked"),
+            ("5", "BEGIN:VCARD", "invalid"),
+            ("8", "inner@example.org", "not_asked"),
+            ("9", "BEGIN:VCALENDAR", "invalid"),
+            ("10", "after-calendar@example.org", "not_asked"),
+            ("11", "END:VCALENDAR", "invalid"),
+            ("12", "+33 6 12 34 56 78", "not_asked"),
+        ]
+    );
+    assert!(
+        results[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no END:VCARD (closed at line 5)")
+    );
+    assert!(results[4]["reason"].as_str().unwrap().contains("component"));
+
+    // 100,000 BEGIN lines: each an unterminated card, each reported.
+    let bytes = "BEGIN:VCARD\n".repeat(100_000);
+    let (_dir, path) = temp_file("begins.vcf", bytes.as_bytes());
+    let ran = lookup(&path);
+    let results = ran
+        .settled("100,000 BEGIN:VCARD", 256 * MIB)
+        .results(&shown(&path), line_count(bytes.as_bytes()));
+    assert_eq!(results.len(), 100_000);
+    assert!(results.iter().all(|r| r["status"] == "invalid"));
+
+    // 100,000 components opened inside one card: the address after them is read.
+    let mut bytes = String::from("BEGIN:VCARD\nVERSION:3.0\nFN:Deep\n");
+    bytes.push_str(&"BEGIN:X\n".repeat(100_000));
+    bytes.push_str("EMAIL:deep@example.org\nEND:VCARD\n");
+    let (_dir, path) = temp_file("deep.vcf", bytes.as_bytes());
+    let file = shown(&path);
+    let ran = lookup(&path);
+    let results = ran
+        .settled("100,000 nested BEGIN:X", 256 * MIB)
+        .results(&file, line_count(bytes.as_bytes()));
+    let found = results.iter().find(|r| r["status"] == "not_asked").unwrap();
+    assert_eq!(found["address"], "deep@example.org");
+    assert_eq!(found["source"], format!("{file}:100004"));
+    assert_eq!(results.len(), 100_001);
+}
+
+#[test]
+fn nul_bytes() {
+    // At the start: binary, refused.
+    let file = "fixtures/bad/nul.txt";
+    let ran = lookup(Path::new(file));
+    let error = ran.settled("nul.txt", 64 * MIB).refused(file);
+    assert!(error.contains("binary data"), "{error}");
+    // Past the first 8 KiB that the binary test looks at: read, and the
+    // address holding the NUL is invalid at its line.
+    let mut text = "# padding\n".repeat(1000);
+    text.push_str("bob\0@example.org\nalice@example.org\n");
+    let (_dir, path) = temp_file("late-nul.txt", text.as_bytes());
+    let ran = lookup(&path);
+    let results = ran
+        .settled("late NUL in text", 64 * MIB)
+        .results(&shown(&path), line_count(text.as_bytes()));
+    assert_eq!(
+        status_of(&results),
+        vec![
+            ("1001", "bob\0@example.org", "invalid"),
+            ("1002", "alice@example.org", "not_asked")
+        ]
+    );
+    assert!(results[0]["reason"].as_str().unwrap().contains("U+0000"));
+    let mut card = "BEGIN:VCARD\nFN:Pad\nNOTE:padding\nEND:VCARD\n".repeat(300);
+    card.push_str("BEGIN:VCARD\nFN:N\0ul\nEMAIL:a\0b@example.org\nEND:VCARD\n");
+    let (_dir, path) = temp_file("late-nul.vcf", card.as_bytes());
+    let ran = lookup(&path);
+    let results = ran
+        .settled("late NUL in vCard", 64 * MIB)
+        .results(&shown(&path), line_count(card.as_bytes()));
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["status"], "invalid");
+}
+
+/// Every way to put one invalid UTF-8 byte into a small file: before each
+/// byte and at the end (inside a UTF-8 sequence too).
+fn with_bad_byte_everywhere(body: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    (0..=body.len()).map(move |i| {
+        let mut bytes = body.to_vec();
+        bytes.insert(i, 0xFF);
+        bytes
+    })
+}
+
+#[test]
+fn invalid_utf8_in_every_position() {
+    // Emails only: a phone number costs a debug binary a second of start-up
+    // (the metadata), times 150 runs; phone numbers have a fuzz target.
+    let files: [(&str, &[u8]); 3] = [
+        (
+            "card.vcf",
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Zoë\r\nEMAIL:zoe@example.org\r\nEND:VCARD\r\n"
+                .as_bytes(),
+        ),
+        (
+            "book.csv",
+            "Name,E-mail Address\nZoë,zoe@example.org\n".as_bytes(),
+        ),
+        ("list.txt", "zoë@example.org\nbob@example.org\n".as_bytes()),
+    ];
+    let mut runs = 0;
+    let mut refused = 0;
+    let started = Instant::now();
+    let mut peak = 0;
+    for (name, body) in files {
+        for bytes in with_bad_byte_everywhere(body) {
+            let (_dir, path) = temp_file(name, &bytes);
+            let ran = lookup(&path);
+            assert_eq!(ran.signal, None);
+            assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+            assert!(ran.peak_rss <= 64 * MIB, "{} MiB", ran.peak_rss / MIB);
+            peak = peak.max(ran.peak_rss);
+            let file = shown(&path);
+            if name == "list.txt" {
+                // A text line is only ever one address: never refused.
+                // (One more when the byte makes a line of its own at the end.)
+                let results = ran.results(&file, line_count(&bytes));
+                assert!((2..=3).contains(&results.len()), "{bytes:?}");
+            } else {
+                ran.refused_or_results(&file, line_count(&bytes));
+            }
+            refused += usize::from(ran.code == Some(2));
+            runs += 1;
+        }
+    }
+    eprintln!(
+        "invalid UTF-8: {runs} files, {refused} refused, peak RSS {:.1} MiB, {:.1} s",
+        peak as f64 / MIB as f64,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+#[test]
+fn csv_with_10000_columns() {
+    // A header naming 10,000 email columns, and two full rows.
+    let mut csv = (0..10_000)
+        .map(|i| format!("E-mail {i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    csv.push('\n');
+    for row in 0..2 {
+        let cells: Vec<String> = (0..10_000)
+            .map(|i| format!("r{row}c{i}@example.org"))
+            .collect();
+        csv.push_str(&cells.join(","));
+        csv.push('\n');
+    }
+    let (_dir, path) = temp_file("wide.csv", csv.as_bytes());
+    let file = shown(&path);
+    let ran = lookup(&path);
+    let results = ran
+        .settled("CSV with 10,000 columns", 256 * MIB)
+        .results(&file, line_count(csv.as_bytes()));
+    assert_eq!(results.len(), 20_000);
+    assert_eq!(results[0]["source"], format!("{file}:2"));
+    assert_eq!(results[19_999]["address"], "r1c9999@example.org");
+    assert_eq!(results[19_999]["source"], format!("{file}:3"));
+
+    // No header, 10,000 cells of one row, and a ragged row after it.
+    let mut csv = (0..10_000)
+        .map(|i| format!("+33 6 {:08}", 10_000_000 + i))
+        .collect::<Vec<_>>()
+        .join(";");
+    csv.push_str("\nalice@example.org;;;\n");
+    let (_dir, path) = temp_file("wide-noheader.csv", csv.as_bytes());
+    let ran = lookup(&path);
+    let results = ran
+        .settled("CSV with 10,000 cells, no header", 256 * MIB)
+        .results(&shown(&path), line_count(csv.as_bytes()));
+    assert_eq!(results.len(), 10_001);
+}
