@@ -153,8 +153,15 @@ fn run(
         let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
         text
     });
-    let document: serde_json::Value =
-        serde_json::from_reader(BufReader::new(stdout)).expect("one JSON document");
+    // Read whole, then parsed: parsing from the pipe as it comes would take
+    // CPU from mxlookup while it writes.
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut BufReader::new(stdout), &mut bytes).expect("stdout");
+    let status = child.wait().expect("wait for mxlookup");
+    let wall = started.elapsed();
+    let code = status.code().unwrap_or(-1);
+    let usage = watcher.join().unwrap_or_default();
+    let document: serde_json::Value = serde_json::from_slice(&bytes).expect("one JSON document");
     let mut counts: Vec<(String, usize)> = Vec::new();
     for result in document["results"].as_array().into_iter().flatten() {
         let status = result["status"].as_str().unwrap_or("?").to_owned();
@@ -164,10 +171,6 @@ fn run(
         }
     }
     let servers = document["servers"].clone();
-    let status = child.wait().expect("wait for mxlookup");
-    let code = status.code().unwrap_or(-1);
-    let usage = watcher.join().unwrap_or_default();
-    let wall = started.elapsed();
     (
         wall,
         usage,
