@@ -94,14 +94,7 @@ impl IdentityClient {
     /// a 5xx is not transient here, and resending after a timeout or a reset
     /// could turn a stored batch into a 500.
     pub async fn push(&self, token: &str, body: &PushRequest) -> Result<(), CallError> {
-        let _: serde::de::IgnoredAny = self
-            .http
-            .call(
-                self.request(Method::POST, path::LOOKUPS, Some(token))
-                    .json(body)
-                    .once(),
-            )
-            .await?;
+        let _: serde::de::IgnoredAny = self.post_once(path::LOOKUPS, token, body).await?;
         Ok(())
     }
 
@@ -148,6 +141,23 @@ impl IdentityClient {
 /// The validation and binding endpoints: asked once each, since a repeat
 /// could send a second mail or text, or bind twice.
 impl IdentityClient {
+    /// An authenticated `POST` of `body` to `path`, sent again only when the
+    /// server surely did not act on it.
+    async fn post_once<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        token: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, CallError> {
+        self.http
+            .call(
+                self.request(Method::POST, path, Some(token))
+                    .json(body)
+                    .once(),
+            )
+            .await
+    }
+
     /// `POST validate/email/requestToken`: the server mails a token.
     pub async fn request_email_token(
         &self,
@@ -155,13 +165,7 @@ impl IdentityClient {
         body: &EmailTokenRequest,
     ) -> Result<ValidationSession, CallError> {
         let path = path::REQUEST_TOKEN.replace("{medium}", Medium::Email.as_str());
-        self.http
-            .call(
-                self.request(Method::POST, &path, Some(token))
-                    .json(body)
-                    .once(),
-            )
-            .await
+        self.post_once(&path, token, body).await
     }
 
     /// `POST validate/msisdn/requestToken`: the server texts a token.
@@ -171,13 +175,7 @@ impl IdentityClient {
         body: &MsisdnTokenRequest,
     ) -> Result<ValidationSession, CallError> {
         let path = path::REQUEST_TOKEN.replace("{medium}", Medium::Msisdn.as_str());
-        self.http
-            .call(
-                self.request(Method::POST, &path, Some(token))
-                    .json(body)
-                    .once(),
-            )
-            .await
+        self.post_once(&path, token, body).await
     }
 
     /// `POST validate/{medium}/submitToken`.
@@ -188,13 +186,7 @@ impl IdentityClient {
         body: &SubmitToken,
     ) -> Result<SubmitResult, CallError> {
         let path = path::SUBMIT_TOKEN.replace("{medium}", medium.as_str());
-        self.http
-            .call(
-                self.request(Method::POST, &path, Some(token))
-                    .json(body)
-                    .once(),
-            )
-            .await
+        self.post_once(&path, token, body).await
     }
 
     /// `POST 3pid/bind`: the signed association, kept raw so that its
@@ -204,13 +196,7 @@ impl IdentityClient {
         token: &str,
         body: &BindRequest,
     ) -> Result<serde_json::Value, CallError> {
-        self.http
-            .call(
-                self.request(Method::POST, path::BIND, Some(token))
-                    .json(body)
-                    .once(),
-            )
-            .await
+        self.post_once(path::BIND, token, body).await
     }
 
     /// `GET pubkey/{keyId}`: one of the server's signing keys (no token).
