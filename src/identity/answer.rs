@@ -3,99 +3,179 @@
 //! A server may answer up to the body cap (32 MiB) with mappings and
 //! referral hashes nobody asked about. Decoded whole into JSON values, that
 //! is five times its size in memory, for each batch in flight; here every
-//! entry whose hash was not sent is skipped as it is read, so an answer
-//! costs little more than its bytes. What is kept has the shapes of
-//! [`LookupResponse`], which the rest of the client reads as before.
+//! entry whose hash was not sent is skipped as it is read, and what is kept
+//! is the position of the hash in the batch, not the hash: an answer costs
+//! little more than its bytes, and no hash is copied.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::wire::LookupResponse;
+/// The keys of a batch, by key: where each is in the batch.
+#[allow(clippy::disallowed_types)] // only probed, never listed
+pub type SentKeys<'a> = hashbrown::HashMap<&'a str, u32, foldhash::fast::RandomState>;
 
-/// Decodes a lookup answer, keeping the mappings and referral hashes of
-/// `sent` only. Like [`LookupResponse`]'s own decoding, it takes a JSON
-/// object only, and a `mappings` that is not an object is an error.
-pub fn decode_lookup(body: &[u8], sent: &BTreeSet<&str>) -> serde_json::Result<LookupResponse> {
+/// Indexes the keys of a batch (a key sent twice keeps its first place).
+pub fn sent_keys<'a>(keys: impl IntoIterator<Item = &'a str>) -> SentKeys<'a> {
+    let keys = keys.into_iter();
+    let mut sent = SentKeys::with_capacity_and_hasher(keys.size_hint().0, Default::default());
+    for (at, key) in keys.enumerate() {
+        sent.entry(key).or_insert(at as u32);
+    }
+    sent
+}
+
+/// What a server answered about a batch, by position in the batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchAnswer {
+    /// `(position, Matrix ID as sent)`.
+    pub mapped: Vec<(u32, String)>,
+    /// Positions whose mapping was not a string.
+    pub not_strings: Vec<u32>,
+    /// `(server name as sent, positions to follow there)`, by server in
+    /// the order of the answer; a value of neither shape refers nothing and
+    /// is left out; inactive hashes are not kept.
+    pub referred: Vec<(String, Vec<u32>)>,
+}
+
+/// Decodes a lookup answer, keeping the mappings and active referral hashes
+/// of `sent` only. It takes a JSON object only; `mappings` must be an object
+/// and `third_party_mappings` an object or null.
+pub fn decode_lookup(body: &[u8], sent: &SentKeys<'_>) -> serde_json::Result<BatchAnswer> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let response = Answer(sent).deserialize(&mut deserializer)?;
+    let answer = Answer(sent).deserialize(&mut deserializer)?;
     deserializer.end()?;
-    Ok(response)
+    Ok(answer)
 }
 
 /// The whole answer.
-struct Answer<'a>(&'a BTreeSet<&'a str>);
+struct Answer<'a>(&'a SentKeys<'a>);
 
 impl<'de> DeserializeSeed<'de> for Answer<'_> {
-    type Value = LookupResponse;
+    type Value = BatchAnswer;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<LookupResponse, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<BatchAnswer, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for Answer<'_> {
-    type Value = LookupResponse;
+    type Value = BatchAnswer;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a lookup answer (an object)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<LookupResponse, A::Error> {
-        let mut response = LookupResponse::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BatchAnswer, A::Error> {
+        let mut answer = BatchAnswer::default();
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "mappings" => response.mappings = map.next_value_seed(Mappings(self.0))?,
+                "mappings" => map.next_value_seed(Mappings(self.0, &mut answer))?,
                 "third_party_mappings" => {
-                    response.third_party_mappings = map.next_value_seed(Servers(self.0))?;
+                    answer.referred = map.next_value_seed(Servers(self.0))?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(response)
+        Ok(answer)
     }
 }
 
-/// `mappings`: hash → Matrix ID (kept raw, as [`LookupResponse`] does).
-struct Mappings<'a>(&'a BTreeSet<&'a str>);
+/// A hash (or anything else where a hash may be): its position in the
+/// batch when it is a string that was sent. Nested values are skipped.
+struct Position<'a>(&'a SentKeys<'a>);
 
-impl<'de> DeserializeSeed<'de> for Mappings<'_> {
-    type Value = BTreeMap<String, Value>;
+impl<'de> DeserializeSeed<'de> for Position<'_> {
+    type Value = Option<u32>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<u32>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Position<'_> {
+    type Value = Option<u32>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a hash")
+    }
+
+    fn visit_str<E: de::Error>(self, hash: &str) -> Result<Option<u32>, E> {
+        Ok(self.0.get(hash).copied())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<u32>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Option<u32>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<u32>, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<u32>, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<u32>, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<u32>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<u32>, E> {
+        Ok(None)
+    }
+}
+
+/// `mappings`: hash → Matrix ID.
+struct Mappings<'a, 'b>(&'a SentKeys<'a>, &'b mut BatchAnswer);
+
+impl<'de> DeserializeSeed<'de> for Mappings<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Mappings<'_> {
-    type Value = BTreeMap<String, Value>;
+impl<'de> Visitor<'de> for Mappings<'_, '_> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("mappings (an object)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut kept = BTreeMap::new();
-        while let Some(hash) = map.next_key::<String>()? {
-            if self.0.contains(hash.as_str()) {
-                kept.insert(hash, map.next_value::<Value>()?);
-            } else {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(at) = map.next_key_seed(Position(self.0))? {
+            let Some(at) = at else {
                 map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            match map.next_value::<Value>()? {
+                Value::String(mxid) => self.1.mapped.push((at, mxid)),
+                _ => self.1.not_strings.push(at),
             }
         }
-        Ok(kept)
+        Ok(())
     }
 }
 
 /// `third_party_mappings`: server → hashes, absent or null for none.
-struct Servers<'a>(&'a BTreeSet<&'a str>);
+struct Servers<'a>(&'a SentKeys<'a>);
 
 impl<'de> DeserializeSeed<'de> for Servers<'_> {
-    type Value = Option<BTreeMap<String, Value>>;
+    type Value = Vec<(String, Vec<u32>)>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_option(self)
@@ -103,18 +183,18 @@ impl<'de> DeserializeSeed<'de> for Servers<'_> {
 }
 
 impl<'de> Visitor<'de> for Servers<'_> {
-    type Value = Option<BTreeMap<String, Value>>;
+    type Value = Vec<(String, Vec<u32>)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("third_party_mappings (an object)")
     }
 
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok(Vec::new())
     }
 
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+        Ok(Vec::new())
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -122,82 +202,84 @@ impl<'de> Visitor<'de> for Servers<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut servers = BTreeMap::new();
+        let mut servers = Vec::new();
         while let Some(server) = map.next_key::<String>()? {
-            let hashes = map.next_value_seed(Referred(self.0))?;
-            if hashes != Value::Null {
-                servers.insert(server, hashes);
+            if let Some(actives) = map.next_value_seed(Referred(self.0, true))? {
+                servers.push((server, actives));
             }
         }
-        Ok(Some(servers))
+        Ok(servers)
     }
 }
 
 /// One server's hashes: a flat array, or `{"actives": [..], "inactives":
-/// [..]}`, filtered to the hashes sent; anything else is `null` (refers
-/// nothing).
-struct Referred<'a>(&'a BTreeSet<&'a str>);
+/// [..]}`, as the positions of the active hashes sent; anything else is
+/// `None` (refers nothing). With `.1`, an object is read, else only arrays.
+struct Referred<'a>(&'a SentKeys<'a>, bool);
 
 impl<'de> DeserializeSeed<'de> for Referred<'_> {
-    type Value = Value;
+    type Value = Option<Vec<u32>>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Referred<'_> {
-    type Value = Value;
+    type Value = Option<Vec<u32>>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("referred hashes")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut kept = Vec::new();
-        while let Some(item) = seq.next_element::<Value>()? {
-            if item.as_str().is_some_and(|h| self.0.contains(h)) {
-                kept.push(item);
-            }
+        while let Some(at) = seq.next_element_seed(Position(self.0))? {
+            kept.extend(at);
         }
-        Ok(Value::Array(kept))
+        Ok(Some(kept))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = serde_json::Map::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        if !self.1 {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(None);
+        }
+        let mut actives = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            if key == "actives" || key == "inactives" {
-                let hashes = map.next_value_seed(Referred(self.0))?;
-                object.insert(key, hashes);
+            if key == "actives" {
+                actives = map
+                    .next_value_seed(Referred(self.0, false))?
+                    .unwrap_or_default();
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(Value::Object(object))
+        Ok(Some(actives))
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
     }
 
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
     }
 }
 
@@ -205,31 +287,47 @@ impl<'de> Visitor<'de> for Referred<'_> {
 mod tests {
     use super::*;
 
-    fn decode(body: &str, sent: &[&str]) -> serde_json::Result<LookupResponse> {
-        decode_lookup(body.as_bytes(), &sent.iter().copied().collect())
+    fn decode(body: &str, sent: &[&str]) -> serde_json::Result<BatchAnswer> {
+        decode_lookup(body.as_bytes(), &sent_keys(sent.iter().copied()))
     }
 
     #[test]
     fn only_what_was_sent_is_kept_in_both_referral_shapes() {
         let r = decode(
-            r#"{"mappings": {"h1": "@a:x", "h2": 7, "stray": "@m:x"},
+            r#"{"mappings": {"h1": "@a:x", "h2": 7, "stray": "@m:x", "h6": {"deep": [1]}},
                 "third_party_mappings": {
-                    "fed.example:443": ["h3", 4, "stray", "h4"],
+                    "fed.example:443": ["h3", 4, "stray", ["h1"], "h4"],
                     "tom.example:8448": {"actives": ["h5", "stray"], "inactives": ["h6"], "x": 1},
                     "odd.example:443": "nonsense",
+                    "nested.example:443": {"actives": {"actives": ["h1"]}},
                     "junk.example:443": ["stray"]
                 },
                 "extra": [1, 2]}"#,
             &["h1", "h2", "h3", "h4", "h5", "h6"],
         )
         .unwrap();
-        assert_eq!(r.mappings(), (vec![("h1", "@a:x")], vec!["h2"]));
-        let refs = r.referrals();
-        assert_eq!(refs["fed.example:443"].actives, vec!["h3", "h4"]);
-        assert_eq!(refs["tom.example:8448"].actives, vec!["h5"]);
-        assert_eq!(refs["tom.example:8448"].inactives, vec!["h6"]);
-        assert!(!refs.contains_key("odd.example:443"));
-        assert!(refs["junk.example:443"].actives.is_empty());
+        assert_eq!(r.mapped, vec![(0, "@a:x".to_owned())]);
+        assert_eq!(r.not_strings, vec![1, 5]);
+        let servers: Vec<(&str, &[u32])> = r
+            .referred
+            .iter()
+            .map(|(s, at)| (s.as_str(), at.as_slice()))
+            .collect();
+        assert_eq!(
+            servers,
+            [
+                ("fed.example:443", &[2, 3][..]),
+                ("tom.example:8448", &[4][..]),
+                ("nested.example:443", &[][..]),
+                ("junk.example:443", &[][..]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_key_sent_twice_is_answered_at_its_first_place() {
+        let r = decode(r#"{"mappings": {"h": "@a:x"}}"#, &["g", "h", "h"]).unwrap();
+        assert_eq!(r.mapped, vec![(1, "@a:x".to_owned())]);
     }
 
     #[test]
@@ -246,12 +344,12 @@ mod tests {
         ] {
             assert!(decode(bad, &["h"]).is_err(), "{bad} accepted");
         }
-        assert_eq!(decode("{}", &[]).unwrap(), LookupResponse::default());
-        assert_eq!(
+        assert_eq!(decode("{}", &[]).unwrap(), BatchAnswer::default());
+        assert!(
             decode(r#"{"third_party_mappings": null}"#, &[])
                 .unwrap()
-                .third_party_mappings,
-            None
+                .referred
+                .is_empty()
         );
     }
 }

@@ -1,19 +1,16 @@
 //! One identity server's endpoints, typed. The client holds where the server
 //! is reached and never sends a token it is not given for this server.
 
-use std::collections::BTreeSet;
-
 use reqwest::Method;
 use url::Url;
 
-use super::answer::decode_lookup;
+use super::answer::{BatchAnswer, decode_lookup, sent_keys};
 use super::error::CallError;
 use super::http::{Http, Request, Retry};
 use super::wire::{
     AcceptTerms, Account, BindRequest, EmailTokenRequest, HashDetails, HsBindRequest,
-    HsUnbindRequest, HsUnbindResponse, LookupRequest, LookupResponse, MsisdnTokenRequest,
-    OpenIdToken, PublicKey, PushRequest, RegisterResponse, SubmitResult, SubmitToken, Terms,
-    ValidationSession, path,
+    HsUnbindRequest, HsUnbindResponse, LookupRequest, MsisdnTokenRequest, OpenIdToken, PublicKey,
+    PushRequest, RegisterResponse, SubmitResult, SubmitToken, Terms, ValidationSession, path,
 };
 use crate::threepid::Medium;
 
@@ -76,8 +73,8 @@ impl IdentityClient {
         &self,
         token: &str,
         body: &LookupRequest,
-    ) -> Result<LookupResponse, CallError> {
-        let sent: BTreeSet<&str> = body.addresses.iter().map(String::as_str).collect();
+    ) -> Result<BatchAnswer, CallError> {
+        let sent = sent_keys(body.addresses.iter().map(String::as_str));
         self.http
             .call_with(
                 self.request(Method::POST, path::LOOKUP, Some(token))

@@ -173,6 +173,18 @@ fn read_hint(file: &str, error: &io::Error) -> Option<String> {
     })
 }
 
+/// How the servers are reached while the files are read.
+enum Reaching<'a> {
+    /// Not at all: `--dry-run --pepper P`, with this pepper and algorithm.
+    Offline(&'a str, Algorithm),
+    /// Being reached on the runtime; with `--dry-run`, only for peppers.
+    Network(
+        tokio::runtime::Runtime,
+        tokio::task::JoinHandle<Result<Connected, JobError>>,
+        bool,
+    ),
+}
+
 /// Runs `mxlookup lookup`.
 pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
@@ -180,6 +192,22 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     // The cards as read are kept only to write them back.
     let read_options = ReadOptions {
         keep_cards: settings.output.format == OutputFormat::Vcard,
+    };
+    // The start servers are reached (registered with, their peppers
+    // fetched) while the files are read; a file that cannot be read still
+    // ends the run before any address is sent.
+    let reaching = match &settings.mode {
+        Mode::Network { network, dry_run } => {
+            let runtime = runtime()?;
+            let network = network.clone();
+            let connecting = runtime.spawn(async move {
+                let connected = network.connect(false).await?;
+                connected.resolver.prepare().await;
+                Ok(connected)
+            });
+            Reaching::Network(runtime, connecting, *dry_run)
+        }
+        Mode::DryRun { pepper, algorithm } => Reaching::Offline(pepper, *algorithm),
     };
     let books = addressbook::read_all(&settings.files, settings.input_format, read_options)?;
     let contacts: usize = books.iter().map(|b| b.contacts.len()).sum();
@@ -198,9 +226,9 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
             plan.addresses.len()
         ),
     );
-    let done = match &settings.mode {
-        Mode::DryRun { pepper, algorithm } => {
-            let records = records::dry_run(&plan, Ok((pepper, *algorithm)));
+    let done = match reaching {
+        Reaching::Offline(pepper, algorithm) => {
+            let records = records::dry_run(&plan, Ok((pepper, algorithm)));
             finish(
                 settings,
                 &records,
@@ -209,13 +237,20 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
                 "dry run, nothing sent",
             )
         }
-        Mode::Network { network, dry_run } => {
-            let runtime = runtime()?;
-            runtime.block_on(ask(settings, network, *dry_run, &plan, started))
+        Reaching::Network(runtime, connecting, dry_run) => {
+            runtime.block_on(ask(settings, connecting, dry_run, &plan, started))
         }
     };
     stage(verbosity, started, "wrote the results");
+    drop_aside(plan);
     done
+}
+
+/// Frees `value` on a thread of its own: a million addresses take tens of
+/// milliseconds to free, which the run need not wait for (the process may
+/// exit first, and the memory goes with it).
+fn drop_aside<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
 }
 
 /// A tokio runtime with a worker per core.
@@ -233,18 +268,22 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, JobError> {
 /// the start servers' peppers), then writes the results.
 async fn ask(
     settings: &LookupSettings,
-    network: &NetworkSettings,
+    connecting: tokio::task::JoinHandle<Result<Connected, JobError>>,
     dry_run: bool,
     plan: &Plan,
     started: Instant,
 ) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
+    let connected = match connecting.await {
+        Ok(connected) => connected?,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
     let Connected {
         resolver,
         sandbox,
         discovered,
         ..
-    } = network.connect(false).await?;
+    } = connected;
     if let Some(found) = discovered
         && verbosity >= Verbosity::Normal
     {
@@ -290,13 +329,16 @@ async fn ask(
     );
     let summary = summarise(plan, |id| records::status_of(&resolution.outcomes, id));
     let records = records::resolved(plan, &resolution.outcomes);
-    finish(
+    let done = finish(
         settings,
         &records,
         &resolution.servers,
         summary,
         "looked up",
-    )
+    );
+    drop(records);
+    drop_aside(resolution);
+    done
 }
 
 /// A spinner on stderr while the walk runs, only on a terminal and not with -q.

@@ -21,10 +21,6 @@ use policy::Policy;
 use server::{AskSettings, Asked, Sent, ServerState, ServerStats};
 use walk::{Outcome, Server, ServerId, Task, Walk};
 
-/// Addresses per task chunk: four full batches, one round of requests in
-/// flight (a batch tops out near 8,700 hashes under the 400 KiB body cap).
-const TASK_CHUNK: usize = 32_768;
-
 /// How a run resolves.
 #[derive(Debug, Clone)]
 pub struct ResolveSettings {
@@ -87,21 +83,43 @@ pub struct Resolution {
     pub hops: Vec<Hop>,
 }
 
-/// Runs walks.
+/// Runs a walk (one per run: the start servers' state, their peppers and
+/// batch sizes, is kept from [`Resolver::prepare`] to the walk).
 pub struct Resolver {
     http: Http,
     auth: Arc<AuthContext>,
     settings: ResolveSettings,
+    /// The start servers' state, by index.
+    starts: Vec<Arc<ServerState>>,
 }
 
 impl Resolver {
     /// A resolver using `http` and `auth` for every server.
     pub fn new(http: Http, auth: Arc<AuthContext>, settings: ResolveSettings) -> Self {
-        Resolver {
+        let mut resolver = Resolver {
             http,
             auth,
             settings,
+            starts: Vec::new(),
+        };
+        resolver.starts = resolver
+            .settings
+            .starts
+            .iter()
+            .map(|server| Arc::new(resolver.new_state(server, true)))
+            .collect();
+        resolver
+    }
+
+    /// Registers with the start servers when needed and fetches their
+    /// `hash_details`, all at once; what fails is said when they are asked.
+    pub async fn prepare(&self) {
+        let mut fetching = JoinSet::new();
+        for state in &self.starts {
+            let state = Arc::clone(state);
+            fetching.spawn(async move { state.details(false).await.is_ok() });
         }
+        fetching.join_all().await;
     }
 
     /// The start servers, as named by the user and reached.
@@ -133,24 +151,27 @@ impl Resolver {
         Session::new(client, Arc::clone(&self.auth), token)
     }
 
+    fn new_state(&self, server: &Server, is_start: bool) -> ServerState {
+        ServerState::new(
+            self.session(server, is_start),
+            &server.name,
+            self.settings.ask.clone(),
+            self.settings.trace,
+        )
+    }
+
+    /// Server `id` of `walk` (the start servers first, as in every walk).
     fn state(
         &self,
         walk: &Walk,
         id: ServerId,
         states: &mut BTreeMap<ServerId, Arc<ServerState>>,
     ) -> Arc<ServerState> {
-        let is_start = id < self.settings.starts.len();
         states
             .entry(id)
-            .or_insert_with(|| {
-                let server = walk.server(id);
-                let session = self.session(server, is_start);
-                Arc::new(ServerState::new(
-                    session,
-                    &server.name,
-                    self.settings.ask.clone(),
-                    self.settings.trace,
-                ))
+            .or_insert_with(|| match self.starts.get(id) {
+                Some(start) => Arc::clone(start),
+                None => Arc::new(self.new_state(walk.server(id), false)),
             })
             .clone()
     }
@@ -196,9 +217,12 @@ impl Resolver {
         let mut hops = Vec::new();
         // A task is asked in chunks, each answered on its own: the referrals
         // of the first chunks reach the next server while this one still
-        // answers the rest. A server takes its chunks in turn.
+        // answers the rest. A server takes its chunks in turn. A chunk is
+        // one round of requests in flight, each at the largest batch size.
+        let ask = &self.settings.ask;
+        let chunk_size = (ask.in_flight * ask.max_batch).max(1);
         let spawn = |task: Task, running: &mut JoinSet<_>, state: Arc<ServerState>| {
-            for chunk in task.addresses.chunks(TASK_CHUNK) {
+            for chunk in task.addresses.chunks(chunk_size) {
                 let task = Task {
                     server: task.server,
                     addresses: chunk.to_vec(),

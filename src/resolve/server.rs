@@ -14,7 +14,8 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 
 use super::walk::Answer;
-use crate::identity::wire::{HashDetails, LookupRequest, LookupResponse};
+use crate::identity::answer::BatchAnswer;
+use crate::identity::wire::{HashDetails, LookupRequest};
 use crate::identity::{Session, SessionError};
 use crate::plan::{Address, AddressId};
 use crate::threepid::{Algorithm, lookup_hash, plaintext_form};
@@ -35,8 +36,11 @@ pub struct AskSettings {
     pub allow_plaintext: bool,
     /// Lookup requests in flight per server.
     pub in_flight: usize,
-    /// The first batch size.
-    pub first_batch: usize,
+    /// The largest batch, and the size tried first.
+    pub max_batch: usize,
+    /// The size sent beside that first try while it is in flight, and the
+    /// size started from again when it was refused.
+    pub small_batch: usize,
     /// Batches stay under this many bytes of request body.
     pub max_body: usize,
 }
@@ -46,8 +50,12 @@ impl Default for AskSettings {
         AskSettings {
             allow_plaintext: false,
             in_flight: 4,
-            first_batch: 100,
-            max_body: 400 << 10,
+            // sydent's limit; ToM's is 100.
+            max_batch: 10_000,
+            small_batch: 100,
+            // sydent resets the connection past 512 KiB; 10,000 hashes
+            // take 450 KiB.
+            max_body: 480 << 10,
         }
     }
 }
@@ -113,22 +121,47 @@ struct Sizing {
     good: usize,
     /// The smallest size refused for its size.
     bad: Option<usize>,
-    /// A batch larger than `good` is in flight: the others wait for its
-    /// answer before trying that size (one refusal per size, not four).
+    /// A batch larger than `good` is in flight: the others are sent at a
+    /// size known to pass until it is back (one refusal per size, not four).
     probing: bool,
+    /// The first size tried (the largest) has not come back yet: beside it
+    /// go only `smalls` batches of the small size; the rest wait for it.
+    first: bool,
+    small: usize,
+    smalls: usize,
+}
+
+/// What the next batch of a server may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Take {
+    /// A size not tried yet: the batch is the probe.
+    Probe(usize),
+    /// A size known to pass, or small.
+    Size(usize),
+    /// Nothing until the first probe is back.
+    Wait,
 }
 
 impl Sizing {
     /// The size of the next batch: `current`, unless a larger size than
-    /// any answered is being tried already, then the largest answered.
-    fn take(&mut self) -> usize {
-        if self.good > 0 && self.current > self.good {
-            if self.probing {
-                return self.good;
-            }
-            self.probing = true;
+    /// any answered is being tried already, then the largest answered (or,
+    /// while the first size is tried, a few small ones, then none).
+    fn take(&mut self) -> Take {
+        if self.current <= self.good {
+            return Take::Size(self.current);
         }
-        self.current
+        if !self.probing {
+            self.probing = true;
+            return Take::Probe(self.current);
+        }
+        if !self.first {
+            return Take::Size(self.good.max(1));
+        }
+        if self.smalls > 0 {
+            self.smalls -= 1;
+            return Take::Size(self.small.min(self.current));
+        }
+        Take::Wait
     }
 }
 
@@ -138,6 +171,8 @@ pub struct ServerState {
     settings: AskSettings,
     details: Mutex<Option<Result<HashDetails, SessionError>>>,
     sizing: std::sync::Mutex<Sizing>,
+    /// Told when a probe is back (batches may be waiting for it).
+    probed: tokio::sync::Notify,
     permits: Arc<Semaphore>,
     /// Chunks of the walk are asked one after another, in order (FIFO).
     turn: Mutex<()>,
@@ -157,7 +192,9 @@ impl ServerState {
             url: session.client().base().to_string(),
             ..ServerStats::default()
         };
-        let first = settings.first_batch.max(1);
+        let first = settings.max_batch.max(1);
+        let small = settings.small_batch.clamp(1, first);
+        let smalls = settings.in_flight.saturating_sub(1);
         ServerState {
             permits: Arc::new(Semaphore::new(settings.in_flight.max(1))),
             turn: Mutex::new(()),
@@ -170,7 +207,11 @@ impl ServerState {
                 good: 0,
                 bad: None,
                 probing: false,
+                first: true,
+                small,
+                smalls,
             }),
+            probed: tokio::sync::Notify::new(),
             stats: std::sync::Mutex::new(stats),
             warned_plaintext: AtomicBool::new(false),
             trace,
@@ -287,8 +328,8 @@ impl ServerState {
             Err(why) => return fail_all(why),
         };
         self.count(|s| s.algorithm = Some(algorithm));
-        let _turn = self.turn.lock().await;
-        if let Some(why) = self.broken.lock().expect("broken lock").clone() {
+        let turn = self.turn.lock().await;
+        if let Some(why) = self.broken() {
             return fail_all(format!("not asked after an earlier lookup failed: {why}"));
         }
         let mut asked = self
@@ -297,7 +338,7 @@ impl ServerState {
                 addresses,
                 algorithm,
                 details.lookup_pepper.clone(),
-                true,
+                Some(turn),
             )
             .await;
         let mut open: Vec<AddressId> = unresolved(&ids, &asked.answer);
@@ -311,7 +352,7 @@ impl ServerState {
                 break;
             }
             let more = self
-                .pass(open.clone(), addresses, algorithm, pepper.to_owned(), false)
+                .pass(open.clone(), addresses, algorithm, pepper.to_owned(), None)
                 .await;
             // An alternative pepper that fails leaves the address as the main pepper did.
             asked.answer.found.extend(more.answer.found);
@@ -354,13 +395,22 @@ struct Batch {
     ids: Vec<AddressId>,
     keys: Vec<String>,
     pepper: String,
-    result: Result<LookupResponse, SessionError>,
+    /// It tried a size not answered before.
+    probe: bool,
+    result: Result<BatchAnswer, SessionError>,
 }
 
 impl ServerState {
-    /// Looks up `ids` with `pepper` in adaptive batches. With `may_refresh`,
-    /// a rejected pepper is replaced (from the error, else from a fresh
-    /// `hash_details`) and the batch resent, at most twice.
+    /// Why a lookup failed for good, once one did.
+    fn broken(&self) -> Option<String> {
+        self.broken.lock().expect("broken lock").clone()
+    }
+
+    /// Looks up `ids` with `pepper` in adaptive batches. With the server's
+    /// `turn` (the main pepper's pass), a rejected pepper is replaced (from
+    /// the error, else from a fresh `hash_details`) and the batch resent, at
+    /// most twice; the turn passes to the next chunk once every batch of
+    /// this one has left, so that the server is kept busy between chunks.
     ///
     /// A batch refused for its size is sent again smaller, one batch at a
     /// time until one is answered, so that a server resetting every
@@ -374,8 +424,9 @@ impl ServerState {
         addresses: &Arc<Vec<Address>>,
         algorithm: Algorithm,
         mut pepper: String,
-        may_refresh: bool,
+        mut turn: Option<tokio::sync::MutexGuard<'_, ()>>,
     ) -> Asked {
+        let may_refresh = turn.is_some();
         let mut asked = Asked::default();
         let mut pending: VecDeque<AddressId> = ids.into();
         let mut running: JoinSet<Batch> = JoinSet::new();
@@ -393,29 +444,58 @@ impl ServerState {
                     .acquire_owned()
                     .await
                     .expect("semaphore is never closed");
-                let size = self
-                    .sizing
-                    .lock()
-                    .expect("sizing lock")
-                    .take()
-                    .min(pending.len());
-                let batch: Vec<AddressId> = pending.drain(..size).collect();
+                // Another chunk's lookup may have failed for good meanwhile.
+                if let Some(why) = self.broken() {
+                    give_up(&mut asked, Vec::new(), &mut pending, &why);
+                    break;
+                }
+                // Registered before the size is taken, so that a probe
+                // back in between is not missed.
+                let probed = self.probed.notified();
+                tokio::pin!(probed);
+                probed.as_mut().enable();
+                let taken = self.sizing.lock().expect("sizing lock").take();
+                let (size, probe) = match taken {
+                    Take::Probe(size) => (size, true),
+                    Take::Size(size) => (size, false),
+                    Take::Wait => {
+                        drop(permit);
+                        if running.is_empty() {
+                            probed.await;
+                            continue;
+                        }
+                        break;
+                    }
+                };
+                let batch = take_batch(
+                    &mut pending,
+                    size,
+                    // Less the envelope: algorithm, pepper and field names.
+                    self.settings.max_body.saturating_sub(64 + pepper.len()),
+                    |id| key_bytes(&addresses[id as usize], algorithm),
+                );
                 running.spawn(Arc::clone(self).send(
                     batch,
                     Arc::clone(addresses),
                     algorithm,
                     pepper.clone(),
-                    permit,
+                    (permit, probe),
                 ));
+            }
+            if pending.is_empty() {
+                drop(turn.take());
             }
             let Some(done) = running.join_next().await else {
                 break;
             };
             let batch = done.expect("lookup tasks do not panic");
+            if batch.probe {
+                self.probe_back();
+            }
             match batch.result {
                 Ok(response) => {
                     probing = false;
-                    self.grew(batch.ids.len(), &batch.keys);
+                    self.grew(batch.ids.len());
                     self.map_back(&mut asked, &batch.ids, &batch.keys, &batch.pepper, response);
                 }
                 Err(SessionError::Call(e)) if e.is_size_refusal() && batch.ids.len() > 1 => {
@@ -478,14 +558,14 @@ impl ServerState {
         asked
     }
 
-    /// Sends one lookup request.
+    /// Sends one lookup request (holding a permit; maybe the probe).
     async fn send(
         self: Arc<Self>,
         ids: Vec<AddressId>,
         addresses: Arc<Vec<Address>>,
         algorithm: Algorithm,
         pepper: String,
-        _permit: tokio::sync::OwnedSemaphorePermit,
+        (_permit, probe): (tokio::sync::OwnedSemaphorePermit, bool),
     ) -> Batch {
         let keys: Vec<String> = ids
             .iter()
@@ -519,15 +599,25 @@ impl ServerState {
             ids,
             keys: request.addresses,
             pepper,
+            probe,
             result,
         }
     }
 
+    /// The probe is back, whatever its answer: another size may be tried,
+    /// and the batches waiting for the first one may leave.
+    fn probe_back(&self) {
+        let mut sizing = self.sizing.lock().expect("sizing lock");
+        sizing.probing = false;
+        sizing.first = false;
+        drop(sizing);
+        self.probed.notify_waiters();
+    }
+
     /// A batch of `size` was answered: remember it and grow the next one,
     /// up to the body cap and below any size refused before.
-    fn grew(&self, size: usize, keys: &[String]) {
-        let per_key = keys.iter().map(|k| k.len() + 3).sum::<usize>() / keys.len().max(1) + 1;
-        let cap = (self.settings.max_body / per_key).max(1);
+    fn grew(&self, size: usize) {
+        let cap = self.settings.max_batch.max(1);
         let mut sizing = self.sizing.lock().expect("sizing lock");
         if size > sizing.good {
             sizing.probing = false;
@@ -551,58 +641,49 @@ impl ServerState {
         let below = sizing.bad.unwrap_or(size) - 1;
         let next = if sizing.good > 0 && sizing.good <= below {
             sizing.good
+        } else if size > sizing.small {
+            sizing.small
         } else {
             (size / 2).max(1)
         };
         sizing.current = sizing.current.min(next);
     }
 
-    /// Maps an answer back to the addresses of the batch; hashes the batch
-    /// did not send are ignored, and so are inactive referrals.
+    /// Maps an answer back to the addresses of the batch (the decoder kept
+    /// only the hashes the batch sent, and no inactive referral).
     fn map_back(
         &self,
         asked: &mut Asked,
         ids: &[AddressId],
         keys: &[String],
         pepper: &str,
-        response: LookupResponse,
+        answer: BatchAnswer,
     ) {
-        #[allow(clippy::disallowed_types)] // an internal index, never serialised
-        let by_key: std::collections::HashMap<&str, AddressId> = keys
-            .iter()
-            .map(String::as_str)
-            .zip(ids.iter().copied())
-            .collect();
-        let (mappings, not_strings) = response.mappings();
-        for (key, mxid) in mappings {
-            if let Some(&id) = by_key.get(key) {
-                asked.answer.found.push((id, mxid.to_owned()));
-            }
+        let id = |at: u32| ids[at as usize];
+        let found = &mut asked.answer.found;
+        found.extend(answer.mapped.into_iter().map(|(at, mxid)| (id(at), mxid)));
+        if !answer.not_strings.is_empty() {
+            let why = format!(
+                "{} answered a mapping that is not a string",
+                self.session.client().name()
+            );
+            let failed = &mut asked.answer.failed;
+            failed.extend(
+                answer
+                    .not_strings
+                    .into_iter()
+                    .map(|at| (id(at), why.clone())),
+            );
         }
-        for key in not_strings {
-            if let Some(&id) = by_key.get(key) {
-                let why = format!(
-                    "{} answered a mapping that is not a string",
-                    self.session.client().name()
-                );
-                asked.answer.failed.push((id, why));
-            }
-        }
-        for (server, referred) in response.referrals() {
+        for (server, referred) in answer.referred {
             // Copied for each address: a name longer than any server name
             // (which the walk then refuses) is copied cut short.
             let server = match server.len() {
-                0..=300 => std::borrow::Cow::Borrowed(server),
-                _ => crate::sanitize::excerpt(server, 100),
+                0..=300 => server,
+                _ => crate::sanitize::excerpt(&server, 100).into_owned(),
             };
-            for key in &referred.actives {
-                if let Some(&id) = by_key.get(key.as_str()) {
-                    asked
-                        .answer
-                        .referred
-                        .push((id, server.clone().into_owned()));
-                }
-            }
+            let to = &mut asked.answer.referred;
+            to.extend(referred.into_iter().map(|at| (id(at), server.clone())));
         }
         if self.trace {
             for (key, &id) in keys.iter().zip(ids) {
@@ -616,9 +697,10 @@ impl ServerState {
 }
 
 /// The batch size after one of `current` was answered: four times larger
-/// (four round trips from 100 to the body cap), below the smallest size
-/// refused, whose gap with the largest size answered is halved while it is
-/// larger than that size (a refusal or two, not one per address).
+/// (after the first size was refused, four round trips from 100 back to
+/// 10,000), below the smallest size refused, whose gap with the largest
+/// size answered is halved while it is larger than that size (a refusal or
+/// two, not one per address).
 fn next_size(current: usize, good: usize, bad: Option<usize>, cap: usize) -> usize {
     let next = current.saturating_mul(4).min(cap);
     match bad {
@@ -645,6 +727,34 @@ fn give_up(asked: &mut Asked, batch: Vec<AddressId>, pending: &mut VecDeque<Addr
     }
 }
 
+/// The bytes `address` takes in a lookup body: its key, quotes and comma.
+fn key_bytes(address: &Address, algorithm: Algorithm) -> usize {
+    match algorithm {
+        Algorithm::Sha256 => 43 + 3,
+        Algorithm::None => address.address.len() + 1 + address.medium.as_str().len() + 3,
+    }
+}
+
+/// The next batch: at most `size` addresses from the front of `pending`,
+/// fewer if their keys would pass `max_body` bytes, never none.
+fn take_batch(
+    pending: &mut VecDeque<AddressId>,
+    size: usize,
+    max_body: usize,
+    bytes: impl Fn(AddressId) -> usize,
+) -> Vec<AddressId> {
+    let mut body = 0;
+    let mut count = 0;
+    for &id in pending.iter().take(size) {
+        body += bytes(id);
+        if count > 0 && body > max_body {
+            break;
+        }
+        count += 1;
+    }
+    pending.drain(..count.max(1).min(pending.len())).collect()
+}
+
 /// Puts a batch back at the front of the queue, in its order.
 fn requeue(pending: &mut VecDeque<AddressId>, ids: Vec<AddressId>) {
     for id in ids.into_iter().rev() {
@@ -654,18 +764,38 @@ fn requeue(pending: &mut VecDeque<AddressId>, ids: Vec<AddressId>) {
 
 #[cfg(test)]
 mod tests {
-    use super::next_size;
+    use std::collections::VecDeque;
+
+    use super::{next_size, take_batch};
+
+    #[test]
+    fn a_batch_stops_at_the_size_or_the_body_cap_and_is_never_empty() {
+        let mut pending: VecDeque<u32> = (0..100).collect();
+        // 46 bytes a hash: 10 fit in 460 bytes, 11 do not.
+        assert_eq!(take_batch(&mut pending, 50, 460, |_| 46).len(), 10);
+        assert_eq!(
+            take_batch(&mut pending, 5, 460, |_| 46),
+            [10, 11, 12, 13, 14]
+        );
+        // Clear-text keys of different lengths: cut at the cap.
+        let batch = take_batch(&mut pending, 50, 100, |id| if id == 17 { 91 } else { 5 });
+        assert_eq!(batch, [15, 16]);
+        // One key larger than the cap still leaves, alone.
+        assert_eq!(take_batch(&mut pending, 50, 100, |_| 500), [17]);
+        assert_eq!(take_batch(&mut pending, 1_000, 1 << 20, |_| 46).len(), 82);
+        assert!(pending.is_empty());
+    }
 
     #[test]
     fn batches_grow_fourfold_to_the_cap() {
         let mut size = 100;
         let mut steps = vec![size];
-        while size < 8714 {
-            size = next_size(size, size, None, 8714);
+        while size < 10_000 {
+            size = next_size(size, size, None, 10_000);
             steps.push(size);
         }
-        assert_eq!(steps, [100, 400, 1600, 6400, 8714]);
-        assert_eq!(next_size(8714, 8714, None, 8714), 8714);
+        assert_eq!(steps, [100, 400, 1600, 6400, 10_000]);
+        assert_eq!(next_size(10_000, 10_000, None, 10_000), 10_000);
     }
 
     #[test]

@@ -72,13 +72,25 @@ pub struct Outcome {
     pub reason: Option<String>,
 }
 
-/// Everything heard about one address: `(what, path incl. the answering server)`.
-#[derive(Debug, Clone, Default)]
+/// A path from a start server to the server that answered, interned.
+type PathId = u32;
+
+/// One thing a server said about an address.
+#[derive(Debug)]
 struct Heard {
-    found: Vec<(String, Vec<ServerId>)>,
-    errors: Vec<(String, Vec<ServerId>)>,
-    unfollowed: Vec<(String, Vec<ServerId>)>,
-    ended: Vec<Vec<ServerId>>,
+    address: AddressId,
+    /// The path, including the server that said it.
+    path: PathId,
+    what: What,
+}
+
+#[derive(Debug)]
+enum What {
+    Found(String),
+    Error(String),
+    Unfollowed(String),
+    /// The walk ended there: not found, or a referral back into the path.
+    Ended,
 }
 
 /// The walk.
@@ -89,7 +101,14 @@ pub struct Walk {
     /// Servers reached by referral (the budget counts these).
     referred: usize,
     is_start: Vec<bool>,
-    heard: BTreeMap<AddressId, Heard>,
+    /// Everything heard, in the order heard; merged per address at the end.
+    heard: Vec<Heard>,
+    /// Paths by id, and ids by path.
+    paths: Vec<Vec<ServerId>>,
+    path_ids: BTreeMap<Vec<ServerId>, PathId>,
+    /// Per address, the last answer that mentioned it (0: none yet).
+    mentioned: Vec<u32>,
+    answers: u32,
 }
 
 impl Walk {
@@ -101,7 +120,11 @@ impl Walk {
             servers: starts,
             referred: 0,
             is_start: vec![true; n],
-            heard: BTreeMap::new(),
+            heard: Vec::new(),
+            paths: Vec::new(),
+            path_ids: BTreeMap::new(),
+            mentioned: vec![0; addresses.iter().max().map_or(0, |&m| m as usize + 1)],
+            answers: 0,
         };
         let tasks = (0..n)
             .map(|server| Task {
@@ -118,34 +141,55 @@ impl Walk {
         &self.servers[id]
     }
 
-    fn heard(&mut self, address: AddressId) -> &mut Heard {
-        self.heard.entry(address).or_default()
+    /// The id of `path`, interned.
+    fn path_id(&mut self, path: &[ServerId]) -> PathId {
+        if let Some(&id) = self.path_ids.get(path) {
+            return id;
+        }
+        let id = self.paths.len() as PathId;
+        self.paths.push(path.to_vec());
+        self.path_ids.insert(path.to_vec(), id);
+        id
+    }
+
+    /// Marks `address` as mentioned by the answer being taken.
+    fn mention(&mut self, address: AddressId) {
+        let at = address as usize;
+        if at >= self.mentioned.len() {
+            self.mentioned.resize(at + 1, 0);
+        }
+        self.mentioned[at] = self.answers;
+    }
+
+    fn hear(&mut self, address: AddressId, path: PathId, what: What) {
+        self.heard.push(Heard {
+            address,
+            path,
+            what,
+        });
     }
 
     /// Takes a task's answer; returns the tasks it leads to.
     pub fn answer(&mut self, task: &Task, answer: Answer) -> Vec<Task> {
         let mut here = task.path.clone();
         here.push(task.server);
-        let mut mentioned = std::collections::BTreeSet::new();
+        let path = self.path_id(&here);
+        self.answers += 1;
         for (address, mxid) in answer.found {
-            mentioned.insert(address);
+            self.mention(address);
             let what = match check_user_id(&mxid) {
-                Ok(()) => Ok(mxid),
-                Err(why) => Err(format!(
+                Ok(()) => What::Found(mxid),
+                Err(why) => What::Error(format!(
                     "{} answered an invalid Matrix ID `{}` ({why})",
                     self.servers[task.server].name,
                     excerpt(&mxid, 300)
                 )),
             };
-            let heard = self.heard(address);
-            match what {
-                Ok(mxid) => heard.found.push((mxid, here.clone())),
-                Err(why) => heard.errors.push((why, here.clone())),
-            }
+            self.hear(address, path, what);
         }
         for (address, why) in answer.failed {
-            mentioned.insert(address);
-            self.heard(address).errors.push((why, here.clone()));
+            self.mention(address);
+            self.hear(address, path, What::Error(why));
         }
         // Referrals, grouped by the server they lead to. A server named by
         // many referrals is judged once per answer: the decision depends only
@@ -153,7 +197,7 @@ impl Walk {
         let mut follow: BTreeMap<ServerId, Vec<AddressId>> = BTreeMap::new();
         let mut decided: BTreeMap<String, Result<Option<ServerId>, String>> = BTreeMap::new();
         for (address, raw) in answer.referred {
-            mentioned.insert(address);
+            self.mention(address);
             let decision = match decided.get(&raw) {
                 Some(decision) => decision.clone(),
                 None => {
@@ -165,13 +209,13 @@ impl Walk {
             match decision {
                 Ok(Some(next)) => follow.entry(next).or_default().push(address),
                 // A referral back into the path ends it.
-                Ok(None) => self.heard(address).ended.push(here.clone()),
-                Err(why) => self.heard(address).unfollowed.push((why, here.clone())),
+                Ok(None) => self.hear(address, path, What::Ended),
+                Err(why) => self.hear(address, path, What::Unfollowed(why)),
             }
         }
         for &address in &task.addresses {
-            if !mentioned.contains(&address) {
-                self.heard(address).ended.push(here.clone());
+            if self.mentioned.get(address as usize) != Some(&self.answers) {
+                self.hear(address, path, What::Ended);
             }
         }
         follow
@@ -222,16 +266,24 @@ impl Walk {
     }
 
     /// The merged outcome of every address asked about, by address.
-    pub fn finish(self) -> BTreeMap<AddressId, Outcome> {
-        let names = |path: &[ServerId]| {
-            path.iter()
-                .map(|&s| self.servers[s].name.clone())
-                .collect::<Vec<_>>()
-        };
-        self.heard
+    pub fn finish(mut self) -> BTreeMap<AddressId, Outcome> {
+        let names: Vec<Vec<String>> = self
+            .paths
             .iter()
-            .map(|(&address, heard)| (address, merge(heard, &names)))
-            .collect()
+            .map(|path| path.iter().map(|&s| self.servers[s].name.clone()).collect())
+            .collect();
+        let mut heard = std::mem::take(&mut self.heard);
+        heard.sort_by_key(|h| h.address);
+        let mut outcomes = BTreeMap::new();
+        let mut rest = heard.as_mut_slice();
+        while let Some(first) = rest.first() {
+            let address = first.address;
+            let n = rest.iter().take_while(|h| h.address == address).count();
+            let (group, after) = rest.split_at_mut(n);
+            outcomes.insert(address, merge(group, &self.paths, &names));
+            rest = after;
+        }
+        outcomes
     }
 }
 
@@ -241,54 +293,54 @@ impl Walk {
 /// Answers arrive in whatever order the servers answer; the choice of `via`
 /// and the order of `mxids` do not depend on it: the shortest path wins, then
 /// the first by name, and Matrix IDs are sorted.
-fn merge(heard: &Heard, names: &impl Fn(&[ServerId]) -> Vec<String>) -> Outcome {
-    let mut mxids: Vec<String> = heard.found.iter().map(|(mxid, _)| mxid.clone()).collect();
-    mxids.sort();
-    mxids.dedup();
-    let first = |items: &[(String, Vec<ServerId>)]| -> Option<(String, Vec<ServerId>)> {
-        items
-            .iter()
-            .min_by_key(|(what, path)| (path.len(), names(path), what.clone()))
-            .cloned()
-    };
-    let (found, errors, unfollowed) = (
-        first(&heard.found),
-        first(&heard.errors),
-        first(&heard.unfollowed),
-    );
-    let ended = heard
-        .ended
+fn merge(heard: &mut [Heard], paths: &[Vec<ServerId>], names: &[Vec<String>]) -> Outcome {
+    fn rank<'a>(
+        h: &'a Heard,
+        paths: &[Vec<ServerId>],
+        names: &'a [Vec<String>],
+    ) -> (u8, usize, &'a [String], &'a str) {
+        let (kind, text) = match &h.what {
+            What::Found(mxid) => (0, mxid.as_str()),
+            What::Error(why) => (1, why.as_str()),
+            What::Unfollowed(why) => (2, why.as_str()),
+            What::Ended => (3, ""),
+        };
+        let path = h.path as usize;
+        (kind, paths[path].len(), &names[path], text)
+    }
+    let best = heard
         .iter()
-        .min_by_key(|path| (path.len(), names(path)))
-        .cloned();
-    let outcome = |status, mxids, path: &[ServerId], reason: Option<&String>| Outcome {
+        .min_by(|a, b| rank(a, paths, names).cmp(&rank(b, paths, names)))
+        .expect("an address is merged only when something was heard of it");
+    let via = names[best.path as usize].clone();
+    let outcome = |status, mxids, reason: Option<String>| Outcome {
         status,
         mxids,
-        via: names(path),
-        reason: reason.cloned(),
+        via,
+        reason,
     };
-    if let Some((_, path)) = found {
-        let status = if mxids.len() == 1 {
-            Status::Found
-        } else {
-            Status::Conflict
-        };
-        let reason =
-            (status == Status::Conflict).then(|| "servers gave different Matrix IDs".to_owned());
-        return outcome(status, mxids, &path, reason.as_ref());
+    match &best.what {
+        What::Found(_) => {
+            let mut mxids: Vec<String> = heard
+                .iter_mut()
+                .filter_map(|h| match &mut h.what {
+                    What::Found(mxid) => Some(std::mem::take(mxid)),
+                    _ => None,
+                })
+                .collect();
+            mxids.sort();
+            mxids.dedup();
+            if mxids.len() == 1 {
+                outcome(Status::Found, mxids, None)
+            } else {
+                let reason = "servers gave different Matrix IDs".to_owned();
+                outcome(Status::Conflict, mxids, Some(reason))
+            }
+        }
+        What::Error(why) => outcome(Status::Error, Vec::new(), Some(why.clone())),
+        What::Unfollowed(why) => outcome(Status::Unfollowed, Vec::new(), Some(why.clone())),
+        What::Ended => outcome(Status::NotFound, Vec::new(), None),
     }
-    if let Some((why, path)) = errors {
-        return outcome(Status::Error, Vec::new(), &path, Some(&why));
-    }
-    if let Some((why, path)) = unfollowed {
-        return outcome(Status::Unfollowed, Vec::new(), &path, Some(&why));
-    }
-    outcome(
-        Status::NotFound,
-        Vec::new(),
-        ended.as_deref().unwrap_or_default(),
-        None,
-    )
 }
 
 #[cfg(test)]

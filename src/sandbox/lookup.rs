@@ -2,7 +2,8 @@
 //! server holds, indexed by lookup key under one pepper, and the answers
 //! built from it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -10,12 +11,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::{Serialize, Serializer};
+use serde_json::json;
 
 use super::config::{LimitStyle, ReferralStyle, ServerSpec};
 use super::identity::{Inner, IsState, internal};
 use super::reply::{self, Answer, Refusal};
-use crate::identity::wire::{LookupRequest, LookupResponse, PushRequest, errcode};
+use crate::identity::wire::{LookupRequest, PushRequest, errcode};
 use crate::threepid::{Algorithm, Medium, lookup_hash, normalise_email, plaintext_form};
 
 /// An index is built per algorithm and pepper.
@@ -138,11 +140,11 @@ pub(crate) async fn lookup(State(is): Is, headers: HeaderMap, body: Bytes) -> An
     if is.spec.rotate_every_request {
         is.lock().rotate();
     }
-    Ok(Json(answer?).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json")], answer?).into_response())
 }
 
-/// The answer to a well-formed lookup.
-fn answer(is: &IsState, request: &LookupRequest) -> Answer<LookupResponse> {
+/// The answer to a well-formed lookup, as JSON.
+fn answer(is: &IsState, request: &LookupRequest) -> Answer<Vec<u8>> {
     let spec = &is.spec;
     check_limit(spec, request.addresses.len())?;
     if spec.invalid_pepper_forever {
@@ -158,7 +160,7 @@ fn answer(is: &IsState, request: &LookupRequest) -> Answer<LookupResponse> {
                 return Err(invalid_pepper(spec, &inner.pepper));
             }
             // ToM: the hashes match nothing held.
-            return Ok(LookupResponse::default());
+            return Ok(br#"{"mappings":{}}"#.to_vec());
         }
         let algorithm = offered(spec, &request.algorithm)?;
         let index = inner.index(spec, algorithm, &request.pepper, used == Pepper::Alt);
@@ -166,34 +168,36 @@ fn answer(is: &IsState, request: &LookupRequest) -> Answer<LookupResponse> {
     };
     let mut found = Found::default();
     for sent in &request.addresses {
-        let key = match algorithm {
-            Algorithm::Sha256 => sent.clone(),
-            Algorithm::None => stored_key(sent)?,
+        let key: Key<'_> = match algorithm {
+            Algorithm::Sha256 => Cow::Borrowed(sent),
+            Algorithm::None => Cow::Owned(stored_key(sent)?),
         };
-        if let Some(entry) = index.0.get(&key) {
-            found.add(&key, entry);
+        if let Some(entry) = index.0.get(key.as_ref()) {
+            found.add(key.clone(), entry);
         }
         if algorithm == Algorithm::Sha256 && pushes {
-            let pushed = (request.pepper.clone(), key.clone());
+            let pushed = (request.pepper.clone(), key.clone().into_owned());
             if let Some(origin) = is.lock().pushed.get(&pushed) {
-                found.refer(origin, &key, false);
+                found.refer(Cow::Owned(origin.clone()), key.clone(), false);
             }
         }
     }
     for (server, hashes) in &spec.stray_referrals {
         for hash in hashes {
-            found.refer(server, hash, false);
+            found.refer(Cow::Borrowed(server), Cow::Borrowed(hash), false);
         }
         for n in 0..spec.stray_hashes {
-            found.refer(server, &format!("stray-{n}"), false);
+            found.refer(
+                Cow::Borrowed(server),
+                Cow::Owned(format!("stray-{n}")),
+                false,
+            );
         }
     }
     for (hash, mxid) in &spec.stray_mappings {
-        found
-            .mappings
-            .insert(hash.clone(), Value::String(mxid.clone()));
+        found.map(Cow::Borrowed(hash), Cow::Borrowed(mxid));
     }
-    Ok(found.into_response(spec.referral_style))
+    found.to_json(spec.referral_style).map_err(|_| internal())
 }
 
 /// `POST lookups` (MSC4004 push): 201, or 500 for a hash already held.
@@ -236,45 +240,108 @@ pub(crate) async fn push(State(is): Is, headers: HeaderMap, body: Bytes) -> Answ
     Ok((StatusCode::CREATED, Json(json!({}))).into_response())
 }
 
-/// Mappings and referrals found for one lookup.
+/// A lookup key or a server name, borrowed from the request, the index or
+/// the server's description where it can be.
+type Key<'a> = Cow<'a, str>;
+
+#[allow(clippy::disallowed_types)] // only probed, never listed
+type KeySet<'a> = hashbrown::HashSet<Key<'a>, foldhash::fast::RandomState>;
+
+/// What a lookup found: each key once, however often it was sent.
 #[derive(Default)]
-struct Found {
-    mappings: BTreeMap<String, Value>,
-    /// server → (actives, inactives)
-    referrals: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)>,
+struct Found<'a> {
+    /// (key, Matrix ID), in the order sent.
+    mappings: Vec<(Key<'a>, Key<'a>)>,
+    mapped: KeySet<'a>,
+    /// By server name.
+    referrals: BTreeMap<Key<'a>, Referrals<'a>>,
 }
 
-impl Found {
-    fn add(&mut self, key: &str, entry: &Entry) {
+/// One server's referred keys, each once.
+#[derive(Default)]
+struct Referrals<'a> {
+    actives: Vec<Key<'a>>,
+    inactives: Vec<Key<'a>>,
+    seen: KeySet<'a>,
+}
+
+impl<'a> Found<'a> {
+    fn add(&mut self, key: Key<'a>, entry: &'a Entry) {
         if let Some(mxid) = &entry.mxid {
-            self.mappings
-                .insert(key.to_owned(), Value::String(mxid.clone()));
+            self.map(key.clone(), Cow::Borrowed(mxid));
         }
         for (server, inactive) in &entry.referrals {
-            self.refer(server, key, *inactive);
+            self.refer(Cow::Borrowed(server), key.clone(), *inactive);
         }
     }
 
-    fn refer(&mut self, server: &str, key: &str, inactive: bool) {
-        let (actives, inactives) = self.referrals.entry(server.to_owned()).or_default();
-        let list = if inactive { inactives } else { actives };
-        list.insert(key.to_owned());
+    fn map(&mut self, key: Key<'a>, mxid: Key<'a>) {
+        if self.mapped.insert(key.clone()) {
+            self.mappings.push((key, mxid));
+        }
     }
 
-    fn into_response(self, style: ReferralStyle) -> LookupResponse {
-        let referrals: BTreeMap<String, Value> = self
+    fn refer(&mut self, server: Key<'a>, key: Key<'a>, inactive: bool) {
+        let referrals = self.referrals.entry(server).or_default();
+        if referrals.seen.insert(key.clone()) {
+            let list = if inactive {
+                &mut referrals.inactives
+            } else {
+                &mut referrals.actives
+            };
+            list.push(key);
+        }
+    }
+
+    /// The JSON answer, in `style`.
+    fn to_json(&self, style: ReferralStyle) -> serde_json::Result<Vec<u8>> {
+        // Flat: a server with no active hash is left out.
+        let servers: Vec<(&str, Shaped<'_>)> = self
             .referrals
-            .into_iter()
-            .filter_map(|(server, (actives, inactives))| match style {
-                ReferralStyle::Flat => (!actives.is_empty()).then(|| (server, json!(actives))),
-                ReferralStyle::Actives => {
-                    Some((server, json!({"actives": actives, "inactives": inactives})))
-                }
-            })
+            .iter()
+            .filter(|(_, r)| style == ReferralStyle::Actives || !r.actives.is_empty())
+            .map(|(server, r)| (server.as_ref(), Shaped(r, style)))
             .collect();
-        LookupResponse {
-            mappings: self.mappings,
-            third_party_mappings: (!referrals.is_empty()).then_some(referrals),
+        let reply = Reply {
+            mappings: MapOf(&self.mappings),
+            third_party_mappings: (!servers.is_empty()).then_some(MapOf(&servers)),
+        };
+        serde_json::to_vec(&reply)
+    }
+}
+
+/// A lookup answer, serialised straight from what was found.
+#[derive(Serialize)]
+struct Reply<'b> {
+    mappings: MapOf<'b, (Key<'b>, Key<'b>)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    third_party_mappings: Option<MapOf<'b, (&'b str, Shaped<'b>)>>,
+}
+
+/// A list of pairs, serialised as an object.
+struct MapOf<'b, T>(&'b [T]);
+
+impl<K: Serialize, V: Serialize> Serialize for MapOf<'_, (K, V)> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+/// One server's referrals in a style: a flat array of the active keys, or
+/// `{"actives": [..], "inactives": [..]}`.
+struct Shaped<'b>(&'b Referrals<'b>, ReferralStyle);
+
+impl Serialize for Shaped<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.1 {
+            ReferralStyle::Flat => self.0.actives.serialize(serializer),
+            ReferralStyle::Actives => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("actives", &self.0.actives)?;
+                map.serialize_entry("inactives", &self.0.inactives)?;
+                map.end()
+            }
         }
     }
 }

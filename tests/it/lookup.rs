@@ -220,11 +220,33 @@ associations = [
             .count();
         assert!(all <= max_requests, "limit {limit}: {all} lookup requests");
         if limit == 10_000 {
-            assert!(
-                sizes.iter().any(|&s| s > 100),
-                "the batch never grew: {sizes:?}"
-            );
+            // sydent's limit is tried first, beside three small batches:
+            // 25,000 addresses in six requests, none refused.
+            assert_eq!(sizes.iter().max(), Some(&10_000), "{sizes:?}");
+            assert_eq!(all, sizes.len(), "a lookup was refused: {sizes:?}");
+            assert!(all <= 6, "{all} lookups: {sizes:?}");
         }
+    }
+}
+
+#[test]
+fn a_file_that_cannot_be_read_sends_no_address() {
+    // The start server is reached while the files are read; a missing file
+    // still ends the run (exit 2) before any lookup.
+    let fed = Fed::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.vcf");
+    let (code, results, stderr) = fed.lookup(missing.to_str().unwrap(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(results.is_empty());
+    assert!(stderr.contains("missing.vcf"), "{stderr}");
+    for server in ["matrix.example:443", "fed.example:443"] {
+        let lookups = fed
+            .received(server)
+            .iter()
+            .filter(|r| r.path.ends_with("/lookup"))
+            .count();
+        assert_eq!(lookups, 0, "{server} was asked");
     }
 }
 
