@@ -615,13 +615,11 @@ impl ServerState {
     }
 
     /// A batch of `size` was answered: remember it and grow the next one,
-    /// up to the body cap and below any size refused before.
+    /// up to the largest batch and below any size refused before (the probe
+    /// is cleared by `probe_back` alone: a small batch back first is not it).
     fn grew(&self, size: usize) {
         let cap = self.settings.max_batch.max(1);
         let mut sizing = self.sizing.lock().expect("sizing lock");
-        if size > sizing.good {
-            sizing.probing = false;
-        }
         sizing.good = sizing.good.max(size);
         if size >= sizing.current {
             sizing.current = next_size(sizing.current, sizing.good, sizing.bad, cap);
@@ -636,7 +634,6 @@ impl ServerState {
     /// never raise the size again.
     fn shrank(&self, size: usize) {
         let mut sizing = self.sizing.lock().expect("sizing lock");
-        sizing.probing = false;
         sizing.bad = Some(sizing.bad.map_or(size, |b| b.min(size)));
         let below = sizing.bad.unwrap_or(size) - 1;
         let next = if sizing.good > 0 && sizing.good <= below {
