@@ -1,11 +1,9 @@
 //! The results of a run as [`Records`]: each row of the plan joined with
 //! what became of its address.
 
-use std::collections::BTreeMap;
-
 use crate::plan::{AddressId, Plan, Row, Target};
 use crate::report::{Record, Records, SourceRef, Status};
-use crate::resolve::walk::Outcome;
+use crate::resolve::walk::Outcomes;
 use crate::threepid::{Algorithm, lookup_hash, plaintext_form};
 
 /// The fields every record of a row shares.
@@ -115,11 +113,8 @@ pub(super) fn dry_run<'a>(
 }
 
 /// A resolved run: each address with its merged outcome.
-pub(super) fn resolved<'a>(
-    plan: &'a Plan,
-    outcomes: &'a BTreeMap<AddressId, Outcome>,
-) -> impl Records + 'a {
-    let finish = move |record: Record<'a>, id: AddressId| match outcomes.get(&id) {
+pub(super) fn resolved<'a>(plan: &'a Plan, outcomes: &'a Outcomes) -> impl Records + 'a {
+    let finish = move |record: Record<'a>, id: AddressId| match outcomes.get(id) {
         Some(o) => Record {
             status: o.status,
             mxid: (o.status == Status::Found).then(|| o.mxids[0].as_str()),
@@ -139,6 +134,6 @@ pub(super) fn resolved<'a>(
 }
 
 /// The status of each distinct address, for the summary.
-pub(super) fn status_of(outcomes: &BTreeMap<AddressId, Outcome>, id: AddressId) -> Status {
-    outcomes.get(&id).map_or(Status::Error, |o| o.status)
+pub(super) fn status_of(outcomes: &Outcomes, id: AddressId) -> Status {
+    outcomes.get(id).map_or(Status::Error, |o| o.status)
 }

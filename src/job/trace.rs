@@ -47,13 +47,13 @@ pub fn trace(settings: &TraceSettings) -> Result<Completion, JobError> {
             .resolver
             .resolve(addresses, vec![0], Arc::new(Progress::default()))
             .await;
-        let outcome = resolution.outcomes.get(&0).cloned();
+        let outcome = resolution.outcomes.get(0).cloned();
         Ok::<_, JobError>((resolution.hops, outcome, resolution.servers))
     })?;
     let outcome = outcome.unwrap_or(Outcome {
         status: Status::Error,
         mxids: vec![],
-        via: vec![],
+        via: Arc::from([]),
         reason: Some("no server was asked".into()),
     });
     let report = TraceReport {

@@ -19,7 +19,7 @@ use crate::identity::{AuthContext, Http, IdentityClient, Session};
 use crate::plan::{Address, AddressId};
 use policy::Policy;
 use server::{AskSettings, Asked, Sent, ServerState, ServerStats};
-use walk::{Outcome, Server, ServerId, Task, Walk};
+use walk::{Outcomes, Server, ServerId, Task, Walk};
 
 /// How a run resolves.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub struct Hop {
 #[derive(Debug)]
 pub struct Resolution {
     /// Per address asked, its merged outcome.
-    pub outcomes: BTreeMap<AddressId, Outcome>,
+    pub outcomes: Outcomes,
     /// Per server, its counters, start servers first.
     pub servers: Vec<ServerStats>,
     /// Every hop, when tracing.

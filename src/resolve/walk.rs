@@ -5,6 +5,8 @@
 //! Unit tests drive it with made-up answers, no socket needed.
 
 use std::collections::BTreeMap;
+use std::ops::Index;
+use std::sync::Arc;
 
 use url::Url;
 
@@ -66,8 +68,9 @@ pub struct Outcome {
     pub status: Status,
     /// Every distinct Matrix ID seen, sorted.
     pub mxids: Vec<String>,
-    /// The servers from the start server to the one that answered.
-    pub via: Vec<String>,
+    /// The servers from the start server to the one that answered (shared
+    /// by every address that came the same way).
+    pub via: Arc<[String]>,
     /// Why, for error and unfollowed.
     pub reason: Option<String>,
 }
@@ -266,24 +269,52 @@ impl Walk {
     }
 
     /// The merged outcome of every address asked about, by address.
-    pub fn finish(mut self) -> BTreeMap<AddressId, Outcome> {
-        let names: Vec<Vec<String>> = self
+    pub fn finish(mut self) -> Outcomes {
+        let names: Vec<Arc<[String]>> = self
             .paths
             .iter()
             .map(|path| path.iter().map(|&s| self.servers[s].name.clone()).collect())
             .collect();
         let mut heard = std::mem::take(&mut self.heard);
         heard.sort_by_key(|h| h.address);
-        let mut outcomes = BTreeMap::new();
+        let size = heard.last().map_or(0, |h| h.address as usize + 1);
+        let mut outcomes = Vec::with_capacity(size);
         let mut rest = heard.as_mut_slice();
         while let Some(first) = rest.first() {
             let address = first.address;
             let n = rest.iter().take_while(|h| h.address == address).count();
             let (group, after) = rest.split_at_mut(n);
-            outcomes.insert(address, merge(group, &self.paths, &names));
+            outcomes.resize(address as usize, None);
+            outcomes.push(Some(merge(group, &self.paths, &names)));
             rest = after;
         }
-        outcomes
+        Outcomes(outcomes)
+    }
+}
+
+/// The merged outcome of each address asked about, by [`AddressId`].
+#[derive(Debug, Clone, Default)]
+pub struct Outcomes(Vec<Option<Outcome>>);
+
+impl Outcomes {
+    /// The outcome of `address`, if it was asked about.
+    pub fn get(&self, address: AddressId) -> Option<&Outcome> {
+        self.0.get(address as usize)?.as_ref()
+    }
+
+    /// Every outcome, by address.
+    pub fn values(&self) -> impl Iterator<Item = &Outcome> {
+        self.0.iter().flatten()
+    }
+}
+
+impl Index<AddressId> for Outcomes {
+    type Output = Outcome;
+
+    /// The outcome of `address`; panics if it was not asked about.
+    fn index(&self, address: AddressId) -> &Outcome {
+        self.get(address)
+            .unwrap_or_else(|| panic!("address {address} was not asked about"))
     }
 }
 
@@ -293,11 +324,11 @@ impl Walk {
 /// Answers arrive in whatever order the servers answer; the choice of `via`
 /// and the order of `mxids` do not depend on it: the shortest path wins, then
 /// the first by name, and Matrix IDs are sorted.
-fn merge(heard: &mut [Heard], paths: &[Vec<ServerId>], names: &[Vec<String>]) -> Outcome {
+fn merge(heard: &mut [Heard], paths: &[Vec<ServerId>], names: &[Arc<[String]>]) -> Outcome {
     fn rank<'a>(
         h: &'a Heard,
         paths: &[Vec<ServerId>],
-        names: &'a [Vec<String>],
+        names: &'a [Arc<[String]>],
     ) -> (u8, usize, &'a [String], &'a str) {
         let (kind, text) = match &h.what {
             What::Found(mxid) => (0, mxid.as_str()),
@@ -312,7 +343,7 @@ fn merge(heard: &mut [Heard], paths: &[Vec<ServerId>], names: &[Vec<String>]) ->
         .iter()
         .min_by(|a, b| rank(a, paths, names).cmp(&rank(b, paths, names)))
         .expect("an address is merged only when something was heard of it");
-    let via = names[best.path as usize].clone();
+    let via = Arc::clone(&names[best.path as usize]);
     let outcome = |status, mxids, reason: Option<String>| Outcome {
         status,
         mxids,
@@ -395,11 +426,11 @@ mod tests {
         let (mut walk, tasks) = start(policy(), &[0, 1]);
         assert!(walk.answer(&tasks[0], found(&[(0, "@a:x")])).is_empty());
         let out = walk.finish();
-        assert_eq!(out[&0].status, Status::Found);
-        assert_eq!(out[&0].mxids, vec!["@a:x"]);
-        assert_eq!(out[&0].via, vec!["http://127.0.0.1:1"]);
-        assert_eq!(out[&1].status, Status::NotFound);
-        assert_eq!(out[&1].via, vec!["http://127.0.0.1:1"]);
+        assert_eq!(out[0].status, Status::Found);
+        assert_eq!(out[0].mxids, vec!["@a:x"]);
+        assert_eq!(*out[0].via, ["http://127.0.0.1:1"]);
+        assert_eq!(out[1].status, Status::NotFound);
+        assert_eq!(*out[1].via, ["http://127.0.0.1:1"]);
     }
 
     #[test]
@@ -417,10 +448,10 @@ mod tests {
                 .is_empty()
         );
         let out = walk.finish();
-        assert_eq!(out[&0].status, Status::Found);
+        assert_eq!(out[0].status, Status::Found);
         assert_eq!(
-            out[&0].via,
-            vec!["http://127.0.0.1:1", "fed.example:443", "far.example:443"]
+            *out[0].via,
+            ["http://127.0.0.1:1", "fed.example:443", "far.example:443"]
         );
     }
 
@@ -434,14 +465,14 @@ mod tests {
                 .is_empty()
         );
         let out = walk.finish();
-        assert_eq!(out[&0].status, Status::NotFound);
+        assert_eq!(out[0].status, Status::NotFound);
         // A self-referral ends too.
         let (mut walk, tasks) = start(policy(), &[0]);
         assert!(
             walk.answer(&tasks[0], referred(&[(0, "start.example:443")]))
                 .is_empty()
         );
-        assert_eq!(walk.finish()[&0].status, Status::NotFound);
+        assert_eq!(walk.finish()[0].status, Status::NotFound);
     }
 
     #[test]
@@ -455,10 +486,10 @@ mod tests {
                 .is_empty()
         );
         let out = walk.finish();
-        assert_eq!(out[&0].status, Status::Unfollowed);
-        assert_eq!(out[&0].via, vec!["http://127.0.0.1:1", "fed.example:443"]);
+        assert_eq!(out[0].status, Status::Unfollowed);
+        assert_eq!(*out[0].via, ["http://127.0.0.1:1", "fed.example:443"]);
         assert!(
-            out[&0]
+            out[0]
                 .reason
                 .as_deref()
                 .unwrap()
@@ -473,7 +504,7 @@ mod tests {
                 .is_empty()
         );
         assert!(
-            walk.finish()[&0]
+            walk.finish()[0]
                 .reason
                 .as_deref()
                 .unwrap()
@@ -487,7 +518,7 @@ mod tests {
             walk.answer(&tasks[0], referred(&[(0, "fed.example")]))
                 .is_empty()
         );
-        assert_eq!(walk.finish()[&0].status, Status::Unfollowed);
+        assert_eq!(walk.finish()[0].status, Status::Unfollowed);
     }
 
     #[test]
@@ -500,9 +531,9 @@ mod tests {
         walk.answer(&tasks[0], found(&[(0, "@a:one"), (1, "@b:both")]));
         walk.answer(&tasks[1], found(&[(0, "@a:two"), (1, "@b:both")]));
         let out = walk.finish();
-        assert_eq!(out[&0].status, Status::Conflict);
-        assert_eq!(out[&0].mxids, vec!["@a:one", "@a:two"]);
-        assert_eq!(out[&1].status, Status::Found);
+        assert_eq!(out[0].status, Status::Conflict);
+        assert_eq!(out[0].mxids, vec!["@a:one", "@a:two"]);
+        assert_eq!(out[1].status, Status::Found);
     }
 
     #[test]
@@ -521,17 +552,17 @@ mod tests {
             },
         );
         let out = walk.finish();
-        assert_eq!(out[&0].status, Status::Error);
+        assert_eq!(out[0].status, Status::Error);
         assert!(
-            out[&0]
+            out[0]
                 .reason
                 .as_deref()
                 .unwrap()
                 .contains("invalid Matrix ID `@al ice:x`")
         );
-        assert_eq!(out[&1].status, Status::Found);
-        assert_eq!(out[&2].status, Status::Error);
-        assert_eq!(out[&2].via, vec!["http://127.0.0.1:5"]);
+        assert_eq!(out[1].status, Status::Found);
+        assert_eq!(out[2].status, Status::Error);
+        assert_eq!(*out[2].via, ["http://127.0.0.1:5"]);
     }
 
     #[test]
@@ -560,7 +591,7 @@ mod tests {
                 .is_empty()
         );
         let out = walk.finish();
-        assert_eq!(out[&0].status, Status::Unfollowed);
-        assert!(!out[&0].reason.as_deref().unwrap().contains('\u{1b}'));
+        assert_eq!(out[0].status, Status::Unfollowed);
+        assert!(!out[0].reason.as_deref().unwrap().contains('\u{1b}'));
     }
 }
