@@ -306,7 +306,8 @@ fn main() {
             server["batch_size"]
         );
     }
-    // The network phase: from the plan (`normalised …`) to `asked …`.
+    // Lookups start while the book is still read: what is left of the walk
+    // once the last address was read (`normalised …`) until it ends (`asked …`).
     let at = |what: &str| {
         stderr
             .lines()
@@ -316,9 +317,8 @@ fn main() {
     };
     if let (Some(planned), Some(asked)) = (at("] normalised"), at("] asked")) {
         println!(
-            "network phase  {:>8.3} s  → network / floor = {:.2}",
-            asked - planned,
-            (asked - planned) / floor.as_secs_f64()
+            "walk after reading {:>6.3} s  (read and normalised by {planned:.3} s)",
+            asked - planned
         );
     }
     println!("stages (mxlookup -v):");

@@ -3,6 +3,7 @@
 //! that it is hashed and asked once however many contacts hold it.
 
 use std::hash::BuildHasher;
+use std::ops::Range;
 use std::sync::Arc;
 
 use hashbrown::HashTable;
@@ -60,29 +61,19 @@ pub struct Plan {
     pub cards: Vec<Option<String>>,
     /// One row per (contact, normalised address) and per broken entry.
     pub rows: Vec<Row>,
-    /// The distinct addresses, in order of first appearance; shared with
-    /// the tasks that ask servers about them.
-    pub addresses: Arc<Vec<Address>>,
+    /// The distinct addresses, in order of first appearance.
+    pub addresses: Vec<Address>,
 }
 
 /// Contacts normalised at once: enough to keep both cores busy, few enough
 /// that a million-contact book never exists twice in memory.
-const CHUNK: usize = 16 * 1024;
+pub const CHUNK: usize = 16 * 1024;
 
 impl Plan {
     /// Normalises every entry of `books` and builds the plan.
     pub fn build(books: Vec<Book>, msisdn: &MsisdnOptions) -> Plan {
-        let mut plan = Plan::default();
         let contacts: usize = books.iter().map(|b| b.contacts.len()).sum();
-        let entries: usize = books
-            .iter()
-            .flat_map(|b| &b.contacts)
-            .map(|c| c.entries.len())
-            .sum();
-        plan.contacts.reserve_exact(contacts);
-        plan.rows.reserve_exact(entries);
-        let mut index = Index::with_capacity(entries);
-        let hasher = index.hasher.clone();
+        let mut builder = Planner::new(msisdn, contacts);
         for book in books {
             let file = book.file;
             // In chunks, so that each contact's strings move into rows before
@@ -93,16 +84,10 @@ impl Plan {
                 if chunk.is_empty() {
                     break;
                 }
-                let normalised: Vec<_> = chunk
-                    .into_par_iter()
-                    .map(|contact| normalise_contact(contact, msisdn, &hasher))
-                    .collect();
-                for (name, card, entries) in normalised {
-                    plan.push_contact(&file, name, card, entries, &mut index);
-                }
+                builder.add(&file, chunk);
             }
         }
-        plan
+        builder.finish()
     }
 
     fn push_contact(
@@ -119,9 +104,7 @@ impl Plan {
         for entry in entries {
             let target = match entry.normalised {
                 Ok((address, hash)) => {
-                    let addresses = Arc::get_mut(&mut self.addresses)
-                        .expect("a plan is built before it is shared");
-                    Target::Address(index.intern(addresses, address, hash))
+                    Target::Address(index.intern(&mut self.addresses, address, hash))
                 }
                 Err(reason) => Target::Invalid(reason),
             };
@@ -139,6 +122,56 @@ impl Plan {
     /// The contact name of a row.
     pub fn contact_name(&self, row: &Row) -> Option<&str> {
         self.contacts[row.contact as usize].as_deref()
+    }
+}
+
+/// Builds a [`Plan`] a chunk of contacts at a time, so that the addresses
+/// of the first chunks can be asked about while the rest are read.
+pub struct Planner<'a> {
+    plan: Plan,
+    index: Index,
+    msisdn: &'a MsisdnOptions,
+}
+
+impl<'a> Planner<'a> {
+    /// An empty plan, with room for about `contacts` contacts.
+    pub fn new(msisdn: &'a MsisdnOptions, contacts: usize) -> Self {
+        let mut plan = Plan::default();
+        plan.contacts.reserve_exact(contacts);
+        // Most contacts hold an address or two.
+        plan.rows.reserve(contacts);
+        Planner {
+            plan,
+            index: Index::with_capacity(contacts),
+            msisdn,
+        }
+    }
+
+    /// Normalises `contacts`, read from `file`, on every core and adds them;
+    /// the addresses they hold that were new are `addresses()[returned]`.
+    pub fn add(&mut self, file: &Arc<str>, contacts: Vec<Contact>) -> Range<usize> {
+        let first = self.plan.addresses.len();
+        let hasher = self.index.hasher.clone();
+        let msisdn = self.msisdn;
+        let normalised: Vec<_> = contacts
+            .into_par_iter()
+            .map(|contact| normalise_contact(contact, msisdn, &hasher))
+            .collect();
+        for (name, card, entries) in normalised {
+            self.plan
+                .push_contact(file, name, card, entries, &mut self.index);
+        }
+        first..self.plan.addresses.len()
+    }
+
+    /// The distinct addresses so far.
+    pub fn addresses(&self) -> &[Address] {
+        &self.plan.addresses
+    }
+
+    /// The plan.
+    pub fn finish(self) -> Plan {
+        self.plan
     }
 }
 

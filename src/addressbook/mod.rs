@@ -182,6 +182,17 @@ pub fn read_path_with(
     format: Option<Format>,
     options: ReadOptions,
 ) -> Result<Book, ReadError> {
+    open_path(path, format, options).map(Opened::into_book)
+}
+
+/// Reads `path` (`-` for standard input) and checks that it is an address
+/// book, in `format` or, when `None`, in the format its name or its content
+/// says; its contacts are then [taken](Opened::take) a chunk at a time.
+pub fn open_path(
+    path: &str,
+    format: Option<Format>,
+    options: ReadOptions,
+) -> Result<Opened, ReadError> {
     let io_error = |source| ReadError::Io {
         file: path.to_owned(),
         source,
@@ -200,7 +211,67 @@ pub fn read_path_with(
         limit: MAX_INPUT_BYTES,
     })?;
     let format = format.or_else(|| format_from_name(path));
-    read_bytes_with(path, &bytes, format, options)
+    open_bytes(path, bytes, format, options)
+}
+
+/// An address book read and checked, whose contacts are taken in order, a
+/// chunk at a time (vCards are parsed as they are taken).
+pub struct Opened {
+    /// The file as named on the command line (`-` for stdin).
+    pub file: Arc<str>,
+    /// The format it is read as.
+    pub format: Format,
+    contacts: Contacts,
+}
+
+enum Contacts {
+    /// Read whole (CSV and text: whether they hold an address book at all
+    /// is known only at their end); in reverse order.
+    Read(Vec<Contact>),
+    /// Split into cards, not yet parsed.
+    Cards(vcard::Cards),
+}
+
+impl Opened {
+    /// How many contacts are left to take.
+    pub fn len(&self) -> usize {
+        match &self.contacts {
+            Contacts::Read(contacts) => contacts.len(),
+            Contacts::Cards(cards) => cards.len(),
+        }
+    }
+
+    /// Whether every contact was taken.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The next `n` contacts at most, in file order; none at the end.
+    pub fn take(&mut self, n: usize) -> Vec<Contact> {
+        let mut contacts = match &mut self.contacts {
+            Contacts::Read(contacts) => {
+                let from = contacts.len().saturating_sub(n);
+                let mut taken = contacts.split_off(from);
+                taken.reverse();
+                taken
+            }
+            Contacts::Cards(cards) => cards.take(n),
+        };
+        for entry in contacts.iter_mut().flat_map(|c| &mut c.entries) {
+            cap_address(entry);
+        }
+        contacts
+    }
+
+    /// Every contact, as a [`Book`].
+    pub fn into_book(mut self) -> Book {
+        let contacts = self.take(usize::MAX);
+        Book {
+            file: self.file,
+            format: self.format,
+            contacts,
+        }
+    }
 }
 
 /// The most bytes read from one input (256 MiB, about two million
@@ -232,9 +303,23 @@ pub fn read_all(
     format: Option<Format>,
     options: ReadOptions,
 ) -> Result<Vec<Book>, ReadError> {
+    Ok(open_all(paths, format, options)?
+        .into_iter()
+        .map(Opened::into_book)
+        .collect())
+}
+
+/// Opens every file of `paths` in order, stopping at the first that cannot
+/// be read as an address book: no contact is taken from any file before
+/// every file is known to be one.
+pub fn open_all(
+    paths: &[String],
+    format: Option<Format>,
+    options: ReadOptions,
+) -> Result<Vec<Opened>, ReadError> {
     paths
         .iter()
-        .map(|path| read_path_with(path, format, options))
+        .map(|path| open_path(path, format, options))
         .collect()
 }
 
@@ -250,16 +335,29 @@ pub fn read_bytes_with(
     format: Option<Format>,
     options: ReadOptions,
 ) -> Result<Book, ReadError> {
+    open_bytes(name, bytes.to_vec(), format, options).map(Opened::into_book)
+}
+
+/// Checks that `bytes` hold an address book and opens it; `name` is how
+/// results cite it.
+pub fn open_bytes(
+    name: &str,
+    mut bytes: Vec<u8>,
+    format: Option<Format>,
+    options: ReadOptions,
+) -> Result<Opened, ReadError> {
     let file: Arc<str> = Arc::from(name);
     let not_book = |why: String| ReadError::NotAnAddressBook {
         file: name.to_owned(),
         why,
     };
-    let body = decode::strip_bom(bytes);
-    if let Some(utf16) = decode::utf16(bytes) {
+    if let Some(utf16) = decode::utf16(&bytes) {
         // UTF-16 (Outlook's "Unicode" CSV): decode once, then read as usual.
-        return read_bytes_with(name, utf16.as_bytes(), format, options);
+        return open_bytes(name, utf16.into_bytes(), format, options);
     }
+    let bom = bytes.len() - decode::strip_bom(&bytes).len();
+    bytes.drain(..bom);
+    let body = bytes.as_slice();
     if body.is_empty() || body.iter().all(u8::is_ascii_whitespace) {
         return Err(not_book("the file is empty".to_owned()));
     }
@@ -267,17 +365,18 @@ pub fn read_bytes_with(
         return Err(not_book("it holds binary data".to_owned()));
     }
     let format = format.unwrap_or_else(|| sniff(body));
+    let read = |contacts: Vec<Contact>| {
+        let mut contacts = contacts;
+        contacts.reverse();
+        Contacts::Read(contacts)
+    };
     let contacts = match format {
-        Format::Vcard => vcard::read(body, options.keep_cards),
-        Format::Csv => csv::read(body),
-        Format::Text => text::read(body),
+        Format::Vcard => vcard::Cards::split(bytes, options.keep_cards).map(Contacts::Cards),
+        Format::Csv => csv::read(body).map(read),
+        Format::Text => text::read(body).map(read),
     }
     .map_err(not_book)?;
-    let mut contacts = contacts;
-    for entry in contacts.iter_mut().flat_map(|c| &mut c.entries) {
-        cap_address(entry);
-    }
-    Ok(Book {
+    Ok(Opened {
         file,
         format,
         contacts,

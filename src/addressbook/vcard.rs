@@ -8,6 +8,7 @@
 //! 4.0), in parallel. One bad card costs only that card.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
 use rayon::prelude::*;
@@ -17,11 +18,12 @@ use super::{Contact, Entry, preview};
 use crate::threepid::Medium;
 
 /// A card's lines, as the pre-pass found them.
-struct RawCard<'a> {
+struct RawCard {
     /// The line of `BEGIN:VCARD`.
     begin: u32,
-    /// The card's bytes, from `BEGIN` through `END` (or the last line read).
-    bytes: &'a [u8],
+    /// Where the card's bytes are in the file, from `BEGIN` through `END`
+    /// (or the last line read).
+    span: Range<usize>,
     /// The line that closed the card, when it was not `END:VCARD`.
     unterminated_at: Option<u32>,
 }
@@ -33,23 +35,54 @@ struct Stray {
     first: String,
 }
 
-enum Piece<'a> {
-    Card(RawCard<'a>),
+enum Piece {
+    Card(RawCard),
     Stray(Stray),
 }
 
-pub(crate) fn read(body: &[u8], keep_cards: bool) -> Result<Vec<Contact>, String> {
-    let pieces = split(body);
-    if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
-        return Err("no BEGIN:VCARD line".to_owned());
-    }
-    Ok(pieces
-        .into_par_iter()
-        .map(|piece| match piece {
-            Piece::Card(card) => parse_card(&card, keep_cards),
-            Piece::Stray(stray) => stray_contact(stray),
+/// A vCard file split into cards, each parsed when it is taken.
+pub(crate) struct Cards {
+    body: Vec<u8>,
+    /// The pieces not yet taken, in reverse file order.
+    pieces: Vec<Piece>,
+    keep_cards: bool,
+}
+
+impl Cards {
+    /// Splits `body`; `Err` when it holds no card at all.
+    pub(crate) fn split(body: Vec<u8>, keep_cards: bool) -> Result<Cards, String> {
+        let mut pieces = split(&body);
+        if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
+            return Err("no BEGIN:VCARD line".to_owned());
+        }
+        pieces.reverse();
+        Ok(Cards {
+            body,
+            pieces,
+            keep_cards,
         })
-        .collect())
+    }
+
+    /// How many contacts are left to take.
+    pub(crate) fn len(&self) -> usize {
+        self.pieces.len()
+    }
+
+    /// The next `n` contacts at most, parsed on every core.
+    pub(crate) fn take(&mut self, n: usize) -> Vec<Contact> {
+        let from = self.pieces.len().saturating_sub(n);
+        let mut taken = self.pieces.split_off(from);
+        taken.reverse();
+        let body = &self.body;
+        let keep_cards = self.keep_cards;
+        taken
+            .into_par_iter()
+            .map(|piece| match piece {
+                Piece::Card(card) => parse_card(body, &card, keep_cards),
+                Piece::Stray(stray) => stray_contact(stray),
+            })
+            .collect()
+    }
 }
 
 fn is_marker(line: &[u8], marker: &[u8]) -> bool {
@@ -59,7 +92,7 @@ fn is_marker(line: &[u8], marker: &[u8]) -> bool {
 }
 
 /// Splits the file into cards and stray lines, keeping line numbers.
-fn split(body: &[u8]) -> Vec<Piece<'_>> {
+fn split(body: &[u8]) -> Vec<Piece> {
     let offset_of = |line: &[u8]| line.as_ptr() as usize - body.as_ptr() as usize;
     let mut pieces = Vec::new();
     // (begin line, start offset) of the card being read.
@@ -74,7 +107,7 @@ fn split(body: &[u8]) -> Vec<Piece<'_>> {
             if let Some((begin, from)) = open.take() {
                 pieces.push(Piece::Card(RawCard {
                     begin,
-                    bytes: &body[from..last_end],
+                    span: from..last_end,
                     unterminated_at: Some(number),
                 }));
             }
@@ -86,7 +119,7 @@ fn split(body: &[u8]) -> Vec<Piece<'_>> {
             match open.take() {
                 Some((begin, from)) => pieces.push(Piece::Card(RawCard {
                     begin,
-                    bytes: &body[from..after],
+                    span: from..after,
                     unterminated_at: None,
                 })),
                 None => note_stray(&mut stray, &mut pieces, number, line),
@@ -100,7 +133,7 @@ fn split(body: &[u8]) -> Vec<Piece<'_>> {
     if let Some((begin, from)) = open {
         pieces.push(Piece::Card(RawCard {
             begin,
-            bytes: &body[from..],
+            span: from..body.len(),
             unterminated_at: Some(last_line.saturating_add(1)),
         }));
     }
@@ -110,12 +143,7 @@ fn split(body: &[u8]) -> Vec<Piece<'_>> {
     pieces
 }
 
-fn note_stray<'a>(
-    stray: &mut Option<Stray>,
-    pieces: &mut Vec<Piece<'a>>,
-    number: u32,
-    line: &[u8],
-) {
+fn note_stray(stray: &mut Option<Stray>, pieces: &mut Vec<Piece>, number: u32, line: &[u8]) {
     match stray {
         Some(s) if s.line + s.count == number => s.count += 1,
         _ => {
@@ -368,8 +396,8 @@ fn encoding(params: &str) -> Option<&str> {
         .last()
 }
 
-fn parse_card(raw: &RawCard<'_>, keep_card: bool) -> Contact {
-    let mut card_text = to_text(raw.bytes);
+fn parse_card(body: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
+    let mut card_text = to_text(&body[raw.span.clone()]);
     if raw.unterminated_at.is_some() {
         let text = card_text.to_mut();
         if !text.ends_with('\n') {
@@ -520,6 +548,10 @@ fn display_name(vcard: &VCard) -> Option<String> {
 mod tests {
     use super::*;
     use crate::addressbook::EntryKind;
+
+    fn read(body: &[u8], keep_cards: bool) -> Result<Vec<Contact>, String> {
+        Ok(Cards::split(body.to_vec(), keep_cards)?.take(usize::MAX))
+    }
 
     fn addrs(c: &Contact) -> Vec<(String, u32)> {
         c.entries

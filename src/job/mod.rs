@@ -23,11 +23,13 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::addressbook::{self, Format, ReadError, ReadOptions};
-use crate::plan::{AddressId, Plan, Target};
+use tokio::sync::mpsc;
+
+use crate::addressbook::{self, Format, Opened, ReadError, ReadOptions};
+use crate::plan::{self, Address, Plan, Planner, Target};
 use crate::report::{self, OutputFormat, Records, Status, Summary, TableStyle};
-use crate::resolve::Progress;
 use crate::resolve::server::ServerStats;
+use crate::resolve::{Progress, Resolution};
 use crate::threepid::{Algorithm, MsisdnOptions};
 
 /// Validated settings of `mxlookup lookup`.
@@ -186,6 +188,11 @@ enum Reaching<'a> {
 }
 
 /// Runs `mxlookup lookup`.
+///
+/// Every file is read and checked before any address is sent; then the
+/// contacts are parsed and normalised a chunk at a time, and each chunk's
+/// new addresses go to the walk at once, so that the first servers are
+/// asked while the rest of the book is still being read.
 pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
     let started = Instant::now();
@@ -209,41 +216,105 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
         }
         Mode::DryRun { pepper, algorithm } => Reaching::Offline(pepper, *algorithm),
     };
-    let books = addressbook::read_all(&settings.files, settings.input_format, read_options)?;
-    let contacts: usize = books.iter().map(|b| b.contacts.len()).sum();
+    let books = addressbook::open_all(&settings.files, settings.input_format, read_options)?;
+    let contacts: usize = books.iter().map(Opened::len).sum();
     stage(
         verbosity,
         started,
-        &format!("read {contacts} contacts from {} files", books.len()),
+        &format!("opened {} files: {contacts} contacts", books.len()),
     );
-    let plan = Plan::build(books, &settings.msisdn);
-    stage(
-        verbosity,
-        started,
-        &format!(
-            "normalised {} results, {} distinct addresses",
-            plan.rows.len(),
-            plan.addresses.len()
-        ),
-    );
-    let done = match reaching {
+    let mut planner = Planner::new(&settings.msisdn, contacts);
+    let normalised = |plan: &Plan| {
+        stage(
+            verbosity,
+            started,
+            &format!(
+                "normalised {} results, {} distinct addresses",
+                plan.rows.len(),
+                plan.addresses.len()
+            ),
+        );
+    };
+    let (plan, done) = match reaching {
         Reaching::Offline(pepper, algorithm) => {
+            take_all(&mut planner, books, |_| true);
+            let plan = planner.finish();
+            normalised(&plan);
             let records = records::dry_run(&plan, Ok((pepper, algorithm)));
-            finish(
+            let done = finish(
                 settings,
                 &records,
                 &[] as &[ServerStats],
                 summarise(&plan, |_| Status::NotAsked),
                 "dry run, nothing sent",
-            )
+            );
+            drop(records);
+            (plan, done)
         }
-        Reaching::Network(runtime, connecting, dry_run) => {
-            runtime.block_on(ask(settings, connecting, dry_run, &plan, started))
+        Reaching::Network(runtime, connecting, true) => {
+            take_all(&mut planner, books, |_| true);
+            let plan = planner.finish();
+            normalised(&plan);
+            let done = runtime.block_on(dry_ask(settings, connecting, &plan));
+            (plan, done)
+        }
+        Reaching::Network(runtime, connecting, false) => {
+            let (feed, fed) = mpsc::unbounded_channel();
+            let walking = runtime.spawn(walk(connecting, fed, verbosity));
+            // The walk drops the receiver only when it fails to start (it
+            // returns once the sender is gone): reading stops there, and
+            // its error is the run's.
+            take_all(&mut planner, books, |new| feed.send(new.to_vec()).is_ok());
+            drop(feed);
+            let plan = planner.finish();
+            normalised(&plan);
+            let resolution = match runtime.block_on(walking) {
+                Ok(resolution) => resolution?,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            stage(
+                verbosity,
+                started,
+                &format!("asked {} servers", resolution.servers.len()),
+            );
+            let summary = summarise(&plan, |id| records::status_of(&resolution.outcomes, id));
+            let records = records::resolved(&plan, &resolution.outcomes);
+            let done = finish(
+                settings,
+                &records,
+                &resolution.servers,
+                summary,
+                "looked up",
+            );
+            drop(records);
+            drop_aside(resolution);
+            (plan, done)
         }
     };
     stage(verbosity, started, "wrote the results");
     drop_aside(plan);
     done
+}
+
+/// Takes the contacts of `books` into `planner` a chunk at a time, giving
+/// each chunk's new addresses to `feed`, which says whether to go on.
+fn take_all(
+    planner: &mut Planner<'_>,
+    books: Vec<Opened>,
+    mut feed: impl FnMut(&[Address]) -> bool,
+) {
+    for mut book in books {
+        loop {
+            let chunk = book.take(plan::CHUNK);
+            if chunk.is_empty() {
+                break;
+            }
+            let new = planner.add(&book.file, chunk);
+            if !feed(&planner.addresses()[new]) {
+                return;
+            }
+        }
+    }
 }
 
 /// Frees `value` on a thread of its own: a million addresses take tens of
@@ -264,88 +335,78 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, JobError> {
         })
 }
 
-/// Asks the federation about the plan's addresses (or, in a dry run, only
-/// the start servers' peppers), then writes the results.
-async fn ask(
-    settings: &LookupSettings,
+/// The servers, once reached.
+async fn reached(
     connecting: tokio::task::JoinHandle<Result<Connected, JobError>>,
-    dry_run: bool,
-    plan: &Plan,
-    started: Instant,
-) -> Result<Completion, JobError> {
-    let verbosity = settings.output.verbosity;
+    verbosity: Verbosity,
+) -> Result<Connected, JobError> {
     let connected = match connecting.await {
         Ok(connected) => connected?,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
-    let Connected {
-        resolver,
-        sandbox,
-        discovered,
-        ..
-    } = connected;
-    if let Some(found) = discovered
+    if let Some(found) = &connected.discovered
         && verbosity >= Verbosity::Normal
     {
         eprintln!("{}", found.describe());
     }
-    if dry_run {
-        let details = resolver.start_details().await;
-        let servers: Vec<ServerStats> = details.iter().map(|(_, _, stats)| stats.clone()).collect();
-        let (hashing, status) = match &details[0].1 {
-            Ok(d) => {
-                let algorithm = if d.algorithms.iter().any(|a| a == "sha256") {
-                    Algorithm::Sha256
-                } else {
-                    Algorithm::None
-                };
-                (Ok((d.lookup_pepper.as_str(), algorithm)), Status::NotAsked)
-            }
-            Err(why) => (Err(why.as_str()), Status::Error),
-        };
-        let records = records::dry_run(plan, hashing);
-        return finish(
-            settings,
-            &records,
-            &servers,
-            summarise(plan, |_| status),
-            "dry run, no address or hash sent",
-        );
-    }
-    let ids: Vec<AddressId> = (0..plan.addresses.len() as AddressId).collect();
+    Ok(connected)
+}
+
+/// Walks the federation for the addresses of `fed`, as they come, once the
+/// servers are reached.
+async fn walk(
+    connecting: tokio::task::JoinHandle<Result<Connected, JobError>>,
+    fed: mpsc::UnboundedReceiver<Vec<Address>>,
+    verbosity: Verbosity,
+) -> Result<Resolution, JobError> {
+    let Connected {
+        resolver, sandbox, ..
+    } = reached(connecting, verbosity).await?;
     let progress = Arc::new(Progress::default());
-    let bar = progress_bar(verbosity, Arc::clone(&progress), ids.len());
-    let resolution = resolver
-        .resolve(Arc::clone(&plan.addresses), ids, progress)
-        .await;
+    let bar = progress_bar(verbosity, Arc::clone(&progress));
+    let resolution = resolver.resolve(fed, progress).await;
     if let Some(bar) = bar {
         bar.abort();
     }
     drop(sandbox);
-    stage(
-        verbosity,
-        started,
-        &format!("asked {} servers", resolution.servers.len()),
-    );
-    let summary = summarise(plan, |id| records::status_of(&resolution.outcomes, id));
-    let records = records::resolved(plan, &resolution.outcomes);
-    let done = finish(
+    Ok(resolution)
+}
+
+/// `--dry-run` with servers: fetches the start servers' peppers only,
+/// then writes what would be sent.
+async fn dry_ask(
+    settings: &LookupSettings,
+    connecting: tokio::task::JoinHandle<Result<Connected, JobError>>,
+    plan: &Plan,
+) -> Result<Completion, JobError> {
+    let connected = reached(connecting, settings.output.verbosity).await?;
+    let details = connected.resolver.start_details().await;
+    let servers: Vec<ServerStats> = details.iter().map(|(_, _, stats)| stats.clone()).collect();
+    let (hashing, status) = match &details[0].1 {
+        Ok(d) => {
+            let algorithm = if d.algorithms.iter().any(|a| a == "sha256") {
+                Algorithm::Sha256
+            } else {
+                Algorithm::None
+            };
+            (Ok((d.lookup_pepper.as_str(), algorithm)), Status::NotAsked)
+        }
+        Err(why) => (Err(why.as_str()), Status::Error),
+    };
+    let records = records::dry_run(plan, hashing);
+    finish(
         settings,
         &records,
-        &resolution.servers,
-        summary,
-        "looked up",
-    );
-    drop(records);
-    drop_aside(resolution);
-    done
+        &servers,
+        summarise(plan, |_| status),
+        "dry run, no address or hash sent",
+    )
 }
 
 /// A spinner on stderr while the walk runs, only on a terminal and not with -q.
 fn progress_bar(
     verbosity: Verbosity,
     progress: Arc<Progress>,
-    addresses: usize,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if verbosity < Verbosity::Normal || !std::io::stderr().is_terminal() {
         return None;
@@ -355,7 +416,8 @@ fn progress_bar(
         let _clear = ClearOnDrop(bar.clone());
         loop {
             bar.set_message(format!(
-                "{addresses} addresses: {} of {} server requests answered, {} found",
+                "{} addresses: {} of {} server requests answered, {} found",
+                progress.addresses.load(Ordering::Relaxed),
                 progress.tasks_done.load(Ordering::Relaxed),
                 progress.tasks_started.load(Ordering::Relaxed),
                 progress.found.load(Ordering::Relaxed),

@@ -42,10 +42,12 @@ pub fn trace(settings: &TraceSettings) -> Result<Completion, JobError> {
         if let Some(found) = &connected.discovered {
             eprintln!("{}", found.describe());
         }
-        let addresses = Arc::new(vec![settings.address.clone()]);
         let resolution = connected
             .resolver
-            .resolve(addresses, vec![0], Arc::new(Progress::default()))
+            .resolve_all(
+                vec![settings.address.clone()],
+                Arc::new(Progress::default()),
+            )
             .await;
         let outcome = resolution.outcomes.get(0).cloned();
         Ok::<_, JobError>((resolution.hops, outcome, resolution.servers))

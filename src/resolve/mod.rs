@@ -7,11 +7,13 @@ pub mod server;
 pub mod walk;
 
 use std::collections::BTreeMap;
+use std::ops::Index;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use url::Url;
 
@@ -39,6 +41,8 @@ pub struct ResolveSettings {
 /// Counters a progress display reads while the walk runs.
 #[derive(Debug, Default)]
 pub struct Progress {
+    /// Addresses received so far.
+    pub addresses: AtomicU64,
     /// Tasks (server, addresses) finished.
     pub tasks_done: AtomicU64,
     /// Tasks started.
@@ -200,28 +204,43 @@ impl Resolver {
         out
     }
 
-    /// Resolves `ids` (indexes into `addresses`).
-    pub async fn resolve(
+    /// Resolves `addresses`, numbered from 0.
+    pub async fn resolve_all(
         &self,
-        addresses: Arc<Vec<Address>>,
-        ids: Vec<AddressId>,
+        addresses: Vec<Address>,
         progress: Arc<Progress>,
     ) -> Resolution {
-        let (mut walk, tasks) = Walk::new(
+        let (feed, fed) = mpsc::unbounded_channel();
+        feed.send(addresses).expect("the receiver is still here");
+        drop(feed);
+        self.resolve(fed, progress).await
+    }
+
+    /// Resolves the addresses of `feed` as they come, numbered from 0 in
+    /// the order received: the first are asked while the rest are still
+    /// being read. Ends when the sender is gone and every task is done.
+    pub async fn resolve(
+        &self,
+        mut feed: mpsc::UnboundedReceiver<Vec<Address>>,
+        progress: Arc<Progress>,
+    ) -> Resolution {
+        let (mut walk, _) = Walk::new(
             self.settings.policy.clone(),
             self.settings.starts.clone(),
-            &ids,
+            &[],
         );
         let mut states: BTreeMap<ServerId, Arc<ServerState>> = BTreeMap::new();
         let mut running: JoinSet<(Task, Asked, u64)> = JoinSet::new();
         let mut hops = Vec::new();
+        let mut slabs: Vec<Slab> = Vec::new();
+        let mut feeding = true;
         // A task is asked in chunks, each answered on its own: the referrals
         // of the first chunks reach the next server while this one still
         // answers the rest. A server takes its chunks in turn. A chunk is
         // one round of requests in flight, each at the largest batch size.
         let ask = &self.settings.ask;
         let chunk_size = (ask.in_flight * ask.max_batch).max(1);
-        let spawn = |task: Task, running: &mut JoinSet<_>, state: Arc<ServerState>| {
+        let spawn = |task: Task, running: &mut JoinSet<_>, state: Arc<ServerState>, slab: &Slab| {
             for chunk in task.addresses.chunks(chunk_size) {
                 let task = Task {
                     server: task.server,
@@ -229,37 +248,57 @@ impl Resolver {
                     path: task.path.clone(),
                 };
                 progress.tasks_started.fetch_add(1, Ordering::Relaxed);
-                let addresses = Arc::clone(&addresses);
+                let slab = slab.clone();
                 let state = Arc::clone(&state);
                 running.spawn(async move {
                     let started = Instant::now();
-                    let asked = state.ask(task.addresses.clone(), &addresses).await;
+                    let asked = state.ask(task.addresses.clone(), &slab).await;
                     (task, asked, started.elapsed().as_millis() as u64)
                 });
             }
         };
-        for task in tasks {
-            let state = self.state(&walk, task.server, &mut states);
-            spawn(task, &mut running, state);
-        }
-        while let Some(done) = running.join_next().await {
-            let (task, asked, elapsed_ms) = done.expect("walk tasks do not panic");
-            progress.tasks_done.fetch_add(1, Ordering::Relaxed);
-            progress
-                .found
-                .fetch_add(asked.answer.found.len() as u64, Ordering::Relaxed);
-            if self.settings.trace {
-                hops.push(hop(
-                    &walk,
-                    &task,
-                    &asked,
-                    &states[&task.server].stats(),
-                    elapsed_ms,
-                ));
-            }
-            for next in walk.answer(&task, asked.answer) {
-                let state = self.state(&walk, next.server, &mut states);
-                spawn(next, &mut running, state);
+        loop {
+            tokio::select! {
+                fed = feed.recv(), if feeding => {
+                    let Some(addresses) = fed else {
+                        feeding = false;
+                        continue;
+                    };
+                    if addresses.is_empty() {
+                        continue;
+                    }
+                    let first = slabs.last().map_or(0, Slab::end);
+                    let slab = Slab::new(first, addresses);
+                    progress.addresses.fetch_add(slab.len() as u64, Ordering::Relaxed);
+                    let ids: Vec<AddressId> = (first..slab.end()).collect();
+                    for task in walk.add(&ids) {
+                        let state = self.state(&walk, task.server, &mut states);
+                        spawn(task, &mut running, state, &slab);
+                    }
+                    slabs.push(slab);
+                }
+                Some(done) = running.join_next() => {
+                    let (task, asked, elapsed_ms) = done.expect("walk tasks do not panic");
+                    progress.tasks_done.fetch_add(1, Ordering::Relaxed);
+                    progress
+                        .found
+                        .fetch_add(asked.answer.found.len() as u64, Ordering::Relaxed);
+                    if self.settings.trace {
+                        hops.push(hop(
+                            &walk,
+                            &task,
+                            &asked,
+                            &states[&task.server].stats(),
+                            elapsed_ms,
+                        ));
+                    }
+                    for next in walk.answer(&task, asked.answer) {
+                        let state = self.state(&walk, next.server, &mut states);
+                        let slab = Slab::holding(&slabs, next.addresses[0]);
+                        spawn(next, &mut running, state, slab);
+                    }
+                }
+                else => break,
             }
         }
         let servers = states.values().map(|s| s.stats()).collect();
@@ -268,6 +307,50 @@ impl Resolver {
             servers,
             hops,
         }
+    }
+}
+
+/// Addresses fed to a walk together, numbered from `first`: every task's
+/// addresses come from one slab, since a task's referrals are made of its
+/// own addresses.
+#[derive(Debug, Clone)]
+pub struct Slab {
+    first: AddressId,
+    addresses: Arc<[Address]>,
+}
+
+impl Slab {
+    fn new(first: AddressId, addresses: Vec<Address>) -> Self {
+        Slab {
+            first,
+            addresses: addresses.into(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.addresses.len()
+    }
+
+    /// The id after its last address.
+    fn end(&self) -> AddressId {
+        let len = AddressId::try_from(self.len()).expect("fewer than 2^32 addresses");
+        self.first
+            .checked_add(len)
+            .expect("fewer than 2^32 addresses")
+    }
+
+    /// The slab of `slabs` (in order, contiguous) that holds `id`.
+    fn holding(slabs: &[Slab], id: AddressId) -> &Slab {
+        let after = slabs.partition_point(|s| s.first <= id);
+        &slabs[after.checked_sub(1).expect("address ids start at 0")]
+    }
+}
+
+impl Index<AddressId> for Slab {
+    type Output = Address;
+
+    fn index(&self, id: AddressId) -> &Address {
+        &self.addresses[(id - self.first) as usize]
     }
 }
 

@@ -13,6 +13,7 @@ use serde::Serialize;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 
+use super::Slab;
 use super::walk::Answer;
 use crate::identity::answer::BatchAnswer;
 use crate::identity::wire::{HashDetails, LookupRequest};
@@ -307,11 +308,7 @@ impl ServerState {
 
     /// Asks about `ids`: the main pepper first, then each alternative pepper
     /// for the addresses still unresolved and unreferred.
-    pub async fn ask(
-        self: &Arc<Self>,
-        ids: Vec<AddressId>,
-        addresses: &Arc<Vec<Address>>,
-    ) -> Asked {
+    pub async fn ask(self: &Arc<Self>, ids: Vec<AddressId>, addresses: &Slab) -> Asked {
         let fail_all = |why: String| Asked {
             answer: Answer {
                 failed: ids.iter().map(|&id| (id, why.clone())).collect(),
@@ -421,7 +418,7 @@ impl ServerState {
     async fn pass(
         self: &Arc<Self>,
         ids: Vec<AddressId>,
-        addresses: &Arc<Vec<Address>>,
+        addresses: &Slab,
         algorithm: Algorithm,
         mut pepper: String,
         mut turn: Option<tokio::sync::MutexGuard<'_, ()>>,
@@ -472,11 +469,11 @@ impl ServerState {
                     size,
                     // Less the envelope: algorithm, pepper and field names.
                     self.settings.max_body.saturating_sub(64 + pepper.len()),
-                    |id| key_bytes(&addresses[id as usize], algorithm),
+                    |id| key_bytes(&addresses[id], algorithm),
                 );
                 running.spawn(Arc::clone(self).send(
                     batch,
-                    Arc::clone(addresses),
+                    addresses.clone(),
                     algorithm,
                     pepper.clone(),
                     (permit, probe),
@@ -562,7 +559,7 @@ impl ServerState {
     async fn send(
         self: Arc<Self>,
         ids: Vec<AddressId>,
-        addresses: Arc<Vec<Address>>,
+        addresses: Slab,
         algorithm: Algorithm,
         pepper: String,
         (_permit, probe): (tokio::sync::OwnedSemaphorePermit, bool),
@@ -570,7 +567,7 @@ impl ServerState {
         let keys: Vec<String> = ids
             .iter()
             .map(|&id| {
-                let a = &addresses[id as usize];
+                let a = &addresses[id];
                 match algorithm {
                     Algorithm::Sha256 => lookup_hash(&a.address, a.medium, &pepper),
                     Algorithm::None => plaintext_form(&a.address, a.medium),

@@ -115,10 +115,11 @@ pub struct Walk {
 }
 
 impl Walk {
-    /// A walk asking every start server about every address.
+    /// A walk asking every start server about `addresses` (and then
+    /// about those [added](Walk::add)): the walk and its first tasks.
     pub fn new(policy: Policy, starts: Vec<Server>, addresses: &[AddressId]) -> (Walk, Vec<Task>) {
         let n = starts.len();
-        let walk = Walk {
+        let mut walk = Walk {
             policy,
             servers: starts,
             referred: 0,
@@ -126,17 +127,33 @@ impl Walk {
             heard: Vec::new(),
             paths: Vec::new(),
             path_ids: BTreeMap::new(),
-            mentioned: vec![0; addresses.iter().max().map_or(0, |&m| m as usize + 1)],
+            mentioned: Vec::new(),
             answers: 0,
         };
-        let tasks = (0..n)
-            .map(|server| Task {
+        let tasks = walk.add(addresses);
+        (walk, tasks)
+    }
+
+    /// More addresses to ask about: a task for each start server (none
+    /// for no address).
+    pub fn add(&mut self, addresses: &[AddressId]) -> Vec<Task> {
+        if addresses.is_empty() {
+            return Vec::new();
+        }
+        if let Some(&max) = addresses.iter().max() {
+            let size = (max as usize + 1).max(self.mentioned.len());
+            self.mentioned.resize(size, 0);
+        }
+        self.is_start
+            .iter()
+            .enumerate()
+            .filter(|&(_, &start)| start)
+            .map(|(server, _)| Task {
                 server,
                 addresses: addresses.to_vec(),
                 path: Vec::new(),
             })
-            .collect();
-        (walk, tasks)
+            .collect()
     }
 
     /// The servers known so far.
