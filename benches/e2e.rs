@@ -325,7 +325,7 @@ fn main() {
     for line in stderr.lines().filter(|l| l.starts_with('[')) {
         println!("  {line}");
     }
-    if code != 0 {
+    if code != 0 || std::env::var_os("E2E_STDERR").is_some() {
         eprintln!("{stderr}");
     }
 }

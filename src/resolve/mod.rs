@@ -233,6 +233,8 @@ impl Resolver {
         let mut running: JoinSet<(Task, Asked, u64)> = JoinSet::new();
         let mut hops = Vec::new();
         let mut slabs: Vec<Slab> = Vec::new();
+        // Addresses fed and not yet in a slab.
+        let mut waiting: Vec<Address> = Vec::new();
         let mut feeding = true;
         // A task is asked in chunks, each answered on its own: the referrals
         // of the first chunks reach the next server while this one still
@@ -260,22 +262,30 @@ impl Resolver {
         loop {
             tokio::select! {
                 fed = feed.recv(), if feeding => {
-                    let Some(addresses) = fed else {
-                        feeding = false;
-                        continue;
-                    };
-                    if addresses.is_empty() {
-                        continue;
+                    match fed {
+                        Some(addresses) => {
+                            progress.addresses.fetch_add(addresses.len() as u64, Ordering::Relaxed);
+                            waiting.extend(addresses);
+                        }
+                        None => feeding = false,
                     }
-                    let first = slabs.last().map_or(0, Slab::end);
-                    let slab = Slab::new(first, addresses);
-                    progress.addresses.fetch_add(slab.len() as u64, Ordering::Relaxed);
-                    let ids: Vec<AddressId> = (first..slab.end()).collect();
-                    for task in walk.add(&ids) {
-                        let state = self.state(&walk, task.server, &mut states);
-                        spawn(task, &mut running, state, &slab);
+                    // Cut into slabs of whole rounds of full batches; the
+                    // first is one batch, to have the first answer soon.
+                    while !waiting.is_empty() {
+                        let size = if slabs.is_empty() { ask.max_batch.max(1) } else { chunk_size };
+                        if feeding && waiting.len() < size {
+                            break;
+                        }
+                        let rest = waiting.split_off(size.min(waiting.len()));
+                        let first = slabs.last().map_or(0, Slab::end);
+                        let slab = Slab::new(first, std::mem::replace(&mut waiting, rest));
+                        let ids: Vec<AddressId> = (first..slab.end()).collect();
+                        for task in walk.add(&ids) {
+                            let state = self.state(&walk, task.server, &mut states);
+                            spawn(task, &mut running, state, &slab);
+                        }
+                        slabs.push(slab);
                     }
-                    slabs.push(slab);
                 }
                 Some(done) = running.join_next() => {
                     let (task, asked, elapsed_ms) = done.expect("walk tasks do not panic");
@@ -400,4 +410,33 @@ pub fn start_server(given: &str) -> Result<Server, String> {
         url: base,
         public_only: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::threepid::Medium;
+
+    fn addresses(names: &[&str]) -> Vec<Address> {
+        names
+            .iter()
+            .map(|&a| Address {
+                medium: Medium::Email,
+                address: a.to_owned(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_address_is_found_in_the_slab_that_holds_it() {
+        let first = Slab::new(0, addresses(&["a@x", "b@x"]));
+        let second = Slab::new(first.end(), addresses(&["c@x"]));
+        let third = Slab::new(second.end(), addresses(&["d@x", "e@x"]));
+        let slabs = [first, second, third];
+        let found: Vec<&str> = (0..5)
+            .map(|id| Slab::holding(&slabs, id)[id].address.as_str())
+            .collect();
+        assert_eq!(found, ["a@x", "b@x", "c@x", "d@x", "e@x"]);
+        assert_eq!(slabs[2].end(), 5);
+    }
 }

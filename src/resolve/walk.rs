@@ -439,6 +439,31 @@ mod tests {
     }
 
     #[test]
+    fn addresses_added_later_are_asked_of_the_start_servers_and_merged() {
+        let (mut walk, first) = start(policy(), &[0, 1]);
+        assert!(walk.add(&[]).is_empty());
+        let later = walk.add(&[2, 3]);
+        assert_eq!(later.len(), 1);
+        assert_eq!(later[0].addresses, vec![2, 3]);
+        assert_eq!(later[0].depth(), 0);
+        // Answered in any order, each batch of addresses on its own.
+        assert!(walk.answer(&later[0], found(&[(3, "@d:x")])).is_empty());
+        assert!(walk.answer(&first[0], found(&[(0, "@a:x")])).is_empty());
+        let out = walk.finish();
+        let statuses: Vec<Status> = (0..4).map(|a| out[a].status).collect();
+        assert_eq!(
+            statuses,
+            [
+                Status::Found,
+                Status::NotFound,
+                Status::NotFound,
+                Status::Found
+            ]
+        );
+        assert_eq!(out.get(4), None);
+    }
+
+    #[test]
     fn direct_hit_and_not_found() {
         let (mut walk, tasks) = start(policy(), &[0, 1]);
         assert!(walk.answer(&tasks[0], found(&[(0, "@a:x")])).is_empty());
