@@ -26,9 +26,10 @@ use std::sync::atomic::Ordering;
 use tokio::sync::mpsc;
 
 use crate::addressbook::{self, Format, Opened, ReadError, ReadOptions};
-use crate::plan::{self, Address, Plan, Planner, Target};
-use crate::report::{self, OutputFormat, Records, Status, Summary, TableStyle};
+use crate::plan::{self, Address, AddressId, Plan, Planner, Target};
+use crate::report::{self, OutputFormat, Records, Status, Stream, Summary, TableStyle};
 use crate::resolve::server::ServerStats;
+use crate::resolve::walk::{Outcome, Outcomes};
 use crate::resolve::{Progress, Resolution};
 use crate::threepid::{Algorithm, MsisdnOptions};
 
@@ -260,7 +261,16 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
         }
         Reaching::Network(runtime, connecting, false) => {
             let (feed, fed) = mpsc::unbounded_channel();
-            let walking = runtime.spawn(walk(connecting, fed, verbosity));
+            // Results are written as their addresses are final, while the
+            // walk goes on, when the format allows.
+            let streaming = settings.output.format.streams();
+            let (finishing, mut finished) = mpsc::unbounded_channel();
+            let walking = runtime.spawn(walk(
+                connecting,
+                fed,
+                streaming.then_some(finishing),
+                verbosity,
+            ));
             // The walk drops the receiver only when it fails to start (it
             // returns once the sender is gone): reading stops there, and
             // its error is the run's.
@@ -268,32 +278,104 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
             drop(feed);
             let plan = planner.finish();
             normalised(&plan);
-            let resolution = match runtime.block_on(walking) {
-                Ok(resolution) => resolution?,
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            let done = if streaming {
+                let mut outcomes = Outcomes::default();
+                let (target, mut out) = open_output(&settings.output)?;
+                let mut stream = Stream::new(&mut out, settings.output.format);
+                let streamed = stream_results(&mut stream, &plan, &mut outcomes, &mut finished);
+                let resolution = walked(&runtime, walking)?;
+                stage(
+                    verbosity,
+                    started,
+                    &format!("asked {} servers", resolution.servers.len()),
+                );
+                let summary = summarise(&plan, |id| records::status_of(&outcomes, id));
+                let records = records::resolved(&plan, &outcomes);
+                let written = streamed.and_then(|()| {
+                    stream.write(&records, records.len())?;
+                    stream.finish(&resolution.servers, &summary)
+                });
+                drop(records);
+                output_result(target, written)?;
+                drop_aside(outcomes);
+                Ok(conclude(
+                    settings,
+                    &resolution.servers,
+                    &summary,
+                    "looked up",
+                ))
+            } else {
+                let resolution = walked(&runtime, walking)?;
+                stage(
+                    verbosity,
+                    started,
+                    &format!("asked {} servers", resolution.servers.len()),
+                );
+                let outcomes = &resolution.outcomes;
+                let summary = summarise(&plan, |id| records::status_of(outcomes, id));
+                let records = records::resolved(&plan, outcomes);
+                let done = finish(
+                    settings,
+                    &records,
+                    &resolution.servers,
+                    summary,
+                    "looked up",
+                );
+                drop(records);
+                drop_aside(resolution);
+                done
             };
-            stage(
-                verbosity,
-                started,
-                &format!("asked {} servers", resolution.servers.len()),
-            );
-            let summary = summarise(&plan, |id| records::status_of(&resolution.outcomes, id));
-            let records = records::resolved(&plan, &resolution.outcomes);
-            let done = finish(
-                settings,
-                &records,
-                &resolution.servers,
-                summary,
-                "looked up",
-            );
-            drop(records);
-            drop_aside(resolution);
             (plan, done)
         }
     };
     stage(verbosity, started, "wrote the results");
     drop_aside(plan);
     done
+}
+
+/// The walk's resolution, once it ended.
+fn walked(
+    runtime: &tokio::runtime::Runtime,
+    walking: tokio::task::JoinHandle<Result<Resolution, JobError>>,
+) -> Result<Resolution, JobError> {
+    match runtime.block_on(walking) {
+        Ok(resolution) => resolution,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Writes each result to `stream` as soon as its address, and those of
+/// every result before it, are final, while the walk goes on; `outcomes`
+/// gathers what `finished` gives until the walk ends. A closed pipe stops
+/// the writing, not the walk.
+fn stream_results<W: Write>(
+    stream: &mut Stream<'_, W>,
+    plan: &Plan,
+    outcomes: &mut Outcomes,
+    finished: &mut mpsc::UnboundedReceiver<Vec<(AddressId, Outcome)>>,
+) -> io::Result<()> {
+    // Addresses below `ready` are final; so are the results before `row`.
+    let mut ready: AddressId = 0;
+    let mut row = 0;
+    let mut failed: Option<io::Error> = None;
+    while let Some(group) = finished.blocking_recv() {
+        outcomes.extend(group);
+        while outcomes.get(ready).is_some() {
+            ready += 1;
+        }
+        while let Some(r) = plan.rows.get(row) {
+            match r.target {
+                Target::Address(id) if id >= ready => break,
+                _ => row += 1,
+            }
+        }
+        if failed.is_none()
+            && let Err(e) = stream.write(&records::resolved(plan, outcomes), row)
+        {
+            failed = Some(e);
+        }
+    }
+    failed.map_or(Ok(()), Err)
 }
 
 /// Takes the contacts of `books` into `planner` a chunk at a time, giving
@@ -353,10 +435,12 @@ async fn reached(
 }
 
 /// Walks the federation for the addresses of `fed`, as they come, once the
-/// servers are reached.
+/// servers are reached; the outcomes of each slab go to `finished` when it
+/// is given.
 async fn walk(
     connecting: tokio::task::JoinHandle<Result<Connected, JobError>>,
     fed: mpsc::UnboundedReceiver<Vec<Address>>,
+    finished: Option<mpsc::UnboundedSender<Vec<(AddressId, Outcome)>>>,
     verbosity: Verbosity,
 ) -> Result<Resolution, JobError> {
     let Connected {
@@ -364,7 +448,7 @@ async fn walk(
     } = reached(connecting, verbosity).await?;
     let progress = Arc::new(Progress::default());
     let bar = progress_bar(verbosity, Arc::clone(&progress));
-    let resolution = resolver.resolve(fed, progress).await;
+    let resolution = resolver.resolve(fed, progress, finished).await;
     if let Some(bar) = bar {
         bar.abort();
     }
@@ -446,6 +530,16 @@ fn finish(
     what: &str,
 ) -> Result<Completion, JobError> {
     write_output(&settings.output, records, servers, &summary)?;
+    Ok(conclude(settings, servers, &summary, what))
+}
+
+/// Says the summary on stderr, and tells complete from partial.
+fn conclude(
+    settings: &LookupSettings,
+    servers: &[ServerStats],
+    summary: &Summary,
+    what: &str,
+) -> Completion {
     if settings.output.verbosity >= Verbosity::Normal {
         eprintln!("{what}: {}", summary.line());
         if summary.count(Status::Error) > 0 {
@@ -454,11 +548,11 @@ fn finish(
             }
         }
     }
-    Ok(if summary.count(Status::Error) > 0 {
+    if summary.count(Status::Error) > 0 {
         Completion::Partial
     } else {
         Completion::Complete
-    })
+    }
 }
 
 /// What to do about the errors of a partial run: the servers' own hints,
@@ -511,23 +605,29 @@ fn write_output(
     let style = TableStyle {
         color: output.color,
     };
-    let (target, result) = match &output.path {
+    let (target, mut out) = open_output(output)?;
+    let result = report::write(&mut out, output.format, style, records, servers, summary);
+    output_result(target, result)
+}
+
+/// Where results go, buffered: the file of `-o` (created), else stdout;
+/// and how errors name it.
+fn open_output(output: &OutputSettings) -> Result<(String, BufWriter<Box<dyn Write>>), JobError> {
+    let (target, out): (String, Box<dyn Write>) = match &output.path {
         Some(path) => {
             let target = path.display().to_string();
-            let result = File::create(path).and_then(|file| {
-                let mut out = BufWriter::with_capacity(1 << 16, file);
-                report::write(&mut out, output.format, style, records, servers, summary)
-            });
-            (target, result)
+            match File::create(path) {
+                Ok(file) => (target, Box::new(file)),
+                Err(source) => return Err(JobError::Output { target, source }),
+            }
         }
-        None => {
-            let stdout = io::stdout();
-            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-            let result = report::write(&mut out, output.format, style, records, servers, summary)
-                .and_then(|()| out.flush());
-            ("stdout".to_owned(), result)
-        }
+        None => ("stdout".to_owned(), Box::new(io::stdout().lock())),
     };
+    Ok((target, BufWriter::with_capacity(1 << 16, out)))
+}
+
+/// The outcome of writing to `target`.
+fn output_result(target: String, result: io::Result<()>) -> Result<(), JobError> {
     match result {
         // A closed pipe (`| head`) is the reader's choice, not a failure.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),

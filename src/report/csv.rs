@@ -2,17 +2,26 @@
 //! with ` > `, as design.md fixes the columns.
 
 use std::io::{self, Write};
+use std::ops::Range;
 
 use super::{Records, write_in_order};
 
 const HEADER: [&str; 6] = ["contact", "medium", "address", "status", "mxid", "via"];
 
-pub(super) fn write<W: Write>(out: &mut W, records: &impl Records) -> io::Result<()> {
+/// The header line.
+pub(super) fn write_header<W: Write>(out: &mut W) -> io::Result<()> {
     let mut header = csv::Writer::from_writer(&mut *out);
     header.write_record(HEADER)?;
-    header.flush()?;
-    drop(header);
-    write_in_order(out, records, |text, range| {
+    header.flush()
+}
+
+/// The rows of the results of `range`.
+pub(super) fn write_rows<W: Write>(
+    out: &mut W,
+    records: &impl Records,
+    range: Range<usize>,
+) -> io::Result<()> {
+    write_in_order(out, records, range, |text, range| {
         let mut writer = csv::WriterBuilder::new()
             .has_headers(false)
             .from_writer(text);

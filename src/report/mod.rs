@@ -34,6 +34,18 @@ pub enum OutputFormat {
     Vcard,
 }
 
+impl OutputFormat {
+    /// Whether results can be written as they become final, in input order
+    /// ([`Stream`]): JSON, NDJSON and CSV, not the table (whose columns fit
+    /// its widest cell) nor vCards.
+    pub fn streams(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Json | OutputFormat::Ndjson | OutputFormat::Csv
+        )
+    }
+}
+
 /// What became of an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -212,35 +224,113 @@ pub fn write<W: Write>(
 ) -> io::Result<()> {
     match format {
         OutputFormat::Table => table::write(out, style, (0..records.len()).map(|i| records.get(i))),
-        OutputFormat::Json => json::write_document(out, records, servers, summary),
-        OutputFormat::Ndjson => json::write_lines(out, records),
-        OutputFormat::Csv => csv::write(out, records),
         OutputFormat::Vcard => vcard::write(out, records),
+        OutputFormat::Json | OutputFormat::Ndjson | OutputFormat::Csv => {
+            let mut stream = Stream::new(out, format);
+            stream.write(records, records.len())?;
+            return stream.finish(servers, summary);
+        }
     }?;
     out.flush()
+}
+
+/// Results written as they become final, in input order, for the formats
+/// that [stream](OutputFormat::streams).
+pub struct Stream<'w, W: Write> {
+    out: &'w mut W,
+    format: OutputFormat,
+    /// Whether what comes before the results was written: not before there
+    /// is something to write, so that a run failing first writes nothing.
+    started: bool,
+    written: usize,
+}
+
+impl<'w, W: Write> Stream<'w, W> {
+    /// A stream of results in `format` to `out`; nothing is written yet.
+    ///
+    /// # Panics
+    /// When `format` cannot be [streamed](OutputFormat::streams).
+    pub fn new(out: &'w mut W, format: OutputFormat) -> Self {
+        assert!(format.streams(), "{format:?} is written whole");
+        Stream {
+            out,
+            format,
+            started: false,
+            written: 0,
+        }
+    }
+
+    /// Writes what comes before the results, once.
+    fn start(&mut self) -> io::Result<()> {
+        if !self.started {
+            match self.format {
+                OutputFormat::Json => json::start_document(self.out)?,
+                OutputFormat::Csv => csv::write_header(self.out)?,
+                _ => {}
+            }
+            self.started = true;
+        }
+        Ok(())
+    }
+
+    /// How many results were written.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+
+    /// Writes the results of `records` not yet written, up to `upto`.
+    pub fn write(&mut self, records: &impl Records, upto: usize) -> io::Result<()> {
+        let range = self.written..upto.max(self.written);
+        if range.is_empty() {
+            return Ok(());
+        }
+        self.start()?;
+        match self.format {
+            OutputFormat::Json => json::write_results(self.out, records, range.clone()),
+            OutputFormat::Ndjson => json::write_lines(self.out, records, range.clone()),
+            _ => csv::write_rows(self.out, records, range.clone()),
+        }?;
+        self.written = range.end;
+        Ok(())
+    }
+
+    /// Writes what comes after the results, and flushes.
+    pub fn finish(
+        mut self,
+        servers: &(impl Serialize + ?Sized),
+        summary: &Summary,
+    ) -> io::Result<()> {
+        self.start()?;
+        if self.format == OutputFormat::Json {
+            json::end_document(self.out, servers, summary)?;
+        }
+        self.out.flush()
+    }
 }
 
 /// Results formatted per task; a batch is a few of those, in flight at once.
 const CHUNK: usize = 4096;
 const BATCH: usize = 16 * CHUNK;
 
-/// Formats `records` in chunks on all cores with `format_chunk`, and writes
-/// the chunks in order. Memory stays bounded by one batch of text.
+/// Formats the records of `range` in chunks on all cores with
+/// `format_chunk`, and writes the chunks in order. Memory stays bounded by
+/// one batch of text.
 fn write_in_order<W: Write>(
     out: &mut W,
     records: &impl Records,
+    range: Range<usize>,
     format_chunk: impl Fn(&mut Vec<u8>, Range<usize>) -> io::Result<()> + Sync,
 ) -> io::Result<()> {
-    let len = records.len();
-    for batch in (0..len).step_by(BATCH) {
-        let end = (batch + BATCH).min(len);
-        let texts: Vec<io::Result<Vec<u8>>> = (batch..end)
+    let end = range.end.min(records.len());
+    for batch in (range.start..end).step_by(BATCH) {
+        let batch_end = (batch + BATCH).min(end);
+        let texts: Vec<io::Result<Vec<u8>>> = (batch..batch_end)
             .step_by(CHUNK)
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|start| {
                 let mut text = Vec::with_capacity(CHUNK * 256);
-                format_chunk(&mut text, start..(start + CHUNK).min(end))?;
+                format_chunk(&mut text, start..(start + CHUNK).min(batch_end))?;
                 Ok(text)
             })
             .collect();
@@ -249,4 +339,113 @@ fn write_in_order<W: Write>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` results, `contact{i}@example.org`, each its own contact.
+    struct Numbered(Vec<String>);
+
+    impl Numbered {
+        fn new(n: usize) -> Self {
+            Numbered((0..n).map(|i| format!("contact{i}@example.org")).collect())
+        }
+    }
+
+    impl Records for Numbered {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+
+        fn get(&self, i: usize) -> Record<'_> {
+            Record {
+                contact: None,
+                input: &self.0[i],
+                source: SourceRef {
+                    file: "book.txt",
+                    line: i as u32 + 1,
+                },
+                medium: Some(Medium::Email),
+                address: Some(&self.0[i]),
+                status: if i.is_multiple_of(2) {
+                    Status::Found
+                } else {
+                    Status::NotFound
+                },
+                mxid: None,
+                mxids: &[],
+                via: &[],
+                reason: None,
+                hash: None,
+            }
+        }
+
+        fn contact_of(&self, i: usize) -> u32 {
+            i as u32
+        }
+
+        fn card(&self, _: u32) -> Option<&str> {
+            None
+        }
+    }
+
+    /// What `format` writes for `records` in one go.
+    fn whole(format: OutputFormat, records: &Numbered) -> Vec<u8> {
+        let mut out = Vec::new();
+        let servers: [u8; 0] = [];
+        write(
+            &mut out,
+            format,
+            TableStyle::default(),
+            records,
+            &servers,
+            &Summary::default(),
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn results_streamed_a_few_at_a_time_are_the_results_written_whole() {
+        // Across the formatter's chunks (4,096) and batches (65,536).
+        let records = Numbered::new(70_000);
+        for format in [OutputFormat::Json, OutputFormat::Ndjson, OutputFormat::Csv] {
+            let mut out = Vec::new();
+            let mut stream = Stream::new(&mut out, format);
+            for upto in [0, 1, 1, 4_097, 3_000, 65_537, 70_000, 70_000] {
+                stream.write(&records, upto).unwrap();
+                assert_eq!(stream.written(), upto.max(stream.written()));
+            }
+            let servers: [u8; 0] = [];
+            stream.finish(&servers, &Summary::default()).unwrap();
+            assert!(out == whole(format, &records), "{format:?}");
+        }
+        let document: serde_json::Value =
+            serde_json::from_slice(&whole(OutputFormat::Json, &records)).unwrap();
+        let results = document["results"].as_array().unwrap();
+        assert_eq!(results.len(), 70_000);
+        assert_eq!(results[69_999]["input"], "contact69999@example.org");
+    }
+
+    #[test]
+    fn a_stream_with_nothing_written_yet_writes_nothing() {
+        let records = Numbered::new(3);
+        let mut out = Vec::new();
+        {
+            let mut stream = Stream::new(&mut out, OutputFormat::Json);
+            stream.write(&records, 0).unwrap();
+            assert_eq!(stream.written(), 0);
+        }
+        assert!(out.is_empty());
+        // Finished with no result at all: still a whole document.
+        let mut out = Vec::new();
+        let servers: [u8; 0] = [];
+        Stream::new(&mut out, OutputFormat::Json)
+            .finish(&servers, &Summary::default())
+            .unwrap();
+        let document: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(document["results"], serde_json::json!([]));
+    }
 }

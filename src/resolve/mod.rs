@@ -21,7 +21,7 @@ use crate::identity::{AuthContext, Http, IdentityClient, Session};
 use crate::plan::{Address, AddressId};
 use policy::Policy;
 use server::{AskSettings, Asked, Sent, ServerState, ServerStats};
-use walk::{Outcomes, Server, ServerId, Task, Walk};
+use walk::{Outcome, Outcomes, Server, ServerId, Task, Walk};
 
 /// How a run resolves.
 #[derive(Debug, Clone)]
@@ -213,16 +213,21 @@ impl Resolver {
         let (feed, fed) = mpsc::unbounded_channel();
         feed.send(addresses).expect("the receiver is still here");
         drop(feed);
-        self.resolve(fed, progress).await
+        self.resolve(fed, progress, None).await
     }
 
     /// Resolves the addresses of `feed` as they come, numbered from 0 in
     /// the order received: the first are asked while the rest are still
     /// being read. Ends when the sender is gone and every task is done.
+    ///
+    /// With `finished`, the outcomes of each slab of addresses go there as
+    /// soon as no task about them is left (in no set order), and are not
+    /// in the [`Resolution`]; else all are there.
     pub async fn resolve(
         &self,
         mut feed: mpsc::UnboundedReceiver<Vec<Address>>,
         progress: Arc<Progress>,
+        finished: Option<mpsc::UnboundedSender<Vec<(AddressId, Outcome)>>>,
     ) -> Resolution {
         let (mut walk, _) = Walk::new(
             self.settings.policy.clone(),
@@ -232,7 +237,10 @@ impl Resolver {
         let mut states: BTreeMap<ServerId, Arc<ServerState>> = BTreeMap::new();
         let mut running: JoinSet<(Task, Asked, u64)> = JoinSet::new();
         let mut hops = Vec::new();
+        // The slabs, which are the walk's groups, and how many tasks about
+        // each are left.
         let mut slabs: Vec<Slab> = Vec::new();
+        let mut left: Vec<usize> = Vec::new();
         // Addresses fed and not yet in a slab.
         let mut waiting: Vec<Address> = Vec::new();
         let mut feeding = true;
@@ -243,7 +251,9 @@ impl Resolver {
         let ask = &self.settings.ask;
         let chunk_size = (ask.in_flight * ask.max_batch).max(1);
         let spawn = |task: Task, running: &mut JoinSet<_>, state: Arc<ServerState>, slab: &Slab| {
-            for chunk in task.addresses.chunks(chunk_size) {
+            let chunks = task.addresses.chunks(chunk_size);
+            let spawned = chunks.len();
+            for chunk in chunks {
                 let task = Task {
                     server: task.server,
                     addresses: chunk.to_vec(),
@@ -258,6 +268,7 @@ impl Resolver {
                     (task, asked, started.elapsed().as_millis() as u64)
                 });
             }
+            spawned
         };
         loop {
             tokio::select! {
@@ -280,11 +291,13 @@ impl Resolver {
                         let first = slabs.last().map_or(0, Slab::end);
                         let slab = Slab::new(first, std::mem::replace(&mut waiting, rest));
                         let ids: Vec<AddressId> = (first..slab.end()).collect();
+                        let mut tasks = 0;
                         for task in walk.add(&ids) {
                             let state = self.state(&walk, task.server, &mut states);
-                            spawn(task, &mut running, state, &slab);
+                            tasks += spawn(task, &mut running, state, &slab);
                         }
                         slabs.push(slab);
+                        left.push(tasks);
                     }
                 }
                 Some(done) = running.join_next() => {
@@ -302,10 +315,18 @@ impl Resolver {
                             elapsed_ms,
                         ));
                     }
+                    let group = walk.group_of(task.addresses[0]);
                     for next in walk.answer(&task, asked.answer) {
                         let state = self.state(&walk, next.server, &mut states);
-                        let slab = Slab::holding(&slabs, next.addresses[0]);
-                        spawn(next, &mut running, state, slab);
+                        left[group] += spawn(next, &mut running, state, &slabs[group]);
+                    }
+                    left[group] -= 1;
+                    if left[group] == 0
+                        && let Some(finished) = &finished
+                    {
+                        // The job may have stopped listening (its output
+                        // failed); the walk still ends as it should.
+                        let _ = finished.send(walk.finish_group(group));
                     }
                 }
                 else => break,
@@ -347,12 +368,6 @@ impl Slab {
         self.first
             .checked_add(len)
             .expect("fewer than 2^32 addresses")
-    }
-
-    /// The slab of `slabs` (in order, contiguous) that holds `id`.
-    fn holding(slabs: &[Slab], id: AddressId) -> &Slab {
-        let after = slabs.partition_point(|s| s.first <= id);
-        &slabs[after.checked_sub(1).expect("address ids start at 0")]
     }
 }
 
@@ -432,9 +447,13 @@ mod tests {
         let first = Slab::new(0, addresses(&["a@x", "b@x"]));
         let second = Slab::new(first.end(), addresses(&["c@x"]));
         let third = Slab::new(second.end(), addresses(&["d@x", "e@x"]));
+        let (mut walk, _) = Walk::new(Policy::default(), Vec::new(), &[]);
         let slabs = [first, second, third];
+        for slab in &slabs {
+            walk.add(&(slab.first..slab.end()).collect::<Vec<_>>());
+        }
         let found: Vec<&str> = (0..5)
-            .map(|id| Slab::holding(&slabs, id)[id].address.as_str())
+            .map(|id| slabs[walk.group_of(id)][id].address.as_str())
             .collect();
         assert_eq!(found, ["a@x", "b@x", "c@x", "d@x", "e@x"]);
         assert_eq!(slabs[2].end(), 5);

@@ -104,8 +104,14 @@ pub struct Walk {
     /// Servers reached by referral (the budget counts these).
     referred: usize,
     is_start: Vec<bool>,
-    /// Everything heard, in the order heard; merged per address at the end.
-    heard: Vec<Heard>,
+    /// Everything heard, per group of addresses [added](Walk::add)
+    /// together, in the order heard; merged per address when the group is
+    /// [finished](Walk::finish_group).
+    heard: Vec<Vec<Heard>>,
+    /// The first address of each group.
+    groups: Vec<AddressId>,
+    /// Each path's servers as `via` names them, once asked for.
+    names: Vec<Arc<[String]>>,
     /// Paths by id, and ids by path.
     paths: Vec<Vec<ServerId>>,
     path_ids: BTreeMap<Vec<ServerId>, PathId>,
@@ -125,6 +131,8 @@ impl Walk {
             referred: 0,
             is_start: vec![true; n],
             heard: Vec::new(),
+            groups: Vec::new(),
+            names: Vec::new(),
             paths: Vec::new(),
             path_ids: BTreeMap::new(),
             mentioned: Vec::new(),
@@ -134,16 +142,18 @@ impl Walk {
         (walk, tasks)
     }
 
-    /// More addresses to ask about: a task for each start server (none
-    /// for no address).
+    /// More addresses to ask about, a group numbered from 0 in the order
+    /// added, each after the addresses of the groups before it: a task for
+    /// each start server (none for no address).
     pub fn add(&mut self, addresses: &[AddressId]) -> Vec<Task> {
-        if addresses.is_empty() {
+        let (Some(&min), Some(&max)) = (addresses.iter().min(), addresses.iter().max()) else {
             return Vec::new();
-        }
-        if let Some(&max) = addresses.iter().max() {
-            let size = (max as usize + 1).max(self.mentioned.len());
-            self.mentioned.resize(size, 0);
-        }
+        };
+        debug_assert!(self.groups.last().is_none_or(|&first| first < min));
+        self.groups.push(min);
+        self.heard.push(Vec::new());
+        let size = (max as usize + 1).max(self.mentioned.len());
+        self.mentioned.resize(size, 0);
         self.is_start
             .iter()
             .enumerate()
@@ -182,11 +192,19 @@ impl Walk {
     }
 
     fn hear(&mut self, address: AddressId, path: PathId, what: What) {
-        self.heard.push(Heard {
+        let group = self.group_of(address);
+        self.heard[group].push(Heard {
             address,
             path,
             what,
         });
+    }
+
+    /// The group `address` was added in.
+    pub fn group_of(&self, address: AddressId) -> usize {
+        self.groups
+            .partition_point(|&first| first <= address)
+            .saturating_sub(1)
     }
 
     /// Takes a task's answer; returns the tasks it leads to.
@@ -285,27 +303,36 @@ impl Walk {
         }
     }
 
-    /// The merged outcome of every address asked about, by address.
-    pub fn finish(mut self) -> Outcomes {
-        let names: Vec<Arc<[String]>> = self
-            .paths
-            .iter()
-            .map(|path| path.iter().map(|&s| self.servers[s].name.clone()).collect())
-            .collect();
-        let mut heard = std::mem::take(&mut self.heard);
+    /// The merged outcome of each address of `group`, once no task about
+    /// them is left: `(address, outcome)`, by address.
+    pub fn finish_group(&mut self, group: usize) -> Vec<(AddressId, Outcome)> {
+        let mut heard = std::mem::take(&mut self.heard[group]);
+        while self.names.len() < self.paths.len() {
+            let path = &self.paths[self.names.len()];
+            let names = path.iter().map(|&s| self.servers[s].name.clone()).collect();
+            self.names.push(names);
+        }
         heard.sort_by_key(|h| h.address);
-        let size = heard.last().map_or(0, |h| h.address as usize + 1);
-        let mut outcomes = Vec::with_capacity(size);
+        let mut outcomes = Vec::new();
         let mut rest = heard.as_mut_slice();
         while let Some(first) = rest.first() {
             let address = first.address;
             let n = rest.iter().take_while(|h| h.address == address).count();
-            let (group, after) = rest.split_at_mut(n);
-            outcomes.resize(address as usize, None);
-            outcomes.push(Some(merge(group, &self.paths, &names)));
+            let (same, after) = rest.split_at_mut(n);
+            outcomes.push((address, merge(same, &self.paths, &self.names)));
             rest = after;
         }
-        Outcomes(outcomes)
+        outcomes
+    }
+
+    /// The merged outcome of every address asked about (those of groups
+    /// not finished yet), by address.
+    pub fn finish(mut self) -> Outcomes {
+        let mut outcomes = Outcomes::default();
+        for group in 0..self.heard.len() {
+            outcomes.extend(self.finish_group(group));
+        }
+        outcomes
     }
 }
 
@@ -322,6 +349,17 @@ impl Outcomes {
     /// Every outcome, by address.
     pub fn values(&self) -> impl Iterator<Item = &Outcome> {
         self.0.iter().flatten()
+    }
+
+    /// Adds outcomes, `(address, outcome)`.
+    pub fn extend(&mut self, outcomes: impl IntoIterator<Item = (AddressId, Outcome)>) {
+        for (address, outcome) in outcomes {
+            let at = address as usize;
+            if at >= self.0.len() {
+                self.0.resize(at + 1, None);
+            }
+            self.0[at] = Some(outcome);
+        }
     }
 }
 

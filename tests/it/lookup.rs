@@ -721,10 +721,12 @@ fn the_given_access_token_is_used_without_registering() {
 
 #[test]
 fn bad_ca_certificates_and_server_urls_are_usage_errors() {
-    let (code, _, stderr) = crate::support::mxlookup()
+    let (code, stdout, stderr) = crate::support::mxlookup()
         .args([
             "lookup",
             "fixtures/friends.txt",
+            "-f",
+            "json",
             "-s",
             "https://is.example",
             "--ca-cert",
@@ -732,6 +734,8 @@ fn bad_ca_certificates_and_server_urls_are_usage_errors() {
         ])
         .run();
     assert_eq!(code, 2);
+    // Results are written as they come; a run that fails first writes none.
+    assert_eq!(stdout, "");
     assert!(
         stderr.contains("--ca-cert fixtures/friends.txt"),
         "{stderr}"
@@ -825,4 +829,52 @@ fail_first = 1000
     // The first batch, tried four times (three retries); nothing of the
     // second chunk (which would make it 16 more).
     assert_eq!(lookups, 4, "{lookups} lookups");
+}
+
+/// Results are written as their addresses are final, while the walk goes
+/// on, yet always in input order: here the first 10,000 addresses (the
+/// first slab) wait on a slow referred server while the next 10,000 are
+/// answered at once.
+#[test]
+fn results_written_while_the_walk_goes_on_stay_in_input_order() {
+    let mut toml = String::from(
+        r#"
+[[servers]]
+name = "start.example:443"
+start = true
+pepper = "p"
+associations = [{ medium = "email", address = "user15000@bulk.example", mxid = "@late:start.example" }]
+referrals = [
+"#,
+    );
+    for i in 0..100 {
+        toml.push_str(&format!(
+            "  {{ medium = \"email\", address = \"user{i}@bulk.example\", server = \"slow.example:443\" }},\n"
+        ));
+    }
+    toml.push_str("]\n\n[[servers]]\nname = \"slow.example:443\"\npepper = \"q\"\nlatency_ms = 300\nassociations = [\n");
+    for i in 0..100 {
+        toml.push_str(&format!(
+            "  {{ medium = \"email\", address = \"user{i}@bulk.example\", mxid = \"@u{i}:slow.example\" }},\n"
+        ));
+    }
+    toml.push_str("]\n");
+    let fed = Fed::start(Some(&toml));
+    let (_dir, book) = text_book(many(20_000));
+    let (code, results, stderr) = fed.lookup(&book, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(results.len(), 20_000);
+    for (i, r) in results.iter().enumerate() {
+        let source = r["source"].as_str().unwrap();
+        assert!(source.ends_with(&format!(":{}", i + 1)), "{i}: {source}");
+        let (status, mxid) = match i {
+            0..100 => ("found", format!("@u{i}:slow.example")),
+            15_000 => ("found", "@late:start.example".to_owned()),
+            _ => ("not_found", String::new()),
+        };
+        assert_eq!(r["status"], status, "{i}");
+        if status == "found" {
+            assert_eq!(r["mxid"], mxid.as_str(), "{i}");
+        }
+    }
 }
