@@ -486,9 +486,7 @@ impl ServerState {
                 break;
             };
             let batch = done.expect("lookup tasks do not panic");
-            if batch.probe {
-                self.probe_back();
-            }
+            let probe = batch.probe;
             match batch.result {
                 Ok(response) => {
                     probing = false;
@@ -526,7 +524,10 @@ impl ServerState {
                             .map_err(|e| e.to_string()),
                     };
                     match renewed.and_then(|p| self.check_pepper(&p).map(|()| p)) {
-                        Ok(renewed) => pepper = renewed,
+                        Ok(renewed) => {
+                            pepper = renewed;
+                            requeue(&mut pending, batch.ids);
+                        }
                         Err(why) => {
                             give_up(&mut asked, batch.ids, &mut pending, &why);
                             self.broken
@@ -534,10 +535,8 @@ impl ServerState {
                                 .expect("broken lock")
                                 .get_or_insert(why.clone());
                             unusable = Some(why);
-                            continue;
                         }
                     }
-                    requeue(&mut pending, batch.ids);
                 }
                 Err(e) => {
                     self.note(&e);
@@ -550,6 +549,11 @@ impl ServerState {
                     }
                     give_up(&mut asked, batch.ids, &mut pending, &why);
                 }
+            }
+            // Only now, with the server marked as failed for good if it is:
+            // the batches waiting for the probe check that first.
+            if probe {
+                self.probe_back();
             }
         }
         asked

@@ -796,7 +796,7 @@ associations = [{ medium = "email", address = "user4321@bulk.example", mxid = "@
 
 /// A server whose lookups fail for good costs its retries once per run, not
 /// once per chunk of the walk (40,000 addresses are asked in two chunks: the
-/// first is one batch of 10,000, the second the other 30,000).
+/// first is one batch of 10,000, the probe, the second the other 30,000).
 #[test]
 fn a_server_that_fails_for_good_is_not_asked_again_chunk_after_chunk() {
     let fed = Fed::start(Some(
@@ -826,9 +826,10 @@ fail_first = 1000
         .iter()
         .filter(|r| r.path.ends_with("/lookup"))
         .count();
-    // The first batch, tried four times (three retries); nothing of the
-    // second chunk (which would make it 16 more).
-    assert_eq!(lookups, 4, "{lookups} lookups");
+    // The first batch (the probe), and the three small batches that may
+    // leave beside it while it is out, each tried four times (three
+    // retries); nothing after it failed (which would make it 16 more).
+    assert!((4..=16).contains(&lookups), "{lookups} lookups");
 }
 
 /// Results are written as their addresses are final, while the walk goes
