@@ -109,7 +109,8 @@ pub struct ServerSpec {
     /// no HTTP answer (sydent).
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
-    /// Delay before every response, in milliseconds.
+    /// How long every request takes, in milliseconds, from its arrival to
+    /// its answer (its handling included, unless that takes longer).
     #[serde(default)]
     pub latency_ms: u64,
     /// The first N lookup requests answer 500.

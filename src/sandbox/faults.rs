@@ -44,10 +44,13 @@ impl Faults {
         }
     }
 
-    /// Waits the configured latency.
-    pub async fn delay(&self) {
+    /// Waits until the configured latency has passed since the request
+    /// `arrived`: a request takes that long, its handling included, as
+    /// from a server whose own work is part of its latency (the sandbox's
+    /// work, done on the client's cores, is not added on top).
+    pub async fn delay(&self, arrived: tokio::time::Instant) {
         if !self.latency.is_zero() {
-            tokio::time::sleep(self.latency).await;
+            tokio::time::sleep_until(arrived + self.latency).await;
         }
     }
 

@@ -146,6 +146,7 @@ async fn handle(
     reset: Arc<Notify>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
+    let arrived = tokio::time::Instant::now();
     let (parts, body) = request.into_parts();
     let slot = site.arrive(Recorded {
         method: parts.method.to_string(),
@@ -186,7 +187,7 @@ async fn handle(
         .into_response(),
         Read::Broken => reply::html(StatusCode::BAD_REQUEST),
     };
-    site.faults.delay().await;
+    site.faults.delay(arrived).await;
     site.update(slot, |r| r.status = response.status().as_u16());
     Ok(response)
 }
