@@ -31,7 +31,7 @@ use crate::report::{self, OutputFormat, Records, Status, Stream, Summary, TableS
 use crate::resolve::server::ServerStats;
 use crate::resolve::walk::{Outcome, Outcomes};
 use crate::resolve::{Progress, Resolution};
-use crate::threepid::{Algorithm, MsisdnOptions};
+use crate::threepid::{self, Algorithm, MsisdnOptions};
 
 /// Validated settings of `mxlookup lookup`.
 #[derive(Debug, Clone)]
@@ -197,6 +197,10 @@ enum Reaching<'a> {
 pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
     let started = Instant::now();
+    // The phone metadata loads while the servers are reached and the files
+    // read, not on the first chunk's critical path.
+    let msisdn = settings.msisdn;
+    std::thread::spawn(move || threepid::warm_up(&msisdn));
     // The cards as read are kept only to write them back.
     let read_options = ReadOptions {
         keep_cards: settings.output.format == OutputFormat::Vcard,

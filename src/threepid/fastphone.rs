@@ -63,6 +63,16 @@ const NATIONAL_NUMBER_LIMIT: u64 = 1 << 56;
 
 static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
 
+/// Loads `phonenumber`'s metadata (tens of milliseconds: it compiles every
+/// region's patterns) and the table over it, and compiles `region`'s
+/// patterns, ahead of the first number.
+pub(super) fn warm_up(region: Option<&str>) {
+    if let Some(entry) = region.and_then(|r| TABLE.region(r)) {
+        entry.compiled();
+    }
+    LazyLock::force(&TABLE);
+}
+
 /// Reads `written`, which starts with `+` and whose ASCII digits are
 /// `digits`, as `phonenumber::parse(None, written)` followed by a validity
 /// check would. `Some` only for a valid number: its E.164 digits.
@@ -592,6 +602,16 @@ mod tests {
 
     use super::super::msisdn::{MsisdnOptions, Region, fast_path, normalise_msisdn};
     use super::*;
+
+    #[test]
+    fn warming_up_compiles_the_regions_patterns() {
+        warm_up(Some("NZ"));
+        let entry = TABLE.region("NZ").expect("NZ is in the metadata");
+        assert!(matches!(entry.compiled.get(), Some(Some(_))));
+        // No region: the table alone.
+        warm_up(None);
+        assert!(LazyLock::get(&TABLE).is_some());
+    }
 
     /// `normalise_msisdn` as it was before the fast path, frozen as the
     /// oracle: `phonenumber` alone.

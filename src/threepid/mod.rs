@@ -8,7 +8,7 @@ mod msisdn;
 
 pub use email::normalise_email;
 pub use hash::{Algorithm, lookup_hash, plaintext_form};
-pub use msisdn::{MsisdnOptions, Region, normalise_msisdn};
+pub use msisdn::{MsisdnOptions, Region, normalise_msisdn, warm_up};
 /// The two readings of a phone number apart, for the fuzz targets.
 pub(crate) use msisdn::{fast_path, slow_path};
 

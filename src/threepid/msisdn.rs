@@ -87,6 +87,13 @@ pub struct MsisdnOptions {
     pub bare_digits_are_international: bool,
 }
 
+/// Loads the phone metadata that [`normalise_msisdn`] reads, and what it
+/// compiles for `opts`'s region, now rather than on the first number: a
+/// caller can do it on a thread of its own while it waits for other work.
+pub fn warm_up(opts: &MsisdnOptions) {
+    fastphone::warm_up(opts.region.as_ref().map(Region::code));
+}
+
 /// Normalises a phone number to E.164 digits without `+`.
 ///
 /// ```
