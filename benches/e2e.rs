@@ -1,7 +1,8 @@
 //! End-to-end benchmark: the release binary resolves a synthetic address book
 //! through a chain of three sandbox identity servers, each answering every
-//! request after a fixed latency, and the run is compared with the chain's
-//! round-trip floor.
+//! request a fixed latency after it arrived, and writes the results to a
+//! file, as a script exporting them would; the run is compared with the
+//! chain's round-trip floor.
 //!
 //! ```sh
 //! cargo bench --bench e2e                                   # 100,000 contacts, 25 ms
@@ -130,10 +131,12 @@ fn floor(contacts: usize, latency: Duration) -> (Duration, Vec<(usize, usize)>) 
     (total, hops)
 }
 
-/// Runs `command`, counting its results by status; (wall time, its peak
-/// RSS and CPU time, exit code, statuses, per-server statistics, stderr).
+/// Runs `command`, which writes its JSON results to `results`, counting
+/// them by status; (wall time, its peak RSS and CPU time, exit code,
+/// statuses, per-server statistics, stderr).
 fn run(
     mut command: Command,
+    results: &std::path::Path,
 ) -> (
     Duration,
     Usage,
@@ -142,25 +145,28 @@ fn run(
     serde_json::Value,
     String,
 ) {
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    command.stdout(Stdio::null()).stderr(Stdio::piped());
+    let cpu_before = own_cpu_time();
     let started = Instant::now();
     let mut child = command.spawn().expect("start mxlookup");
     let watcher = watch(child.id());
-    let stdout = child.stdout.take().expect("stdout");
     let stderr = child.stderr.take().expect("stderr");
     let errors = std::thread::spawn(move || {
         let mut text = String::new();
         let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
         text
     });
-    // Read whole, then parsed: parsing from the pipe as it comes would take
-    // CPU from mxlookup while it writes.
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut BufReader::new(stdout), &mut bytes).expect("stdout");
     let status = child.wait().expect("wait for mxlookup");
     let wall = started.elapsed();
+    let sandbox_cpu = own_cpu_time().saturating_sub(cpu_before);
+    // Read once mxlookup is done: a reader draining a pipe meanwhile would
+    // take CPU from it.
+    let bytes = std::fs::read(results).expect("the results");
     let code = status.code().unwrap_or(-1);
-    let usage = watcher.join().unwrap_or_default();
+    let usage = Usage {
+        sandbox_cpu,
+        ..watcher.join().unwrap_or_default()
+    };
     let document: serde_json::Value = serde_json::from_slice(&bytes).expect("one JSON document");
     let mut counts: Vec<(String, usize)> = Vec::new();
     for result in document["results"].as_array().into_iter().flatten() {
@@ -181,11 +187,13 @@ fn run(
     )
 }
 
-/// What the watcher read of the child last: peak RSS (KiB) and CPU time.
+/// What the watcher read of the child last: peak RSS (KiB) and CPU time;
+/// and the CPU time this process took meanwhile.
 #[derive(Default, Clone, Copy)]
 struct Usage {
     peak_rss_kib: u64,
     cpu: Duration,
+    sandbox_cpu: Duration,
 }
 
 /// Polls the child's `VmHWM` (its own peak RSS) and CPU time every
@@ -207,20 +215,30 @@ fn watch(pid: u32) -> std::thread::JoinHandle<Usage> {
                 break; // a zombie: its memory is gone
             };
             usage.peak_rss_kib = usage.peak_rss_kib.max(kib);
-            // utime and stime, fields 14 and 15, after the `(comm)` field.
-            let ticks: u64 = stat
-                .rsplit_once(')')
-                .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
-                .into_iter()
-                .flatten()
-                .filter_map(|t| t.parse::<u64>().ok())
-                .sum();
-            // The kernel's USER_HZ is 100 on Linux.
-            usage.cpu = Duration::from_millis(ticks * 10);
+            usage.cpu = cpu_time(&stat);
             std::thread::sleep(Duration::from_millis(1));
         }
         usage
     })
+}
+
+/// The user and system CPU time in a `/proc/<pid>/stat` line.
+fn cpu_time(stat: &str) -> Duration {
+    // utime and stime, fields 14 and 15, after the `(comm)` field.
+    let ticks: u64 = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().skip(11).take(2))
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.parse::<u64>().ok())
+        .sum();
+    // The kernel's USER_HZ is 100 on Linux.
+    Duration::from_millis(ticks * 10)
+}
+
+/// This process's CPU time so far: the sandbox's servers, and the watcher.
+fn own_cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/self/stat").map_or(Duration::ZERO, |stat| cpu_time(&stat))
 }
 
 fn main() {
@@ -228,6 +246,7 @@ fn main() {
     let latency = Duration::from_millis(options.latency_ms);
     let dir = tempfile::tempdir().expect("temp dir");
     let book = dir.path().join("book.vcf");
+    let results = dir.path().join("results.json");
     write_book(&book, options.contacts);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -245,7 +264,9 @@ fn main() {
     command
         .arg("lookup")
         .arg(&book)
-        .args(["-f", "json", "-v", "-s"])
+        .args(["-f", "json", "-v", "-o"])
+        .arg(&results)
+        .arg("-s")
         .arg(sandbox.server_url(SERVERS[0]).expect("a").as_str())
         .args(["--homeserver", sandbox.homeserver_url().as_str()])
         .args(["--hs-token", sandbox.homeserver_token()])
@@ -257,7 +278,7 @@ fn main() {
             .arg(format!("{name}={url}"))
             .args(["--allow-server", &name]);
     }
-    let (wall, usage, code, counts, servers, stderr) = run(command);
+    let (wall, usage, code, counts, servers, stderr) = run(command, &results);
     let (floor, hops) = floor(options.contacts, latency);
 
     println!(
@@ -273,6 +294,10 @@ fn main() {
         usage.peak_rss_kib as f64 / 1024.0
     );
     println!("mxlookup CPU   {:>8.3} s", usage.cpu.as_secs_f64());
+    println!(
+        "sandbox CPU    {:>8.3} s  (its servers, on the same cores, and the watcher)",
+        usage.sandbox_cpu.as_secs_f64()
+    );
     println!(
         "round-trip floor {:>6.3} s  → wall / floor = {:.2}",
         floor.as_secs_f64(),
