@@ -196,6 +196,58 @@ async fn lookup_answers_only_the_hashes_sent_with_referrals() {
     );
 }
 
+/// Posts `body` as it is to `server`'s lookup: (status, the body as JSON).
+async fn post_lookup(sb: &super::Sandbox, server: &str, body: &str) -> (StatusCode, Value) {
+    let url = sb
+        .server_url(server)
+        .expect("server")
+        .join(path::LOOKUP)
+        .expect("url");
+    let response = super::client()
+        .post(url)
+        .bearer_auth(token(sb, server))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("an HTTP answer");
+    let status = response.status();
+    (status, response.json().await.expect("a JSON answer"))
+}
+
+#[tokio::test]
+async fn lookup_bodies_are_read_escapes_and_all_and_refused_by_kind() {
+    let sb = start_default().await;
+    // A hash written with an escape is the same hash.
+    let alice = email("alice@example.com", "m4Trx");
+    let escaped = format!("\\u{:04x}{}", u32::from(alice.as_bytes()[0]), &alice[1..]);
+    let body = format!(r#"{{"algorithm":"sha256","pepper":"m4Trx","addresses":["{escaped}"]}}"#);
+    assert_eq!(
+        post_lookup(&sb, MATRIX, &body).await,
+        (
+            StatusCode::OK,
+            json!({"mappings": {alice: "@alice:matrix.example"}})
+        )
+    );
+    for (body, errcode) in [
+        (r#"{"algorithm":"sha256","addresses":["#, "M_NOT_JSON"),
+        (
+            r#"{"algorithm":"sha256","pepper":"m4Trx","addresses":7}"#,
+            "M_BAD_JSON",
+        ),
+        (r#"{"algorithm":"sha256","pepper":"m4Trx"}"#, "M_BAD_JSON"),
+        // Of the wrong shape first, and broken further on: not JSON.
+        (r#"{"addresses":7,"pepper":"#, "M_NOT_JSON"),
+    ] {
+        let (status, answer) = post_lookup(&sb, MATRIX, body).await;
+        assert_eq!(
+            (status, &answer["errcode"]),
+            (StatusCode::BAD_REQUEST, &json!(errcode)),
+            "{body}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn wrong_pepper_is_refused_like_sydent() {
     let sb = start_default().await;
