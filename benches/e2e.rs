@@ -261,8 +261,8 @@ fn main() {
         .expect("sandbox");
 
     // E2E_MXLOOKUP runs another build, to compare two.
-    let binary = std::env::var_os("E2E_MXLOOKUP")
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_mxlookup").into());
+    let binary =
+        std::env::var_os("E2E_MXLOOKUP").unwrap_or_else(|| env!("CARGO_BIN_EXE_mxlookup").into());
     let mut command = Command::new(binary);
     command
         .arg("lookup")
