@@ -287,12 +287,7 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
                 let (target, mut out) = open_output(&settings.output)?;
                 let mut stream = Stream::new(&mut out, settings.output.format);
                 let streamed = stream_results(&mut stream, &plan, &mut outcomes, &mut finished);
-                let resolution = walked(&runtime, walking)?;
-                stage(
-                    verbosity,
-                    started,
-                    &format!("asked {} servers", resolution.servers.len()),
-                );
+                let resolution = walked(&runtime, walking, verbosity, started)?;
                 let summary = summarise(&plan, |id| records::status_of(&outcomes, id));
                 let records = records::resolved(&plan, &outcomes);
                 let written = streamed.and_then(|()| {
@@ -309,12 +304,7 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
                     "looked up",
                 ))
             } else {
-                let resolution = walked(&runtime, walking)?;
-                stage(
-                    verbosity,
-                    started,
-                    &format!("asked {} servers", resolution.servers.len()),
-                );
+                let resolution = walked(&runtime, walking, verbosity, started)?;
                 let outcomes = &resolution.outcomes;
                 let summary = summarise(&plan, |id| records::status_of(outcomes, id));
                 let records = records::resolved(&plan, outcomes);
@@ -337,15 +327,23 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     done
 }
 
-/// The walk's resolution, once it ended.
+/// The walk's resolution, once it ended (a stage told at `-v`).
 fn walked(
     runtime: &tokio::runtime::Runtime,
     walking: tokio::task::JoinHandle<Result<Resolution, JobError>>,
+    verbosity: Verbosity,
+    started: Instant,
 ) -> Result<Resolution, JobError> {
-    match runtime.block_on(walking) {
-        Ok(resolution) => resolution,
+    let resolution = match runtime.block_on(walking) {
+        Ok(resolution) => resolution?,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
+    };
+    stage(
+        verbosity,
+        started,
+        &format!("asked {} servers", resolution.servers.len()),
+    );
+    Ok(resolution)
 }
 
 /// Writes each result to `stream` as soon as its address, and those of
