@@ -11,13 +11,13 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 use serde_json::json;
 
 use super::config::{LimitStyle, ReferralStyle, ServerSpec};
 use super::identity::{Inner, IsState, internal};
 use super::reply::{self, Answer, Refusal};
-use crate::identity::wire::{PushRequest, errcode};
+use crate::identity::wire::{LookupRequest, PushRequest, errcode};
 use crate::threepid::{Algorithm, Medium, lookup_hash, normalise_email, plaintext_form};
 
 /// An index is built per algorithm and pepper.
@@ -129,18 +129,6 @@ impl Inner {
 
 type Is = State<Arc<IsState>>;
 
-/// A `POST lookup` body, its strings borrowed from the bytes received where
-/// they hold no escape: ten thousand hashes are not ten thousand strings.
-#[derive(Deserialize)]
-struct LookupRequest<'a> {
-    #[serde(borrow)]
-    algorithm: Cow<'a, str>,
-    #[serde(borrow)]
-    pepper: Cow<'a, str>,
-    #[serde(borrow)]
-    addresses: Vec<Cow<'a, str>>,
-}
-
 /// `POST lookup`.
 pub(crate) async fn lookup(State(is): Is, headers: HeaderMap, body: Bytes) -> Answer<Response> {
     is.authorise(&headers, true)?;
@@ -156,7 +144,7 @@ pub(crate) async fn lookup(State(is): Is, headers: HeaderMap, body: Bytes) -> An
 }
 
 /// The answer to a well-formed lookup, as JSON.
-fn answer(is: &IsState, request: &LookupRequest<'_>) -> Answer<Vec<u8>> {
+fn answer(is: &IsState, request: &LookupRequest) -> Answer<Vec<u8>> {
     let spec = &is.spec;
     check_limit(spec, request.addresses.len())?;
     if spec.invalid_pepper_forever {
@@ -188,7 +176,7 @@ fn answer(is: &IsState, request: &LookupRequest<'_>) -> Answer<Vec<u8>> {
             found.add(key.clone(), entry);
         }
         if algorithm == Algorithm::Sha256 && pushes {
-            let pushed = (request.pepper.to_string(), key.clone().into_owned());
+            let pushed = (request.pepper.clone(), key.clone().into_owned());
             if let Some(origin) = is.lock().pushed.get(&pushed) {
                 found.refer(Cow::Owned(origin.clone()), key.clone(), false);
             }

@@ -4,8 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::DeserializeOwned;
 
 use crate::identity::wire::MatrixError;
 
@@ -61,26 +60,22 @@ pub(crate) async fn not_found() -> Response {
     html(StatusCode::NOT_FOUND)
 }
 
-/// Decodes a JSON body, straight into `T` (which may borrow its strings
-/// from it): 400 `M_NOT_JSON` when it is not JSON, `M_BAD_JSON` when it is
-/// not the expected object.
-pub(crate) fn json_body<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Answer<T> {
-    serde_json::from_slice(body).map_err(|e| {
-        // Which error comes first in a body of the wrong shape and broken
-        // too is up to the parser: the body as a whole decides.
-        if serde_json::from_slice::<IgnoredAny>(body).is_err() {
-            matrix_error(
-                StatusCode::BAD_REQUEST,
-                "M_NOT_JSON",
-                "Request body is not JSON",
-            )
-        } else {
-            matrix_error(
-                StatusCode::BAD_REQUEST,
-                "M_BAD_JSON",
-                &format!("Malformed request: {e}"),
-            )
-        }
+/// Decodes a JSON body: 400 `M_NOT_JSON` when it is not JSON,
+/// `M_BAD_JSON` when it is not the expected object.
+pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Answer<T> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+        matrix_error(
+            StatusCode::BAD_REQUEST,
+            "M_NOT_JSON",
+            "Request body is not JSON",
+        )
+    })?;
+    serde_json::from_value(value).map_err(|e| {
+        matrix_error(
+            StatusCode::BAD_REQUEST,
+            "M_BAD_JSON",
+            &format!("Malformed request: {e}"),
+        )
     })
 }
 
