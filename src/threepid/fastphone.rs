@@ -67,10 +67,10 @@ static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
 /// region's patterns) and the table over it, and compiles `region`'s
 /// patterns, ahead of the first number.
 pub(super) fn warm_up(region: Option<&str>) {
-    if let Some(entry) = region.and_then(|r| TABLE.region(r)) {
+    let table = LazyLock::force(&TABLE);
+    if let Some(entry) = region.and_then(|r| table.region(r)) {
         entry.compiled();
     }
-    LazyLock::force(&TABLE);
 }
 
 /// Reads `written`, which starts with `+` and whose ASCII digits are
