@@ -13,12 +13,12 @@
 #![deny(missing_docs)]
 
 pub mod addressbook;
-pub mod config;
+pub mod commands;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identity;
-pub mod job;
 pub mod mxid;
+pub mod outcome;
 pub mod plan;
 pub mod report;
 pub mod resolve;

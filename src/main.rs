@@ -3,22 +3,16 @@
 //! 2 usage or input error).
 
 mod cli;
-mod sources;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
-use cli::{Cli, Command, ConfigCommand, HashArgs};
-use mxlookup::config::ConfigError;
-use mxlookup::job::{self, Completion, JobError, TraceSettings, Verbosity};
-use mxlookup::plan::Address;
-use mxlookup::sandbox::{Federation, Sandbox};
-use mxlookup::threepid::{
-    Algorithm, Medium, MsisdnOptions, lookup_hash, normalise, plaintext_form,
-};
-use sources::{ConfigFile, Sources};
+use cli::args::{Cli, Command, ConfigCommand};
+use cli::config_file::ConfigError;
+use cli::layers::{ConfigFile, Sources};
+use mxlookup::commands::{self as job, Completion, JobError, Verbosity};
 
 /// An error for the user: the message, and what to do about it.
 struct Failure {
@@ -110,7 +104,7 @@ fn settings(cli: &mut Cli, matches: &ArgMatches) -> Result<(ConfigFile, Sources)
         return Ok((none, Sources::new()));
     }
     let file = ConfigFile::load(cli, matches)?;
-    let sources = sources::apply(cli, matches, &file);
+    let sources = cli::layers::apply(cli, matches, &file);
     Ok((file, sources))
 }
 
@@ -118,13 +112,16 @@ fn run(mut cli: Cli, matches: &ArgMatches) -> Result<Completion, Failure> {
     let verbosity = Verbosity::from_flags(cli.quiet, cli.verbose);
     let (file, sources) = settings(&mut cli, matches)?;
     match cli.command {
-        Command::Config(ConfigCommand::Show(args)) => config_show(args, &file, sources),
+        Command::Config(ConfigCommand::Show(args)) => cli::show::config_show(args, &file, sources),
         Command::Lookup(args) => {
             let settings = args.settings(verbosity).map_err(Failure::usage)?;
             job::lookup(&settings).map_err(Failure::from)
         }
-        Command::Hash(args) => hash(&args),
-        Command::Trace(args) => trace(args),
+        Command::Hash(args) => job::hash::hash(&args.settings()).map_err(Failure::from),
+        Command::Trace(args) => {
+            let settings = args.settings().map_err(Failure::usage)?;
+            job::trace(&settings).map_err(Failure::from)
+        }
         Command::Push(args) => {
             let settings = args.settings(verbosity).map_err(Failure::usage)?;
             job::push(&settings).map_err(Failure::from)
@@ -137,7 +134,9 @@ fn run(mut cli: Cli, matches: &ArgMatches) -> Result<Completion, Failure> {
             let settings = args.settings().map_err(Failure::usage)?;
             job::unbind(&settings).map_err(Failure::from)
         }
-        Command::Sandbox { federation } => sandbox(federation),
+        Command::Sandbox { federation } => {
+            job::sandbox::sandbox(federation.as_deref()).map_err(Failure::from)
+        }
         Command::Manpage => {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut std::io::stdout())
@@ -171,106 +170,4 @@ fn run(mut cli: Cli, matches: &ArgMatches) -> Result<Completion, Failure> {
             Ok(Completion::Complete)
         }
     }
-}
-
-fn hash(args: &HashArgs) -> Result<Completion, Failure> {
-    let medium = args.medium();
-    let address = normalise(&args.address, medium, &args.msisdn()).map_err(|e| Failure {
-        message: format!("cannot hash `{}` as {medium}: {e}", args.address),
-        hint: None,
-    })?;
-    let line = match (args.algorithm(), &args.pepper) {
-        (Algorithm::Sha256, Some(pepper)) => lookup_hash(&address, medium, pepper),
-        (Algorithm::Sha256, None) => {
-            return Err(Failure {
-                message: "the sha256 algorithm needs the server's pepper: pass --pepper".to_owned(),
-                hint: Some(
-                    "the pepper is `lookup_pepper` in GET /_matrix/identity/v2/hash_details"
-                        .to_owned(),
-                ),
-            });
-        }
-        (Algorithm::None, _) => plaintext_form(&address, medium),
-    };
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}").map_err(|e| Failure {
-        message: format!("cannot write stdout: {e}"),
-        hint: None,
-    })?;
-    Ok(Completion::Complete)
-}
-
-fn trace(args: cli::TraceArgs) -> Result<Completion, Failure> {
-    let medium = args
-        .medium
-        .as_deref()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or_else(|| Medium::infer(&args.address));
-    let msisdn = MsisdnOptions {
-        region: args.region.region,
-        bare_digits_are_international: true,
-    };
-    let address = normalise(&args.address, medium, &msisdn).map_err(|e| Failure {
-        message: format!("cannot trace `{}` as {medium}: {e}", args.address),
-        hint: None,
-    })?;
-    let settings = TraceSettings {
-        address: Address { medium, address },
-        network: args.network.settings().map_err(Failure::usage)?,
-        json: args.format == "json",
-    };
-    job::trace(&settings).map_err(Failure::from)
-}
-
-fn config_show(
-    args: cli::ConfigShowArgs,
-    file: &ConfigFile,
-    sources: Sources,
-) -> Result<Completion, Failure> {
-    // With no server anywhere, show what a run would discover.
-    let net = &args.network;
-    let discovered = if net.servers.is_empty() && net.homeserver.is_some() && !net.sandbox {
-        let settings = net.clone().settings().map_err(Failure::usage)?;
-        let runtime = job::runtime()?;
-        match runtime.block_on(settings.discover_servers()) {
-            Ok(found) => Some((found.servers, found.url)),
-            Err(e) => {
-                eprintln!("warning: {e}");
-                None
-            }
-        }
-    } else {
-        None
-    };
-    sources::show(args, file, sources, discovered).map_err(|e| Failure {
-        message: format!("cannot write stdout: {e}"),
-        hint: None,
-    })?;
-    Ok(Completion::Complete)
-}
-
-fn sandbox(federation: Option<std::path::PathBuf>) -> Result<Completion, Failure> {
-    let fail = |message: String| Failure {
-        message,
-        hint: None,
-    };
-    let runtime = job::runtime().map_err(|e| fail(e.to_string()))?;
-    runtime.block_on(async {
-        let spec = match &federation {
-            Some(path) => Federation::load(path).map_err(|e| fail(e.to_string()))?,
-            None => Federation::default_federation(),
-        };
-        let sandbox = Sandbox::start(spec)
-            .await
-            .map_err(|e| fail(format!("cannot start the sandbox: {e}")))?;
-        println!("{}", sandbox.describe());
-        // `mxlookup bind` against it: the "mail" is printed here.
-        sandbox.echo_tokens(true);
-        eprintln!("Serving until Ctrl-C; validation tokens (mxlookup bind) are printed here.");
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(|e| fail(format!("cannot wait for Ctrl-C: {e}")))?;
-        drop(sandbox);
-        Ok(Completion::Complete)
-    })
 }

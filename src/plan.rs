@@ -11,19 +11,8 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::addressbook::{Book, Contact, EntryKind};
+use crate::outcome::{Address, AddressId};
 use crate::threepid::{Invalid, Medium, MsisdnOptions, normalise};
-
-/// The index of a distinct address in [`Plan::addresses`].
-pub type AddressId = u32;
-
-/// A distinct normalised address.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Address {
-    /// Its medium.
-    pub medium: Medium,
-    /// Its normalised form.
-    pub address: String,
-}
 
 /// One row of the output: a (contact, address) pair, or something unreadable.
 #[derive(Debug, Clone)]

@@ -4,7 +4,9 @@
 
 mod csv;
 mod json;
+pub mod records;
 mod table;
+pub mod trace;
 mod vcard;
 
 use std::collections::BTreeMap;
@@ -16,6 +18,7 @@ use rayon::prelude::*;
 
 use serde::{Serialize, Serializer};
 
+use crate::outcome::Status;
 use crate::threepid::Medium;
 
 /// An output format (`-f/--format`).
@@ -43,52 +46,6 @@ impl OutputFormat {
             self,
             OutputFormat::Json | OutputFormat::Ndjson | OutputFormat::Csv
         )
-    }
-}
-
-/// What became of an address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// The servers agree on one Matrix ID.
-    Found,
-    /// No server knows it.
-    NotFound,
-    /// Servers gave different Matrix IDs.
-    Conflict,
-    /// A referral was left unfollowed by policy.
-    Unfollowed,
-    /// The address could not be read or normalised.
-    Invalid,
-    /// A server that should have answered failed.
-    Error,
-    /// A dry run: nothing was asked.
-    NotAsked,
-}
-
-impl Status {
-    /// The status's name in the output.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Found => "found",
-            Status::NotFound => "not_found",
-            Status::Conflict => "conflict",
-            Status::Unfollowed => "unfollowed",
-            Status::Invalid => "invalid",
-            Status::Error => "error",
-            Status::NotAsked => "not_asked",
-        }
-    }
-
-    /// Whether the address got a definite answer (everything but `error`).
-    pub fn is_definite(self) -> bool {
-        self != Status::Error
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use super::{Record, Status, TableStyle};
+use super::{Record, TableStyle};
+use crate::outcome::Status;
 use crate::sanitize::for_terminal;
 
 const HEADERS: [&str; 6] = ["SOURCE", "CONTACT", "ADDRESS", "STATUS", "DETAIL", "VIA"];

@@ -6,7 +6,8 @@
 
 use std::io::{self, Write};
 
-use super::{Record, Records, Status};
+use super::{Record, Records};
+use crate::outcome::Status;
 use crate::threepid::Medium;
 
 pub(super) fn write<W: Write>(out: &mut W, records: &impl Records) -> io::Result<()> {

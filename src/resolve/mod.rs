@@ -18,10 +18,11 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::identity::{AuthContext, Http, IdentityClient, Session};
-use crate::plan::{Address, AddressId};
+use crate::outcome::{Address, AddressId};
+use crate::outcome::{Outcome, Outcomes};
 use policy::Policy;
 use server::{AskSettings, Asked, Sent, ServerState, ServerStats};
-use walk::{Outcome, Outcomes, Server, ServerId, Task, Walk};
+use walk::{Server, ServerId, Task, Walk};
 
 /// How a run resolves.
 #[derive(Debug, Clone)]

@@ -18,7 +18,7 @@ use super::walk::Answer;
 use crate::identity::answer::BatchAnswer;
 use crate::identity::wire::{HashDetails, LookupRequest};
 use crate::identity::{Session, SessionError};
-use crate::plan::{Address, AddressId};
+use crate::outcome::{Address, AddressId};
 use crate::threepid::{Algorithm, lookup_hash, plaintext_form};
 
 /// The longest pepper hashed with. Real ones have 5 (sydent) or 32 (ToM)

@@ -5,15 +5,13 @@
 //! Unit tests drive it with made-up answers, no socket needed.
 
 use std::collections::BTreeMap;
-use std::ops::Index;
 use std::sync::Arc;
 
 use url::Url;
 
 use super::policy::{Decision, Policy, server_name};
 use crate::mxid::check_user_id;
-use crate::plan::AddressId;
-use crate::report::Status;
+use crate::outcome::{AddressId, Outcome, Outcomes, Status};
 use crate::sanitize::excerpt;
 
 /// A server of the walk, by index.
@@ -59,20 +57,6 @@ pub struct Answer {
     pub referred: Vec<(AddressId, String)>,
     /// `(address, why)`: the server failed for these.
     pub failed: Vec<(AddressId, String)>,
-}
-
-/// The merged result for one address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    /// The status.
-    pub status: Status,
-    /// Every distinct Matrix ID seen, sorted.
-    pub mxids: Vec<String>,
-    /// The servers from the start server to the one that answered (shared
-    /// by every address that came the same way).
-    pub via: Arc<[String]>,
-    /// Why, for error and unfollowed.
-    pub reason: Option<String>,
 }
 
 /// A path from a start server to the server that answered, interned.
@@ -333,43 +317,6 @@ impl Walk {
             outcomes.extend(self.finish_group(group));
         }
         outcomes
-    }
-}
-
-/// The merged outcome of each address asked about, by [`AddressId`].
-#[derive(Debug, Clone, Default)]
-pub struct Outcomes(Vec<Option<Outcome>>);
-
-impl Outcomes {
-    /// The outcome of `address`, if it was asked about.
-    pub fn get(&self, address: AddressId) -> Option<&Outcome> {
-        self.0.get(address as usize)?.as_ref()
-    }
-
-    /// Every outcome, by address.
-    pub fn values(&self) -> impl Iterator<Item = &Outcome> {
-        self.0.iter().flatten()
-    }
-
-    /// Adds outcomes, `(address, outcome)`.
-    pub fn extend(&mut self, outcomes: impl IntoIterator<Item = (AddressId, Outcome)>) {
-        for (address, outcome) in outcomes {
-            let at = address as usize;
-            if at >= self.0.len() {
-                self.0.resize(at + 1, None);
-            }
-            self.0[at] = Some(outcome);
-        }
-    }
-}
-
-impl Index<AddressId> for Outcomes {
-    type Output = Outcome;
-
-    /// The outcome of `address`; panics if it was not asked about.
-    fn index(&self, address: AddressId) -> &Outcome {
-        self.get(address)
-            .unwrap_or_else(|| panic!("address {address} was not asked about"))
     }
 }
 

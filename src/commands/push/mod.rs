@@ -23,7 +23,8 @@ use super::{Completion, JobError, NetworkSettings, Verbosity, runtime, stage};
 use crate::addressbook::{self, Format, ReadOptions};
 use crate::identity::wire::{HashDetails, PushRequest, errcode};
 use crate::identity::{ErrorKind, Session, SessionError};
-use crate::plan::{Address, Plan, Target};
+use crate::outcome::Address;
+use crate::plan::{Plan, Target};
 use crate::sanitize::for_terminal;
 use crate::threepid::{Algorithm, MsisdnOptions, lookup_hash};
 

@@ -9,11 +9,12 @@ use clap::{Args, Parser, Subcommand};
 use mxlookup::addressbook::Format;
 use std::time::Duration;
 
-use mxlookup::identity::HttpSettings;
-use mxlookup::job::{
+use mxlookup::commands::hash::HashSettings;
+use mxlookup::commands::{
     BindFormat, BindSettings, LookupSettings, Mode, NetworkSettings, OutputSettings, PushFormat,
-    PushSettings, UnbindSettings, Verbosity,
+    PushSettings, TraceSettings, UnbindSettings, Verbosity,
 };
+use mxlookup::identity::HttpSettings;
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions, Region};
 
@@ -549,6 +550,33 @@ impl HashArgs {
             region: self.region.region,
             bare_digits_are_international: true,
         }
+    }
+
+    /// The settings of `mxlookup hash`.
+    pub fn settings(&self) -> HashSettings {
+        HashSettings {
+            input: self.address.clone(),
+            medium: self.medium(),
+            msisdn: self.msisdn(),
+            algorithm: self.algorithm(),
+            pepper: self.pepper.clone(),
+        }
+    }
+}
+
+impl TraceArgs {
+    /// The settings of `mxlookup trace`.
+    pub fn settings(self) -> Result<TraceSettings, String> {
+        Ok(TraceSettings {
+            input: self.address,
+            medium: self.medium.as_deref().and_then(|m| m.parse().ok()),
+            msisdn: MsisdnOptions {
+                region: self.region.region,
+                bare_digits_are_international: true,
+            },
+            network: self.network.settings()?,
+            json: self.format == "json",
+        })
     }
 }
 

@@ -12,8 +12,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::report::OutputFormat;
-use crate::threepid::Region;
+use mxlookup::report::OutputFormat;
+use mxlookup::threepid::Region;
 
 /// The file's content, as written (paths resolved against its folder).
 #[derive(Debug, Clone, Default, Deserialize)]

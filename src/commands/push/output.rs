@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{BatchPlan, BatchReport, BatchStatus, PepperKind, PushFormat, PushSummary};
-use crate::job::JobError;
+use crate::commands::JobError;
 use crate::sanitize::for_terminal;
 
 /// Writes batches on stdout as they are answered (a JSON document at the end).

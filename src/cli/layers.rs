@@ -13,8 +13,8 @@ use clap::ArgMatches;
 use clap::parser::ValueSource;
 use serde_json::{Value, json};
 
-use crate::cli::{Cli, Command, ConfigCommand, ConfigShowArgs, NetworkArgs, RegionArg};
-use mxlookup::config::{ConfigError, Loaded};
+use super::args::{Cli, Command, ConfigCommand, ConfigShowArgs, NetworkArgs, RegionArg};
+use super::config_file::{self, ConfigError, Loaded};
 
 /// Where a setting's value comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +85,7 @@ impl ConfigFile {
         }
         Ok(ConfigFile {
             loaded: Loaded::load_default()?,
-            path: mxlookup::config::default_path().map(|p| (p, Source::Default)),
+            path: config_file::default_path().map(|p| (p, Source::Default)),
         })
     }
 }
