@@ -13,7 +13,6 @@
 #![deny(missing_docs)]
 
 pub mod addressbook;
-pub mod commands;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identity;

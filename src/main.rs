@@ -3,16 +3,17 @@
 //! 2 usage or input error).
 
 mod cli;
+mod commands;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
+use crate::commands::{self as job, Completion, JobError, Verbosity};
 use cli::args::{Cli, Command, ConfigCommand};
 use cli::config_file::ConfigError;
 use cli::layers::{ConfigFile, Sources};
-use mxlookup::commands::{self as job, Completion, JobError, Verbosity};
 
 /// An error for the user: the message, and what to do about it.
 struct Failure {

@@ -9,8 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use mxlookup::addressbook::Format;
 use std::time::Duration;
 
-use mxlookup::commands::hash::HashSettings;
-use mxlookup::commands::{
+use crate::commands::hash::HashSettings;
+use crate::commands::{
     BindFormat, BindSettings, LookupSettings, Mode, NetworkSettings, OutputSettings, PushFormat,
     PushSettings, TraceSettings, UnbindSettings, Verbosity,
 };

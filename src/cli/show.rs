@@ -1,6 +1,6 @@
 //! `mxlookup config show`: the settings in force and where each comes from.
 
-use mxlookup::commands::{self as job, Completion};
+use crate::commands::{self as job, Completion};
 
 use super::args::ConfigShowArgs;
 use super::layers::{self, ConfigFile, Sources};

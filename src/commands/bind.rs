@@ -17,15 +17,15 @@ use serde_json::Value;
 use url::Url;
 
 use super::{Completion, JobError, NetworkSettings, Verbosity, runtime};
-use crate::identity::signed::{self, SignatureError};
-use crate::identity::wire::{
+use mxlookup::identity::signed::{self, SignatureError};
+use mxlookup::identity::wire::{
     BindRequest, EmailTokenRequest, HsBindRequest, HsUnbindRequest, MsisdnTokenRequest, SubmitToken,
 };
-use crate::identity::{
+use mxlookup::identity::{
     CallError, HomeserverClient, PendingValidation, PendingValidations, Session, SessionError,
 };
-use crate::sanitize::for_terminal;
-use crate::threepid::{Medium, MsisdnOptions, normalise};
+use mxlookup::sanitize::for_terminal;
+use mxlookup::threepid::{Medium, MsisdnOptions, normalise};
 
 /// How `bind` and `unbind` print their outcome.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -9,12 +9,12 @@ use std::sync::Arc;
 use url::Url;
 
 use super::JobError;
-use crate::identity::discovery::{self, Discovery};
-use crate::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
-use crate::resolve::policy::{Policy, globs, server_name};
-use crate::resolve::server::AskSettings;
-use crate::resolve::{ResolveSettings, Resolver, start_server};
-use crate::sandbox::{Federation, Sandbox};
+use mxlookup::identity::discovery::{self, Discovery};
+use mxlookup::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
+use mxlookup::resolve::policy::{Policy, globs, server_name};
+use mxlookup::resolve::server::AskSettings;
+use mxlookup::resolve::{ResolveSettings, Resolver, start_server};
+use mxlookup::sandbox::{Federation, Sandbox};
 
 /// The network options, as given.
 #[derive(Debug, Clone, Default)]

@@ -4,7 +4,9 @@
 use std::io::Write;
 
 use super::{Completion, JobError};
-use crate::threepid::{Algorithm, Medium, MsisdnOptions, lookup_hash, normalise, plaintext_form};
+use mxlookup::threepid::{
+    Algorithm, Medium, MsisdnOptions, lookup_hash, normalise, plaintext_form,
+};
 
 /// Validated settings of `mxlookup hash`.
 #[derive(Debug, Clone)]

@@ -13,14 +13,14 @@ use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
 
-use crate::addressbook::{self, Format, Opened, ReadOptions};
-use crate::outcome::{Address, AddressId, Outcome, Outcomes, Status};
-use crate::plan::{self, Plan, Planner, Target};
-use crate::report::records;
-use crate::report::{self, OutputFormat, Records, Stream, Summary, TableStyle};
-use crate::resolve::server::ServerStats;
-use crate::resolve::{Progress, Resolution};
-use crate::threepid::{self, Algorithm, MsisdnOptions};
+use mxlookup::addressbook::{self, Format, Opened, ReadOptions};
+use mxlookup::outcome::{Address, AddressId, Outcome, Outcomes, Status};
+use mxlookup::plan::{self, Plan, Planner, Target};
+use mxlookup::report::records;
+use mxlookup::report::{self, OutputFormat, Records, Stream, Summary, TableStyle};
+use mxlookup::resolve::server::ServerStats;
+use mxlookup::resolve::{Progress, Resolution};
+use mxlookup::threepid::{self, Algorithm, MsisdnOptions};
 
 use super::{
     Completion, Connected, JobError, NetworkSettings, Verbosity, error_hints, runtime, stage,

@@ -19,8 +19,8 @@ pub use trace::{TraceSettings, trace};
 use std::io;
 use std::time::Instant;
 
-use crate::addressbook::ReadError;
-use crate::resolve::server::ServerStats;
+use mxlookup::addressbook::ReadError;
+use mxlookup::resolve::server::ServerStats;
 
 /// How much mxlookup says on stderr (`-q`, default, `-v`, `-vv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{Completion, JobError, runtime};
-use crate::sandbox::{Federation, Sandbox};
+use mxlookup::sandbox::{Federation, Sandbox};
 
 fn failed(message: String) -> JobError {
     JobError::Config {

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use super::{Completion, JobError, NetworkSettings, runtime};
-use crate::outcome::{Address, Outcome, Status};
-use crate::report::trace::{self, TraceReport};
-use crate::resolve::Progress;
-use crate::threepid::{Medium, MsisdnOptions, normalise};
+use mxlookup::outcome::{Address, Outcome, Status};
+use mxlookup::report::trace::{self, TraceReport};
+use mxlookup::resolve::Progress;
+use mxlookup::threepid::{Medium, MsisdnOptions, normalise};
 
 /// Validated settings of `mxlookup trace`.
 #[derive(Debug, Clone)]

@@ -56,7 +56,7 @@ fn start(plan: &Plan, i: usize) -> Start<'_> {
 }
 
 /// The plan's rows as records, each address's record completed by `finish`.
-pub(crate) struct PlanRecords<'a, F> {
+pub struct PlanRecords<'a, F> {
     plan: &'a Plan,
     finish: F,
 }
@@ -87,7 +87,7 @@ where
 
 /// A dry run: each address with what would be sent for it (`hashing`: the
 /// pepper and algorithm, or why there are none); nothing asked.
-pub(crate) fn dry_run<'a>(
+pub fn dry_run<'a>(
     plan: &'a Plan,
     hashing: Result<(&'a str, Algorithm), &'a str>,
 ) -> impl Records + 'a {
@@ -113,7 +113,7 @@ pub(crate) fn dry_run<'a>(
 }
 
 /// A resolved run: each address with its merged outcome.
-pub(crate) fn resolved<'a>(plan: &'a Plan, outcomes: &'a Outcomes) -> impl Records + 'a {
+pub fn resolved<'a>(plan: &'a Plan, outcomes: &'a Outcomes) -> impl Records + 'a {
     let finish = move |record: Record<'a>, id: AddressId| match outcomes.get(id) {
         Some(o) => Record {
             status: o.status,
@@ -134,6 +134,6 @@ pub(crate) fn resolved<'a>(plan: &'a Plan, outcomes: &'a Outcomes) -> impl Recor
 }
 
 /// The status of each distinct address, for the summary.
-pub(crate) fn status_of(outcomes: &Outcomes, id: AddressId) -> Status {
+pub fn status_of(outcomes: &Outcomes, id: AddressId) -> Status {
     outcomes.get(id).map_or(Status::Error, |o| o.status)
 }

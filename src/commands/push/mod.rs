@@ -20,13 +20,13 @@ mod output;
 use output::BatchWriter;
 
 use super::{Completion, JobError, NetworkSettings, Verbosity, runtime, stage};
-use crate::addressbook::{self, Format, ReadOptions};
-use crate::identity::wire::{HashDetails, PushRequest, errcode};
-use crate::identity::{ErrorKind, Session, SessionError};
-use crate::outcome::Address;
-use crate::plan::{Plan, Target};
-use crate::sanitize::for_terminal;
-use crate::threepid::{Algorithm, MsisdnOptions, lookup_hash};
+use mxlookup::addressbook::{self, Format, ReadOptions};
+use mxlookup::identity::wire::{HashDetails, PushRequest, errcode};
+use mxlookup::identity::{ErrorKind, Session, SessionError};
+use mxlookup::outcome::Address;
+use mxlookup::plan::{Plan, Target};
+use mxlookup::sanitize::for_terminal;
+use mxlookup::threepid::{Algorithm, MsisdnOptions, lookup_hash};
 
 /// Validated settings of `mxlookup push`.
 #[derive(Debug, Clone)]
@@ -489,9 +489,9 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::CallError;
-    use crate::identity::wire::MatrixError;
-    use crate::threepid::Medium;
+    use mxlookup::identity::CallError;
+    use mxlookup::identity::wire::MatrixError;
+    use mxlookup::threepid::Medium;
     use std::time::Duration;
 
     fn details(alts: &[&str]) -> HashDetails {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{BatchPlan, BatchReport, BatchStatus, PepperKind, PushFormat, PushSummary};
 use crate::commands::JobError;
-use crate::sanitize::for_terminal;
+use mxlookup::sanitize::for_terminal;
 
 /// Writes batches on stdout as they are answered (a JSON document at the end).
 pub(super) struct BatchWriter {
