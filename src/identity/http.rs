@@ -321,10 +321,23 @@ fn transport(e: &reqwest::Error, settings: &HttpSettings) -> ErrorKind {
     }
 }
 
-/// `Retry-After: <seconds>`; an HTTP date is not honoured (backoff applies).
+/// `Retry-After`, as seconds or as an HTTP date (RFC 9110 §10.2.3).
 fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    retry_after(value, std::time::SystemTime::now())
+}
+
+/// How long a `Retry-After` value asks to wait at `now`: a number of
+/// seconds, or an HTTP date (any of the three forms RFC 9110 allows); a
+/// date already past asks for no wait. Anything else is not a wait (backoff
+/// applies). The caller caps it like any other (`max_wait`).
+fn retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Reads the body, failing past `max_body` bytes without reading on; the
@@ -363,6 +376,43 @@ fn backoff(base: Duration, tries: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        // Sun, 06 Nov 1994 08:49:37 GMT, RFC 9110's example date.
+        let date = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        let before = date - Duration::from_secs(90);
+        assert_eq!(retry_after("120", before), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after(" 0 ", before), Some(Duration::ZERO));
+        // The three forms of an HTTP date, all 90 s ahead.
+        for form in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            assert_eq!(
+                retry_after(form, before),
+                Some(Duration::from_secs(90)),
+                "{form}"
+            );
+        }
+        // A date already past asks for no wait; a long one is still long
+        // (the caller refuses waits over its limit).
+        assert_eq!(
+            retry_after(
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                date + Duration::from_secs(5)
+            ),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            retry_after("Sun, 06 Nov 1994 08:59:37 GMT", date),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(retry_after("soon", SystemTime::now()), None);
+        assert_eq!(retry_after("-5", SystemTime::now()), None);
+    }
 
     #[test]
     fn backoff_grows_and_is_bounded() {
