@@ -16,8 +16,8 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use super::{Completion, JobError, NetworkSettings, Verbosity, runtime};
-use mxlookup::identity::signed::{self, SignatureError};
+use super::{Completion, Connected, JobError, NetworkSettings, Verbosity, runtime};
+use mxlookup::identity::association::{self, Expected, SignatureCheck};
 use mxlookup::identity::wire::{
     BindRequest, EmailTokenRequest, HsBindRequest, HsUnbindRequest, MsisdnTokenRequest, SubmitToken,
 };
@@ -79,67 +79,55 @@ pub struct UnbindSettings {
     pub format: BindFormat,
 }
 
-/// A step that failed: the message and what to do.
-struct Failed {
-    message: String,
-    hint: Option<String>,
-}
-
-impl Failed {
-    fn new(message: impl Into<String>, hint: Option<&str>) -> Self {
-        Failed {
-            message: message.into(),
-            hint: hint.map(str::to_owned),
-        }
-    }
-
-    fn call(step: &str, e: &CallError) -> Self {
-        let hint = match e.errcode() {
-            Some("M_NO_VALID_SESSION" | "M_SESSION_EXPIRED") => Some(
-                "the validation session is gone or expired: run the bind again without --token to have a new token sent",
-            ),
-            Some("M_SESSION_NOT_VALIDATED") => {
-                Some("the token was not accepted: check it and try again with --token")
-            }
-            Some("M_THREEPID_IN_USE") => {
-                Some("this address is bound to another account: unbind it there first")
-            }
-            Some("M_UNRECOGNIZED") | None if e.status() == Some(404) => {
-                Some("this server does not offer this endpoint: it may not support binding")
-            }
-            _ if e.is_unauthorized() => Some(
-                "the token was refused: check --hs-token (or MXLOOKUP_HS_TOKEN) and --access-token",
-            ),
-            _ => None,
-        };
-        Failed::new(format!("{step}: {e}"), hint)
-    }
-
-    fn session(step: &str, e: &SessionError) -> Self {
-        match e {
-            SessionError::Call(call) => Failed::call(step, call),
-            other => Failed {
-                message: format!("{step}: {other}"),
-                hint: other.hint(),
-            },
-        }
-    }
-
-    /// Prints it on stderr; the run ends partial (exit 1).
-    fn report(self) -> Completion {
-        eprintln!("error: {}", self.message);
-        if let Some(hint) = self.hint {
-            eprintln!("hint: {hint}");
-        }
-        Completion::Partial
-    }
-}
-
 fn config(message: impl Into<String>, hint: Option<&str>) -> JobError {
     JobError::Config {
         message: message.into(),
         hint: hint.map(str::to_owned),
     }
+}
+
+/// A call that failed at `step`, with what to do about its error code.
+fn call_failed(step: &str, e: &CallError) -> JobError {
+    let hint = match e.errcode() {
+        Some("M_NO_VALID_SESSION" | "M_SESSION_EXPIRED") => Some(
+            "the validation session is gone or expired: run the bind again without --token to have a new token sent",
+        ),
+        Some("M_SESSION_NOT_VALIDATED") => {
+            Some("the token was not accepted: check it and try again with --token")
+        }
+        Some("M_THREEPID_IN_USE") => {
+            Some("this address is bound to another account: unbind it there first")
+        }
+        Some("M_UNRECOGNIZED") | None if e.status() == Some(404) => {
+            Some("this server does not offer this endpoint: it may not support binding")
+        }
+        _ if e.is_unauthorized() => Some(
+            "the token was refused: check --hs-token (or MXLOOKUP_HS_TOKEN) and --access-token",
+        ),
+        _ => None,
+    };
+    config(format!("{step}: {e}"), hint)
+}
+
+/// A call through the identity server's session that failed at `step`.
+fn session_failed(step: &str, e: &SessionError) -> JobError {
+    match e {
+        SessionError::Call(call) => call_failed(step, call),
+        other => JobError::Config {
+            message: format!("{step}: {other}"),
+            hint: other.hint(),
+        },
+    }
+}
+
+/// A step of the exchange that failed once the servers were reached: said
+/// on stderr, and the run ends partial (exit 1), not as a usage error.
+fn partial(error: JobError) -> Completion {
+    eprintln!("error: {error}");
+    if let Some(hint) = error.hint() {
+        eprintln!("hint: {hint}");
+    }
+    Completion::Partial
 }
 
 /// The address, normalised; an invalid one is a usage error.
@@ -207,119 +195,147 @@ struct BindReport {
     association: Value,
 }
 
-/// One signature of the association, checked.
-#[derive(Debug, Serialize)]
-struct SignatureCheck {
+/// The identity server a bind publishes on, and what the bind needs around
+/// it: the homeserver and the validation sessions kept between runs.
+struct Target<'a> {
+    /// The identity server's name, for messages.
     server: String,
-    key_id: String,
-    verified: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    /// What the homeserver calls it (`host[:port]`).
+    id_server: String,
+    /// Its session (tokens, terms).
+    session: Session,
+    /// The homeserver; absent only with `--request-only`.
+    homeserver: Option<&'a HomeserverClient>,
+    /// The kept validation sessions, unless the token cache is off.
+    store: Option<PendingValidations>,
+    /// The identity server's URL, which keys its kept sessions.
+    key: String,
+}
+
+impl<'a> Target<'a> {
+    /// The one start server, what the homeserver calls it, and the
+    /// homeserver; errors are usage errors.
+    fn new(settings: &BindSettings, connected: &'a Connected) -> Result<Self, JobError> {
+        let resolver = &connected.resolver;
+        if resolver.starts().len() != 1 {
+            return Err(config(
+                "bind publishes on one identity server: pass a single -s URL",
+                None,
+            ));
+        }
+        let server = resolver.starts()[0].name.clone();
+        let base = resolver.starts()[0].url.clone();
+        let session = resolver.start_session(0).expect("one start server");
+        let id_server = match &settings.id_server {
+            Some(name) => name.clone(),
+            None => id_server_of(&base).ok_or_else(|| {
+                config(format!("{server} has no host to give the homeserver"), None)
+            })?,
+        };
+        let homeserver = match (&connected.homeserver, settings.request_only) {
+            (Some(hs), _) => Some(hs),
+            (None, true) => None,
+            (None, false) => {
+                return Err(config(
+                    "bind needs the homeserver, which records the binding",
+                    Some("pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN)"),
+                ));
+            }
+        };
+        let store = settings
+            .network
+            .token_cache
+            .then(PendingValidations::default_path)
+            .flatten()
+            .map(PendingValidations::open);
+        Ok(Target {
+            server,
+            id_server,
+            session,
+            homeserver,
+            store,
+            key: base.as_str().to_owned(),
+        })
+    }
+
+    /// The validation session a `--token` answers, kept by an earlier run.
+    fn waiting(&self, medium: Medium, address: &str) -> Result<PendingValidation, JobError> {
+        let pending = self
+            .store
+            .as_ref()
+            .and_then(|s| s.get(&self.key, medium.as_str(), address))
+            .cloned();
+        pending.ok_or_else(|| {
+            config(
+                format!(
+                    "no validation session for {} on {} is waiting for a token",
+                    for_terminal(address),
+                    self.server
+                ),
+                Some(
+                    "run the same bind without --token (or with --request-only) to have a token sent first",
+                ),
+            )
+        })
+    }
+
+    /// Keeps (or, with `None`, forgets) the validation session of `address`.
+    fn keep(
+        &mut self,
+        medium: Medium,
+        address: &str,
+        pending: Option<PendingValidation>,
+    ) -> std::io::Result<()> {
+        match &mut self.store {
+            Some(store) => store.set(&self.key, medium.as_str(), address, pending),
+            None => Ok(()),
+        }
+    }
 }
 
 async fn run_bind(settings: &BindSettings, address: String) -> Result<Completion, JobError> {
     let connected = settings.network.connect(false).await?;
-    let resolver = &connected.resolver;
-    if resolver.starts().len() != 1 {
-        return Err(config(
-            "bind publishes on one identity server: pass a single -s URL",
-            None,
-        ));
-    }
-    let server = resolver.starts()[0].name.clone();
-    let base = resolver.starts()[0].url.clone();
-    let session = resolver.start_session(0).expect("one start server");
+    let mut target = Target::new(settings, &connected)?;
     let medium = settings.medium;
-    let id_server = match &settings.id_server {
-        Some(name) => name.clone(),
-        None => id_server_of(&base)
-            .ok_or_else(|| config(format!("{server} has no host to give the homeserver"), None))?,
-    };
-    let homeserver = match (&connected.homeserver, settings.request_only) {
-        (Some(hs), _) => Some(hs),
-        (None, true) => None,
-        (None, false) => {
-            return Err(config(
-                "bind needs the homeserver, which records the binding",
-                Some("pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN)"),
-            ));
-        }
-    };
-    let mut store = settings
-        .network
-        .token_cache
-        .then(PendingValidations::default_path)
-        .flatten()
-        .map(PendingValidations::open);
-    let key = base.as_str().to_owned();
-
     let (pending, token) = match &settings.token {
-        Some(token) => {
-            let Some(pending) = store
-                .as_ref()
-                .and_then(|s| s.get(&key, medium.as_str(), &address))
-                .cloned()
-            else {
-                return Err(config(
-                    format!(
-                        "no validation session for {} on {server} is waiting for a token",
-                        for_terminal(&address)
-                    ),
-                    Some(
-                        "run the same bind without --token (or with --request-only) to have a token sent first",
-                    ),
-                ));
-            };
-            (pending, token.trim().to_owned())
-        }
-        None => {
-            let pending = match request_token(settings, &session, &address).await {
-                Ok(pending) => pending,
-                Err(failed) => return Ok(failed.report()),
-            };
-            if let Some(store) = &mut store
-                && let Err(e) = store.set(&key, medium.as_str(), &address, Some(pending.clone()))
-            {
-                eprintln!(
-                    "warning: cannot keep the validation session in {}: {e}",
-                    store.path().display()
-                );
-            }
-            if settings.request_only {
-                if settings.verbosity >= Verbosity::Normal {
-                    eprintln!(
-                        "{server} sent a token to {}. When it arrives, run the same command with --token TOKEN instead of --request-only.",
-                        for_terminal(&address)
-                    );
-                }
-                return Ok(Completion::Complete);
-            }
-            match read_token(&address, &server).await {
-                Ok(token) => (pending, token),
-                Err(failed) => return Ok(failed.report()),
-            }
-        }
+        Some(token) => (target.waiting(medium, &address)?, token.trim().to_owned()),
+        None => match validate(settings, &mut target, &address).await {
+            Ok(Some(validated)) => validated,
+            Ok(None) => return Ok(Completion::Complete),
+            Err(e) => return Ok(partial(e)),
+        },
     };
-    let homeserver = homeserver.expect("checked above unless --request-only");
+    let homeserver = target
+        .homeserver
+        .expect("checked above unless --request-only");
     let outcome = complete_bind(
-        &session, homeserver, medium, &address, &id_server, &pending, &token,
+        &target.session,
+        homeserver,
+        medium,
+        &address,
+        &target.id_server,
+        &pending,
+        &token,
     )
     .await;
     let (association, mxid) = match outcome {
         Ok(done) => done,
-        Err(failed) => return Ok(failed.report()),
+        Err(e) => return Ok(partial(e)),
     };
-    if let Some(store) = &mut store {
-        let _ = store.set(&key, medium.as_str(), &address, None);
-    }
-    let checks = check_association(&session, &association, medium, &address, &mxid).await;
-    let verified = !checks.is_empty() && checks.iter().all(|c| c.verified);
+    let _ = target.keep(medium, &address, None);
+    let expected = Expected {
+        medium,
+        address: &address,
+        mxid: &mxid,
+    };
+    let checks = association::check(target.session.client(), &association, expected).await;
+    let verified = association::all_verified(&checks);
     let report = BindReport {
         medium: medium.as_str(),
         address,
         mxid,
-        server,
-        id_server,
+        server: target.server,
+        id_server: target.id_server,
         signatures: checks,
         verified,
         association,
@@ -333,13 +349,43 @@ async fn run_bind(settings: &BindSettings, address: String) -> Result<Completion
     })
 }
 
+/// Without `--token`: has a token sent and keeps the session; then, unless
+/// `--request-only` (`None`: done), reads the token the user received.
+async fn validate(
+    settings: &BindSettings,
+    target: &mut Target<'_>,
+    address: &str,
+) -> Result<Option<(PendingValidation, String)>, JobError> {
+    let pending = request_token(settings, &target.session, address).await?;
+    if let Err(e) = target.keep(settings.medium, address, Some(pending.clone()))
+        && let Some(store) = &target.store
+    {
+        eprintln!(
+            "warning: cannot keep the validation session in {}: {e}",
+            store.path().display()
+        );
+    }
+    if settings.request_only {
+        if settings.verbosity >= Verbosity::Normal {
+            eprintln!(
+                "{} sent a token to {}. When it arrives, run the same command with --token TOKEN instead of --request-only.",
+                target.server,
+                for_terminal(address)
+            );
+        }
+        return Ok(None);
+    }
+    let token = read_token(address, &target.server).await?;
+    Ok(Some((pending, token)))
+}
+
 /// Opens a validation session: the server sends a token to the address.
 async fn request_token(
     settings: &BindSettings,
     session: &Session,
     address: &str,
-) -> Result<PendingValidation, Failed> {
-    let secret = client_secret().map_err(|e| Failed::new(e.to_string(), None))?;
+) -> Result<PendingValidation, JobError> {
+    let secret = client_secret()?;
     let answer = match settings.medium {
         Medium::Email => {
             let body = EmailTokenRequest {
@@ -352,17 +398,10 @@ async fn request_token(
                 .await
         }
         Medium::Msisdn => {
-            let international = format!("+{address}");
-            let country = phonenumber::parse(None, &international)
-                .ok()
-                .and_then(|n| n.country().id())
-                .map(|id| id.as_ref().to_owned())
-                .or_else(|| settings.msisdn.region.map(|r| r.code().to_owned()))
-                .unwrap_or_default();
             let body = MsisdnTokenRequest {
                 client_secret: secret.clone(),
-                country,
-                phone_number: international,
+                country: country_of(address, &settings.msisdn),
+                phone_number: format!("+{address}"),
                 send_attempt: 1,
             };
             session
@@ -370,12 +409,23 @@ async fn request_token(
                 .await
         }
     };
-    let answer = answer.map_err(|e| Failed::session("requesting a validation token", &e))?;
+    let answer = answer.map_err(|e| session_failed("requesting a validation token", &e))?;
     Ok(PendingValidations::record(answer.sid, secret, 1))
 }
 
+/// The two-letter country of a normalised number (its E.164 digits), else
+/// the region it was read in, else empty.
+fn country_of(address: &str, msisdn: &MsisdnOptions) -> String {
+    phonenumber::parse(None, format!("+{address}"))
+        .ok()
+        .and_then(|n| n.country().id())
+        .map(|id| id.as_ref().to_owned())
+        .or_else(|| msisdn.region.map(|r| r.code().to_owned()))
+        .unwrap_or_default()
+}
+
 /// The token, from the terminal (with a prompt) or a line of stdin.
-async fn read_token(address: &str, server: &str) -> Result<String, Failed> {
+async fn read_token(address: &str, server: &str) -> Result<String, JobError> {
     let prompt = format!(
         "{server} sent a token to {}; enter it: ",
         for_terminal(address)
@@ -390,11 +440,11 @@ async fn read_token(address: &str, server: &str) -> Result<String, Failed> {
         stdin.lock().read_line(&mut line).map(|_| line)
     })
     .await
-    .map_err(|e| Failed::new(format!("reading the token: {e}"), None))?
-    .map_err(|e| Failed::new(format!("reading the token from stdin: {e}"), None))?;
+    .map_err(|e| config(format!("reading the token: {e}"), None))?
+    .map_err(|e| config(format!("reading the token from stdin: {e}"), None))?;
     let token = line.trim();
     if token.is_empty() {
-        return Err(Failed::new(
+        return Err(config(
             "no token was given on stdin",
             Some(
                 "the validation session is kept: run the same command with --token TOKEN once the token arrives",
@@ -414,7 +464,7 @@ async fn complete_bind(
     id_server: &str,
     pending: &PendingValidation,
     token: &str,
-) -> Result<(Value, String), Failed> {
+) -> Result<(Value, String), JobError> {
     let submit = SubmitToken {
         sid: pending.sid.clone(),
         client_secret: pending.client_secret.clone(),
@@ -423,9 +473,9 @@ async fn complete_bind(
     let result = session
         .call(async |client, is_token| client.submit_token(&is_token, medium, &submit).await)
         .await
-        .map_err(|e| Failed::session("submitting the token", &e))?;
+        .map_err(|e| session_failed("submitting the token", &e))?;
     if !result.success {
-        return Err(Failed::new(
+        return Err(config(
             format!(
                 "{} did not accept the token for {}",
                 session.client().name(),
@@ -437,11 +487,11 @@ async fn complete_bind(
     let mxid = homeserver
         .whoami()
         .await
-        .map_err(|e| Failed::call("asking the homeserver who the user is", &e))?;
+        .map_err(|e| call_failed("asking the homeserver who the user is", &e))?;
     let id_access_token = session
         .access_token()
         .await
-        .map_err(|e| Failed::session("getting a token for the identity server", &e))?;
+        .map_err(|e| session_failed("getting a token for the identity server", &e))?;
     homeserver
         .bind_3pid(&HsBindRequest {
             client_secret: pending.client_secret.clone(),
@@ -450,7 +500,7 @@ async fn complete_bind(
             sid: pending.sid.clone(),
         })
         .await
-        .map_err(|e| Failed::call("binding through the homeserver", &e))?;
+        .map_err(|e| call_failed("binding through the homeserver", &e))?;
     let bind = BindRequest {
         sid: pending.sid.clone(),
         client_secret: pending.client_secret.clone(),
@@ -460,88 +510,12 @@ async fn complete_bind(
         .call(async |client, token| client.bind(&token, &bind).await)
         .await
         .map_err(|e| {
-            let mut failed = Failed::session("fetching the signed association", &e);
-            failed.message.insert_str(
-                0,
-                "the homeserver bound the address, but its signature cannot be checked: ",
-            );
-            failed
+            session_failed(
+                "the homeserver bound the address, but its signature cannot be checked: fetching the signed association",
+                &e,
+            )
         })?;
     Ok((association, mxid))
-}
-
-/// Checks that the association names this address and user, is current,
-/// and carries signatures that verify with the server's published keys.
-async fn check_association(
-    session: &Session,
-    association: &Value,
-    medium: Medium,
-    address: &str,
-    mxid: &str,
-) -> Vec<SignatureCheck> {
-    let field = |name: &str| association.get(name).and_then(Value::as_str);
-    let mut content_problem = None;
-    if field("medium") != Some(medium.as_str()) || field("address") != Some(address) {
-        content_problem = Some(format!(
-            "the association is for {} {}, not this address",
-            for_terminal(field("medium").unwrap_or("?")),
-            for_terminal(field("address").unwrap_or("?"))
-        ));
-    } else if field("mxid") != Some(mxid) {
-        content_problem = Some(format!(
-            "the association names {}, not {mxid}",
-            for_terminal(field("mxid").unwrap_or("?"))
-        ));
-    } else if let Some(window) = outside_validity(association) {
-        content_problem = Some(window);
-    }
-    let signers = signed::signers(association);
-    if signers.is_empty() {
-        return vec![SignatureCheck {
-            server: session.client().name().to_owned(),
-            key_id: String::new(),
-            verified: false,
-            reason: Some(
-                content_problem
-                    .unwrap_or_else(|| "the association carries no ed25519 signature".into()),
-            ),
-        }];
-    }
-    let mut checks = Vec::with_capacity(signers.len());
-    for (server, key_id) in signers {
-        let reason = match session.client().public_key(&key_id).await {
-            Err(e) => Some(format!("cannot fetch its key: {e}")),
-            Ok(key) => match signed::verify(association, &server, &key_id, &key.public_key) {
-                Ok(()) => content_problem.clone(),
-                Err(SignatureError::Mismatch) => {
-                    Some("the signature does not match the association".to_owned())
-                }
-                Err(e) => Some(e.to_string()),
-            },
-        };
-        checks.push(SignatureCheck {
-            server,
-            key_id,
-            verified: reason.is_none(),
-            reason,
-        });
-    }
-    checks
-}
-
-/// Why `not_before`/`not_after` (milliseconds) exclude now, if they do.
-fn outside_validity(association: &Value) -> Option<String> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
-    let ms = |name: &str| association.get(name).and_then(Value::as_u64);
-    match (ms("not_before"), ms("not_after")) {
-        (Some(before), _) if now + 60_000 < before => {
-            Some("the association is not valid yet (not_before is in the future)".to_owned())
-        }
-        (_, Some(after)) if now > after => Some("the association has expired".to_owned()),
-        _ => None,
-    }
 }
 
 fn print_bind(report: &BindReport, format: BindFormat) -> Result<(), JobError> {
@@ -550,32 +524,7 @@ fn print_bind(report: &BindReport, format: BindFormat) -> Result<(), JobError> {
         BindFormat::Json => serde_json::to_writer_pretty(&mut out, report)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out)),
-        BindFormat::Text => {
-            let mut text = format!(
-                "bound {} {} to {} on {} (the homeserver reaches it as {})\n",
-                report.medium,
-                for_terminal(&report.address),
-                for_terminal(&report.mxid),
-                report.server,
-                for_terminal(&report.id_server)
-            );
-            for check in &report.signatures {
-                match &check.reason {
-                    None => text.push_str(&format!(
-                        "signature {} {}: verified\n",
-                        for_terminal(&check.server),
-                        for_terminal(&check.key_id)
-                    )),
-                    Some(reason) => text.push_str(&format!(
-                        "signature {} {}: NOT verified: {}\n",
-                        for_terminal(&check.server),
-                        for_terminal(&check.key_id),
-                        for_terminal(reason)
-                    )),
-                }
-            }
-            out.write_all(text.as_bytes())
-        }
+        BindFormat::Text => out.write_all(bind_text(report).as_bytes()),
     };
     written.map_err(|source| JobError::Output {
         target: "stdout".to_owned(),
@@ -591,6 +540,34 @@ fn print_bind(report: &BindReport, format: BindFormat) -> Result<(), JobError> {
         );
     }
     Ok(())
+}
+
+/// `bind`'s report for people: what was bound, then each signature.
+fn bind_text(report: &BindReport) -> String {
+    let mut text = format!(
+        "bound {} {} to {} on {} (the homeserver reaches it as {})\n",
+        report.medium,
+        for_terminal(&report.address),
+        for_terminal(&report.mxid),
+        report.server,
+        for_terminal(&report.id_server)
+    );
+    for check in &report.signatures {
+        match &check.reason {
+            None => text.push_str(&format!(
+                "signature {} {}: verified\n",
+                for_terminal(&check.server),
+                for_terminal(&check.key_id)
+            )),
+            Some(reason) => text.push_str(&format!(
+                "signature {} {}: NOT verified: {}\n",
+                for_terminal(&check.server),
+                for_terminal(&check.key_id),
+                for_terminal(reason)
+            )),
+        }
+    }
+    text
 }
 
 /// What `unbind` reports.
@@ -627,7 +604,7 @@ async fn run_unbind(settings: &UnbindSettings, address: String) -> Result<Comple
     };
     let result = match homeserver.unbind_3pid(&body).await {
         Ok(result) => result,
-        Err(e) => return Ok(Failed::call("unbinding through the homeserver", &e).report()),
+        Err(e) => return Ok(partial(call_failed("unbinding through the homeserver", &e))),
     };
     let report = UnbindReport {
         medium: settings.medium.as_str(),
@@ -635,13 +612,25 @@ async fn run_unbind(settings: &UnbindSettings, address: String) -> Result<Comple
         id_server,
         result,
     };
+    print_unbind(&report, settings.format)?;
+    if report.result == "success" {
+        Ok(Completion::Complete)
+    } else {
+        eprintln!(
+            "hint: `no-support` means the homeserver knows no identity server holding it, or the server does not support unbinding; pass --id-server or -s to name it"
+        );
+        Ok(Completion::Partial)
+    }
+}
+
+fn print_unbind(report: &UnbindReport, format: BindFormat) -> Result<(), JobError> {
     let mut out = std::io::stdout().lock();
     let where_ = report.id_server.as_deref().map_or_else(
         || "every identity server it was bound on".to_owned(),
         for_terminal_owned,
     );
-    let written = match settings.format {
-        BindFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
+    let written = match format {
+        BindFormat::Json => serde_json::to_writer_pretty(&mut out, report)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out)),
         BindFormat::Text if report.result == "success" => writeln!(
@@ -661,15 +650,7 @@ async fn run_unbind(settings: &UnbindSettings, address: String) -> Result<Comple
     written.map_err(|source| JobError::Output {
         target: "stdout".to_owned(),
         source,
-    })?;
-    if report.result == "success" {
-        Ok(Completion::Complete)
-    } else {
-        eprintln!(
-            "hint: `no-support` means the homeserver knows no identity server holding it, or the server does not support unbinding; pass --id-server or -s to name it"
-        );
-        Ok(Completion::Partial)
-    }
+    })
 }
 
 fn for_terminal_owned(text: &str) -> String {
@@ -700,18 +681,5 @@ mod tests {
         assert_eq!(a.len(), 32);
         assert_ne!(a, b);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
-    }
-
-    #[test]
-    fn validity_windows_are_checked() {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64;
-        let assoc =
-            |before: u64, after: u64| serde_json::json!({"not_before": before, "not_after": after});
-        assert_eq!(outside_validity(&assoc(now - 1000, now + 1000)), None);
-        assert!(outside_validity(&assoc(now - 2000, now - 1000)).is_some());
-        assert!(outside_validity(&assoc(now + 3_600_000, now + 7_200_000)).is_some());
     }
 }

@@ -2,6 +2,7 @@
 //! tokens and terms (sessions), retries and bounds (http).
 
 pub mod answer;
+pub mod association;
 pub mod client;
 pub mod discovery;
 pub mod error;

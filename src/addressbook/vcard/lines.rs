@@ -1,0 +1,454 @@
+//! The vCard reader's line bookkeeping, before `calcard` sees a card.
+//!
+//! Two passes over lines, both keeping line numbers: [`split`] cuts the
+//! file into cards on `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card
+//! closes at the next `BEGIN`) and groups the lines outside any card; and
+//! [`scan_card`] walks one card's logical lines (RFC 6350 folding, `\r`
+//! anywhere, 2.1 quoted-printable soft breaks, base64 run-ons) the way
+//! `calcard` reads them, to learn on which line each address starts and
+//! which lines `calcard` would skip or stop at.
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use super::super::decode::{numbered_lines, to_text};
+use super::super::preview;
+
+/// A card's lines, as the pre-pass found them.
+pub(super) struct RawCard {
+    /// The line of `BEGIN:VCARD`.
+    pub(super) begin: u32,
+    /// Where the card's bytes are in the file, from `BEGIN` through `END`
+    /// (or the last line read).
+    pub(super) span: Range<usize>,
+    /// The line that closed the card, when it was not `END:VCARD`.
+    pub(super) unterminated_at: Option<u32>,
+}
+
+/// Lines outside any card that are not blank.
+pub(super) struct Stray {
+    /// Its first line.
+    pub(super) line: u32,
+    /// How many lines follow each other from there.
+    pub(super) count: u32,
+    /// The first line's text, shortened.
+    pub(super) first: String,
+}
+
+/// What the file is made of, in order.
+pub(super) enum Piece {
+    /// A card.
+    Card(RawCard),
+    /// Lines between cards.
+    Stray(Stray),
+}
+
+fn is_marker(line: &[u8], marker: &[u8]) -> bool {
+    let line = line.trim_ascii();
+    let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+    line.eq_ignore_ascii_case(marker)
+}
+
+/// Splits the file into cards and stray lines, keeping line numbers.
+pub(super) fn split(body: &[u8]) -> Vec<Piece> {
+    let offset_of = |line: &[u8]| line.as_ptr() as usize - body.as_ptr() as usize;
+    let mut pieces = Vec::new();
+    // (begin line, start offset) of the card being read.
+    let mut open: Option<(u32, usize)> = None;
+    let mut last_end = 0usize;
+    let mut last_line = 0u32;
+    let mut stray: Option<Stray> = None;
+    for (number, line) in numbered_lines(body, 1) {
+        let start = offset_of(line);
+        let after = start + line.len();
+        if is_marker(line, b"BEGIN:VCARD") {
+            if let Some((begin, from)) = open.take() {
+                pieces.push(Piece::Card(RawCard {
+                    begin,
+                    span: from..last_end,
+                    unterminated_at: Some(number),
+                }));
+            }
+            if let Some(s) = stray.take() {
+                pieces.push(Piece::Stray(s));
+            }
+            open = Some((number, start));
+        } else if is_marker(line, b"END:VCARD") {
+            match open.take() {
+                Some((begin, from)) => pieces.push(Piece::Card(RawCard {
+                    begin,
+                    span: from..after,
+                    unterminated_at: None,
+                })),
+                None => note_stray(&mut stray, &mut pieces, number, line),
+            }
+        } else if open.is_none() && !line.trim_ascii().is_empty() {
+            note_stray(&mut stray, &mut pieces, number, line);
+        }
+        last_end = after;
+        last_line = number;
+    }
+    if let Some((begin, from)) = open {
+        pieces.push(Piece::Card(RawCard {
+            begin,
+            span: from..body.len(),
+            unterminated_at: Some(last_line.saturating_add(1)),
+        }));
+    }
+    if let Some(s) = stray {
+        pieces.push(Piece::Stray(s));
+    }
+    pieces
+}
+
+fn note_stray(stray: &mut Option<Stray>, pieces: &mut Vec<Piece>, number: u32, line: &[u8]) {
+    match stray {
+        Some(s) if s.line + s.count == number => s.count += 1,
+        _ => {
+            if let Some(s) = stray.take() {
+                pieces.push(Piece::Stray(s));
+            }
+            *stray = Some(Stray {
+                line: number,
+                count: 1,
+                first: preview(&to_text(line)),
+            });
+        }
+    }
+}
+
+/// What the pre-pass learns of a card's property lines.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct CardScan {
+    /// The first line of each EMAIL and TEL property, in order.
+    pub(super) address_lines: Vec<u32>,
+    /// Lines that are no property at all (no `:`), with their text.
+    pub(super) broken: Vec<(u32, String)>,
+    /// `BEGIN:…` and `END:…` lines inside the card, with their text. vCard
+    /// has no nested components, and `calcard` ends the card at the first
+    /// of them: the rest of the card would be lost without a word.
+    pub(super) nested: Vec<(u32, String)>,
+}
+
+/// The property [`scan_card`] is reading.
+struct Open<'a> {
+    /// Its first line.
+    line: u32,
+    /// The text of that line.
+    text: Cow<'a, str>,
+    /// Whether a `:` was seen (else it is no property).
+    colon: bool,
+    /// Whether it is an EMAIL or TEL property.
+    address: bool,
+    /// Whether `calcard` makes a property of it: of `TEL;TYPE=CELL` even
+    /// without a `:` (with no value), of a bare `TEL` none.
+    made: bool,
+    /// While no `:`, `;`, `,` or `=` has ended its name: its text so far,
+    /// unfolded, since the name may go on over a fold.
+    unresolved: Option<String>,
+    /// Whether its value is base64, which `calcard` lets run on over lines
+    /// of base64 alone, folded or not.
+    base64: bool,
+}
+
+/// Walks the card's logical lines (RFC 6350 folding, 2.1 quoted-printable
+/// soft breaks, and unfolded base64 as `calcard` reads it) and records where
+/// each address property starts and which lines are no property at all.
+/// Allocates only for those.
+pub(super) fn scan_card(card: &str, begin: u32) -> CardScan {
+    let mut scan = CardScan::default();
+    let mut open: Option<Open<'_>> = None;
+    let mut qp_continues = false;
+    let close = |scan: &mut CardScan, open: Option<Open<'_>>| {
+        let Some(o) = open else { return };
+        if !o.colon {
+            scan.broken.push((o.line, preview(&o.text)));
+        }
+        if o.address && o.made {
+            scan.address_lines.push(o.line);
+        }
+    };
+    for (number, raw) in numbered_lines(card.as_bytes(), begin) {
+        // The card is valid UTF-8 and lines split on ASCII bytes.
+        let line = std::str::from_utf8(raw).unwrap_or_default();
+        // `calcard` skips every `\r`, wherever it is.
+        let text = if line.contains('\r') {
+            Cow::Owned(line.replace('\r', ""))
+        } else {
+            Cow::Borrowed(line)
+        };
+        let line: &str = &text;
+        let folded = line.starts_with([' ', '\t']);
+        let continues =
+            |o: &Open<'_>| folded || qp_continues || (o.base64 && o.colon && is_base64_line(line));
+        if let Some(o) = open.as_mut().filter(|o| continues(o)) {
+            o.colon = o.colon || line.contains(':');
+            if let Some(text) = o.unresolved.as_mut().filter(|_| folded) {
+                text.push_str(&line[1..]);
+                let (name, made) = property_name(text);
+                if made {
+                    o.address = is_address(&name);
+                    o.made = true;
+                    o.unresolved = None;
+                }
+            }
+            qp_continues = qp_continues && line.ends_with('=');
+            continue;
+        }
+        close(&mut scan, open.take());
+        if line.trim().is_empty() {
+            qp_continues = false;
+            continue;
+        }
+        let (name, made) = property_name(line);
+        let name = name.as_ref();
+        let colon = line.find(':');
+        let params = &line[..colon.unwrap_or(line.len())];
+        qp_continues = line.ends_with('=') && colon.is_some() && is_quoted_printable(params);
+        let is_marker = name.eq_ignore_ascii_case("BEGIN") || name.eq_ignore_ascii_case("END");
+        let own = is_marker
+            && ((number == begin && is_marker_line(line, "BEGIN:VCARD"))
+                || is_marker_line(line, "END:VCARD"));
+        if is_marker && !own {
+            scan.nested.push((number, preview(line)));
+        }
+        open = (!is_marker).then(|| Open {
+            line: number,
+            text: text.clone(),
+            colon: colon.is_some(),
+            address: is_address(name),
+            made,
+            unresolved: (!made).then(|| line.to_owned()),
+            base64: is_base64_encoded(params),
+        });
+    }
+    close(&mut scan, open);
+    scan
+}
+
+/// A property's name as `calcard` reads it, and whether it makes a property
+/// of the line: the name ends at `:`, `;`, `,` or `=` outside quotes (quotes
+/// dropped, blanks around it trimmed), after a group ending at the first `.`
+/// (`a.b.EMAIL` is named `b.EMAIL`), a `\` making the next character none of
+/// those; a line where none of those follow the name is no property.
+fn property_name(line: &str) -> (Cow<'_, str>, bool) {
+    let mut start = 0;
+    let mut in_quote = false;
+    let mut quoted = false;
+    let mut group = true;
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if std::mem::take(&mut escaped) {
+            continue;
+        }
+        match c {
+            '\\' => escaped = true,
+            '"' => {
+                in_quote = !in_quote;
+                quoted = true;
+            }
+            ':' | ';' | ',' | '=' if !in_quote => {
+                let name = &line[start..i];
+                let name = if quoted {
+                    Cow::Owned(name.replace('"', "").trim_matches(BLANK).to_owned())
+                } else {
+                    Cow::Borrowed(name.trim_matches(BLANK))
+                };
+                return (name, true);
+            }
+            '.' if !in_quote && group => {
+                group = false;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    (Cow::Borrowed(line[start..].trim_matches(BLANK)), false)
+}
+
+fn is_address(name: &str) -> bool {
+    name.eq_ignore_ascii_case("EMAIL") || name.eq_ignore_ascii_case("TEL")
+}
+
+/// What `calcard` trims around a name (not every Unicode space: a form feed
+/// is part of the name).
+const BLANK: [char; 2] = [' ', '\t'];
+
+/// Whether a property's parameters say its value is base64 (`ENCODING=b`,
+/// `ENCODING=BASE64`, 2.1's bare `BASE64`).
+fn is_base64_encoded(params: &str) -> bool {
+    let bare = || {
+        params
+            .split(';')
+            .skip(1)
+            .any(|p| p.trim_matches(BLANK).eq_ignore_ascii_case("BASE64"))
+    };
+    encoding(params).map_or_else(bare, |e| {
+        e.eq_ignore_ascii_case("B") || e.eq_ignore_ascii_case("BASE64")
+    })
+}
+
+/// A line `calcard` takes for more of a base64 value: base64 characters
+/// only (and a `\r`), at least one.
+fn is_base64_line(line: &str) -> bool {
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    !line.is_empty()
+        && line
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'\r'))
+}
+
+fn is_marker_line(line: &str, marker: &str) -> bool {
+    is_marker(line.as_bytes(), marker.as_bytes())
+}
+
+/// The card's text with its `nested` lines blanked, for `calcard`, which
+/// would end the card at the first of them. Line numbers stay as they were.
+pub(super) fn without_lines<'a>(
+    card: &'a str,
+    begin: u32,
+    nested: &[(u32, String)],
+) -> Cow<'a, str> {
+    if nested.is_empty() {
+        return Cow::Borrowed(card);
+    }
+    let mut out = String::with_capacity(card.len());
+    let mut skip = nested.iter().map(|(line, _)| *line).peekable();
+    for (number, raw) in numbered_lines(card.as_bytes(), begin) {
+        if skip.next_if_eq(&number).is_none() {
+            // The card is valid UTF-8 and lines split on ASCII bytes.
+            out.push_str(std::str::from_utf8(raw).unwrap_or_default());
+        }
+        out.push_str("\r\n");
+    }
+    Cow::Owned(out)
+}
+
+/// Whether a property's parameters say `ENCODING=QUOTED-PRINTABLE` (or
+/// `Q`), the only way `calcard` reads quoted-printable.
+fn is_quoted_printable(params: &str) -> bool {
+    encoding(params)
+        .is_some_and(|e| e.eq_ignore_ascii_case("QUOTED-PRINTABLE") || e.eq_ignore_ascii_case("Q"))
+}
+
+/// The value of the last `ENCODING=` parameter in `params` (the property's
+/// text up to its `:`), as `calcard` keeps it.
+fn encoding(params: &str) -> Option<&str> {
+    params
+        .split(';')
+        .skip(1)
+        .filter_map(|p| p.split_once('='))
+        .filter(|(name, _)| name.trim_matches(BLANK).eq_ignore_ascii_case("ENCODING"))
+        .filter_map(|(_, value)| value.rsplit(',').next())
+        .map(|value| value.trim_matches(BLANK))
+        .last()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The pieces of `body`, as `(kind, first line, last line or count)`.
+    fn pieces(body: &[u8]) -> Vec<(&'static str, u32, String)> {
+        split(body)
+            .into_iter()
+            .map(|piece| match piece {
+                Piece::Card(card) => (
+                    "card",
+                    card.begin,
+                    format!(
+                        "{:?} {:?}",
+                        std::str::from_utf8(&body[card.span]).unwrap(),
+                        card.unterminated_at
+                    ),
+                ),
+                Piece::Stray(stray) => (
+                    "stray",
+                    stray.line,
+                    format!("{} {}", stray.count, stray.first),
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_file_splits_into_cards_and_runs_of_stray_lines() {
+        let body = b"x\ny\n\nz\n\xEF\xBB\xBFbegin:vcard\r\nFN:A\r\n END:VCARD \r\nEND:VCARD\nq\nBEGIN:VCARD\nFN:B";
+        // Blank lines end a run of stray lines; a card's span runs from its
+        // BEGIN through its END line, without the line break.
+        assert_eq!(
+            pieces(body),
+            vec![
+                ("stray", 1, "2 x".to_owned()),
+                ("stray", 4, "1 z".to_owned()),
+                (
+                    "card",
+                    5,
+                    "\"\\u{feff}begin:vcard\\r\\nFN:A\\r\\n END:VCARD \" None".to_owned()
+                ),
+                ("stray", 8, "2 END:VCARD".to_owned()),
+                ("card", 10, "\"BEGIN:VCARD\\nFN:B\" Some(12)".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unterminated_card_ends_before_the_next_begin() {
+        // It ends where the last line before it ends (a blank one here).
+        let body = b"BEGIN:VCARD\nFN:A\n\nBEGIN:VCARD\nEND:VCARD\n";
+        assert_eq!(
+            pieces(body),
+            vec![
+                ("card", 1, "\"BEGIN:VCARD\\nFN:A\\n\" Some(4)".to_owned()),
+                ("card", 4, "\"BEGIN:VCARD\\nEND:VCARD\" None".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_scan_finds_addresses_over_folds_and_lines_calcard_skips() {
+        let card = "BEGIN:VCARD\r\nEMAIL:a@\r\n example.org\r\nNOTE;ENCODING=QUOTED-PRINTABLE:a=\r\nTEL:not a property=\r\nb\r\nno colon\r\nBEGIN:X\r\nitem1.TEL:+1\r\nEND:VCARD\r\n";
+        let scan = scan_card(card, 10);
+        assert_eq!(
+            scan,
+            CardScan {
+                address_lines: vec![11, 18],
+                broken: vec![(16, "no colon".to_owned())],
+                nested: vec![(17, "BEGIN:X".to_owned())],
+            }
+        );
+        // Blanked for `calcard`, on the same lines.
+        let kept = without_lines(card, 10, &scan.nested);
+        assert_eq!(kept.lines().nth(7), Some(""));
+        assert_eq!(card.lines().nth(7), Some("BEGIN:X"));
+        assert_eq!(kept.lines().count(), card.lines().count());
+        assert!(matches!(without_lines(card, 10, &[]), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn names_as_calcard_reads_them() {
+        assert_eq!(property_name("EMAIL;TYPE=x:a"), ("EMAIL".into(), true));
+        assert_eq!(property_name("item1.TEL:1"), ("TEL".into(), true));
+        assert_eq!(property_name("a.b.EMAIL:x"), ("b.EMAIL".into(), true));
+        assert_eq!(property_name("TEL,cell;CELL"), ("TEL".into(), true));
+        assert_eq!(property_name(" TEL =x"), ("TEL".into(), true));
+        assert_eq!(property_name("\"EM\"AIL:x"), ("EMAIL".into(), true));
+        assert_eq!(property_name("TEL"), ("TEL".into(), false));
+        assert_eq!(property_name("a\\, b.EMAIL:x"), ("EMAIL".into(), true));
+    }
+
+    #[test]
+    fn encodings_as_calcard_reads_them() {
+        assert!(is_quoted_printable(
+            "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE"
+        ));
+        assert!(is_quoted_printable("N; encoding = q"));
+        assert!(!is_quoted_printable("N;QUOTED-PRINTABLE"));
+        assert!(is_base64_encoded("PHOTO;ENCODING=b;TYPE=JPEG"));
+        assert!(is_base64_encoded("PHOTO;BASE64"));
+        assert!(!is_base64_encoded("PHOTO;TYPE=b"));
+        assert!(is_base64_line("QUJD+/=="));
+        assert!(!is_base64_line("QUJD EF"));
+        assert!(!is_base64_line(""));
+    }
+}

@@ -1,0 +1,455 @@
+//! vCard 2.1, 3.0 and 4.0.
+//!
+//! A pre-pass of our own ([`lines`]) splits the file into cards on
+//! `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card is closed at the
+//! next `BEGIN`), decodes each card on its own (UTF-8, else Latin-1/cp1252),
+//! and records on which line each property starts. Each card is then parsed
+//! by `calcard` (Stalwart's parser, which reads 2.1 quoted-printable and
+//! charsets, 3.0 and 4.0), in parallel, and read into a contact here. One
+//! bad card costs only that card.
+
+mod lines;
+
+use std::borrow::Cow;
+
+use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
+use rayon::prelude::*;
+
+use super::decode::to_text;
+use super::{Contact, Entry, preview};
+use crate::threepid::Medium;
+use lines::{Piece, RawCard, Stray, scan_card, without_lines};
+
+/// A vCard file split into cards, each parsed when it is taken.
+pub(crate) struct Cards {
+    body: Vec<u8>,
+    /// The pieces not yet taken, in reverse file order.
+    pieces: Vec<Piece>,
+    keep_cards: bool,
+}
+
+impl Cards {
+    /// Splits `body`; `Err` when it holds no card at all.
+    pub(crate) fn split(body: Vec<u8>, keep_cards: bool) -> Result<Cards, String> {
+        let mut pieces = lines::split(&body);
+        if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
+            return Err("no BEGIN:VCARD line".to_owned());
+        }
+        pieces.reverse();
+        Ok(Cards {
+            body,
+            pieces,
+            keep_cards,
+        })
+    }
+
+    /// How many contacts are left to take.
+    pub(crate) fn len(&self) -> usize {
+        self.pieces.len()
+    }
+
+    /// The next `n` contacts at most, parsed on every core.
+    pub(crate) fn take(&mut self, n: usize) -> Vec<Contact> {
+        let from = self.pieces.len().saturating_sub(n);
+        let mut taken = self.pieces.split_off(from);
+        taken.reverse();
+        let body = &self.body;
+        let keep_cards = self.keep_cards;
+        taken
+            .into_par_iter()
+            .map(|piece| match piece {
+                Piece::Card(card) => parse_card(body, &card, keep_cards),
+                Piece::Stray(stray) => stray_contact(stray),
+            })
+            .collect()
+    }
+}
+
+fn stray_contact(stray: Stray) -> Contact {
+    let what = if stray.count == 1 {
+        "line outside any BEGIN:VCARD … END:VCARD".to_owned()
+    } else {
+        format!("{} lines outside any BEGIN:VCARD … END:VCARD", stray.count)
+    };
+    Contact {
+        name: None,
+        line: stray.line,
+        entries: vec![Entry::broken(stray.first, stray.line, what)],
+        card: None,
+    }
+}
+
+/// The card's text, with an `END:VCARD` added when it had none.
+fn card_text<'a>(body: &'a [u8], raw: &RawCard) -> Cow<'a, str> {
+    let mut card_text = to_text(&body[raw.span.clone()]);
+    if raw.unterminated_at.is_some() {
+        let text = card_text.to_mut();
+        if !text.ends_with('\n') {
+            text.push_str("\r\n");
+        }
+        text.push_str("END:VCARD\r\n");
+    }
+    card_text
+}
+
+fn parse_card(body: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
+    let card_text = card_text(body, raw);
+    let scan = scan_card(&card_text, raw.begin);
+    let mut entries = skipped_lines(scan.broken, &scan.nested);
+    let parsed = without_lines(&card_text, raw.begin, &scan.nested);
+    let vcard = match calcard::Parser::new(&parsed).entry() {
+        calcard::Entry::VCard(vcard) => vcard,
+        other => {
+            let reason = format!("card could not be parsed ({})", describe(&other));
+            entries.push(Entry::broken("BEGIN:VCARD", raw.begin, reason));
+            entries.sort_by_key(|e| e.line);
+            return Contact {
+                name: None,
+                line: raw.begin,
+                entries,
+                card: keep_card.then(|| card_text.to_string()),
+            };
+        }
+    };
+    place_addresses(
+        &mut entries,
+        addresses(&vcard),
+        &scan.address_lines,
+        raw.begin,
+    );
+    if let Some(at) = raw.unterminated_at {
+        entries.push(Entry::broken(
+            "BEGIN:VCARD",
+            raw.begin,
+            format!("card has no END:VCARD (closed at line {at}); its addresses were still read"),
+        ));
+    }
+    entries.sort_by_key(|e| e.line);
+    Contact {
+        name: display_name(&vcard),
+        line: raw.begin,
+        entries,
+        card: keep_card.then(|| card_text.into_owned()),
+    }
+}
+
+/// The lines skipped before `calcard` reads the card, one entry each: those
+/// that are no property, and components inside the card.
+fn skipped_lines(broken: Vec<(u32, String)>, nested: &[(u32, String)]) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = broken
+        .into_iter()
+        .map(|(line, text)| {
+            Entry::broken(text, line, "not a vCard property (no `:`); line skipped")
+        })
+        .collect();
+    entries.extend(nested.iter().map(|(line, text)| {
+        Entry::broken(
+            text.clone(),
+            *line,
+            "a component inside a card (vCard has none); line skipped",
+        )
+    }));
+    entries
+}
+
+/// The addresses `calcard` read, each on its line: it keeps property order,
+/// so the n-th address is on the n-th EMAIL/TEL line; if the counts
+/// disagree, cite the card's first line (`begin`), and say so.
+fn place_addresses(
+    entries: &mut Vec<Entry>,
+    addresses: Vec<(Medium, String)>,
+    address_lines: &[u32],
+    begin: u32,
+) {
+    let aligned = addresses.len() == address_lines.len();
+    if !aligned {
+        entries.push(Entry::broken(
+            "BEGIN:VCARD",
+            begin,
+            format!(
+                "{} EMAIL/TEL lines but {} values read; \
+                 the card's addresses cite its first line",
+                address_lines.len(),
+                addresses.len()
+            ),
+        ));
+    }
+    for (i, (medium, value)) in addresses.into_iter().enumerate() {
+        let line = if aligned { address_lines[i] } else { begin };
+        if !value.is_empty() {
+            entries.push(Entry::address(value, line, medium));
+        }
+    }
+}
+
+fn describe(entry: &calcard::Entry) -> String {
+    match entry {
+        calcard::Entry::InvalidLine(line) => format!("invalid line `{}`", preview(line)),
+        calcard::Entry::UnterminatedComponent(what) => format!("unterminated {}", preview(what)),
+        calcard::Entry::Eof => "empty card".to_owned(),
+        // Never the card's data: the reason is shown for every result.
+        calcard::Entry::ICalendar(_) => {
+            "its BEGIN line, unfolded, names another component".to_owned()
+        }
+        calcard::Entry::UnexpectedComponentEnd { .. } => "an END of another component".to_owned(),
+        calcard::Entry::TooManyComponents => "too many components".to_owned(),
+        _ => "not a card".to_owned(),
+    }
+}
+
+fn text_values(entry: &VCardEntry) -> impl Iterator<Item = &str> {
+    entry.values.iter().filter_map(|v| match v {
+        VCardValue::Text(t) => Some(t.as_str()),
+        _ => None,
+    })
+}
+
+fn addresses(vcard: &VCard) -> Vec<(Medium, String)> {
+    vcard
+        .entries
+        .iter()
+        .filter_map(|entry| {
+            let medium = match entry.name {
+                VCardProperty::Email => Medium::Email,
+                VCardProperty::Tel => Medium::Msisdn,
+                _ => return None,
+            };
+            let value = text_values(entry).collect::<Vec<_>>().join(",");
+            Some((medium, value.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// FN, else the N components in reading order, else nothing.
+fn display_name(vcard: &VCard) -> Option<String> {
+    let first = |prop: VCardProperty| vcard.entries.iter().find(|e| e.name == prop);
+    if let Some(name) = first(VCardProperty::Fn)
+        .map(|e| text_values(e).collect::<Vec<_>>().join(" "))
+        .filter(|n| !n.trim().is_empty())
+    {
+        return Some(name.trim().to_owned());
+    }
+    let n = first(VCardProperty::N)?;
+    let parts: Vec<String> = n
+        .values
+        .iter()
+        .map(|v| match v {
+            VCardValue::Text(t) => t.clone(),
+            VCardValue::Component(c) => c.join(" "),
+            _ => String::new(),
+        })
+        .collect();
+    // N is Family;Given;Additional;Prefix;Suffix.
+    let order = [3, 1, 2, 0, 4];
+    let name = order
+        .iter()
+        .filter_map(|&i| parts.get(i))
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::addressbook::EntryKind;
+
+    fn read(body: &[u8], keep_cards: bool) -> Result<Vec<Contact>, String> {
+        Ok(Cards::split(body.to_vec(), keep_cards)?.take(usize::MAX))
+    }
+
+    fn addrs(c: &Contact) -> Vec<(String, u32)> {
+        c.entries
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Address(_)))
+            .map(|e| (e.input.clone(), e.line))
+            .collect()
+    }
+
+    #[test]
+    fn reads_a_plain_card_with_lines() {
+        let body = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Lovelace\r\nEMAIL;TYPE=INTERNET:ada@example.org\r\nTEL;TYPE=CELL:+44 7700 900123\r\nEND:VCARD\r\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(contacts.len(), 1);
+        assert_eq!(contacts[0].name.as_deref(), Some("Ada Lovelace"));
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("ada@example.org".to_owned(), 4),
+                ("+44 7700 900123".to_owned(), 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn name_from_n_when_no_fn() {
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nN:Hopper;Grace;Brewster;Rear Admiral;\nEMAIL:grace@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            contacts[0].name.as_deref(),
+            Some("Rear Admiral Grace Brewster Hopper")
+        );
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nEMAIL:anon@example.org\nEND:VCARD\n";
+        assert_eq!(read(body, false).unwrap()[0].name, None);
+    }
+
+    #[test]
+    fn unterminated_card_closes_at_next_begin() {
+        let body = b"BEGIN:VCARD\nFN:A\nEMAIL:a@example.org\nBEGIN:VCARD\nFN:B\nEMAIL:b@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 3)]);
+        assert!(
+            contacts[0]
+                .entries
+                .iter()
+                .any(|e| matches!(&e.kind, EntryKind::Broken(r) if r.contains("no END:VCARD")))
+        );
+        assert_eq!(addrs(&contacts[1]), vec![("b@example.org".to_owned(), 6)]);
+    }
+
+    #[test]
+    fn stray_lines_are_reported() {
+        let body = b"garbage\nmore garbage\nBEGIN:VCARD\nFN:A\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(contacts.len(), 2);
+        assert_eq!(contacts[0].entries[0].line, 1);
+        assert!(
+            matches!(&contacts[0].entries[0].kind, EntryKind::Broken(r) if r.starts_with("2 lines"))
+        );
+    }
+
+    #[test]
+    fn nested_components_cost_their_lines_only() {
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nFN:N\nEMAIL:a@example.org\nBEGIN:X\nEMAIL:b@example.org\nEND:X\nEMAIL:c@example.org\nEND:VCARD\n";
+        let contacts = read(body, true).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 4),
+                ("b@example.org".to_owned(), 6),
+                ("c@example.org".to_owned(), 8)
+            ]
+        );
+        let skipped: Vec<_> = contacts[0]
+            .entries
+            .iter()
+            .filter(|e| matches!(&e.kind, EntryKind::Broken(r) if r.contains("component")))
+            .map(|e| (e.input.as_str(), e.line))
+            .collect();
+        assert_eq!(skipped, vec![("BEGIN:X", 5), ("END:X", 7)]);
+        // The card is written back as it was read.
+        assert!(contacts[0].card.as_deref().unwrap().contains("BEGIN:X"));
+    }
+
+    #[test]
+    fn an_empty_address_keeps_the_others_on_their_lines() {
+        let body = b"BEGIN:VCARD\nFN:A\nEMAIL:\nTEL:+33 6 12 34 56 78\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![("+33 6 12 34 56 78".to_owned(), 4)]
+        );
+        assert_eq!(contacts[0].entries.len(), 1);
+    }
+
+    #[test]
+    fn groups_as_calcard_reads_them() {
+        let body = b"BEGIN:VCARD\nFN:A\nitem1.EMAIL:a@example.org\na.b.EMAIL:b@example.org\nTEL:+33 6 12 34 56 78\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 3),
+                ("+33 6 12 34 56 78".to_owned(), 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn base64_runs_on_and_a_bare_tel_is_no_address() {
+        let body = b"BEGIN:VCARD\nVERSION:3.0\nPHOTO;ENCODING=b:AAAA\nBBBB==\nTEL\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 6)]);
+        assert!(
+            contacts[0]
+                .entries
+                .iter()
+                .all(|e| !matches!(&e.kind, EntryKind::Broken(r) if r.contains("values read")))
+        );
+    }
+
+    #[test]
+    fn a_card_that_is_not_one_is_reported_in_order_and_briefly() {
+        let body = b"BEGIN:VCARD\n 79\nno colon\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        let got: Vec<_> = contacts[0]
+            .entries
+            .iter()
+            .map(|e| match &e.kind {
+                EntryKind::Broken(r) => (e.line, r.clone()),
+                _ => (e.line, String::new()),
+            })
+            .collect();
+        let lines: Vec<u32> = got.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, vec![1, 2, 3], "{got:?}");
+        assert!(got[0].1.contains("names another component"), "{got:?}");
+    }
+
+    #[test]
+    fn a_property_with_parameters_and_no_colon_keeps_the_count() {
+        let body = b"BEGIN:VCARD\nTEL;TYPE=CELL\nEMAIL:a@example.org\nTEL\nEMAIL:b@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 3),
+                ("b@example.org".to_owned(), 5)
+            ]
+        );
+    }
+
+    /// The names themselves: `lines::tests::names_as_calcard_reads_them`.
+    #[test]
+    fn names_as_calcard_reads_them() {
+        let body = b"BEGIN:VCARD\nTEL,cell;CELL\nEMAIL:a@example.org\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(addrs(&contacts[0]), vec![("a@example.org".to_owned(), 3)]);
+    }
+
+    #[test]
+    fn folds_and_encodings_as_calcard_reads_them() {
+        // A name that goes on over a fold; a parameter that only looks like
+        // an encoding does not make the next line quoted-printable.
+        let body = b"BEGIN:VCARD\nitem1\n .EMAIL:a@example.org\nN;X-ENCODING=QUOTED-PRINTABLE:x=\nTEL:+33 6 12 34 56 78\nEND:VCARD\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("a@example.org".to_owned(), 2),
+                ("+33 6 12 34 56 78".to_owned(), 5)
+            ]
+        );
+        // The encodings themselves: `lines::tests::encodings_as_calcard_reads_them`.
+    }
+
+    #[test]
+    fn a_carriage_return_anywhere_is_nothing() {
+        let body = b"BEGIN:VCARD\r\n\r\rBEGIN:X\r\n\rTEL:+33 6 12 34 56 78\r\nEMAIL:a@example.org\r\nEND:VCARD\r\n";
+        let contacts = read(body, false).unwrap();
+        assert_eq!(
+            addrs(&contacts[0]),
+            vec![
+                ("+33 6 12 34 56 78".to_owned(), 3),
+                ("a@example.org".to_owned(), 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn no_cards_is_not_an_address_book() {
+        assert!(read(b"hello\nworld\n", false).is_err());
+    }
+}

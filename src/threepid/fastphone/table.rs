@@ -1,0 +1,264 @@
+//! `phonenumber`'s metadata, indexed for the fast path: every entry (region
+//! or non-geographic code) by country calling code and by region code, and
+//! each entry's patterns compiled into lock-free `regex::Regex`es on first
+//! use, anchored at the start as `phonenumber` matches them.
+
+use std::str::FromStr;
+use std::sync::{LazyLock, OnceLock};
+
+use phonenumber::country::Id;
+use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
+use regex::{Regex, RegexBuilder};
+
+use super::MAX_NSN_LEN;
+
+/// The table, built on first use.
+pub(super) static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
+
+/// A metadata pattern compiled to match where `phonenumber` finds a match
+/// starting at offset 0.
+fn anchored(source: &str) -> Option<Regex> {
+    // The newline ends a `#` comment, should a pattern ever hold one.
+    let mut builder = RegexBuilder::new(&format!("^(?:{source}\n)"));
+    builder.ignore_whitespace(true);
+    // Every text matched here is ASCII (digits, and transform rules' own
+    // characters), where Unicode and ASCII classes agree; ASCII `\d` makes
+    // far smaller automata. Patterns that need Unicode mode to build keep it.
+    builder
+        .unicode(false)
+        .build()
+        .or_else(|_| builder.unicode(true).build())
+        .ok()
+}
+
+/// `anchored` for an optional pattern: the outer `None` if it fails to build.
+fn anchored_opt(source: Option<&str>) -> Option<Option<Regex>> {
+    match source {
+        Some(source) => anchored(source).map(Some),
+        None => Some(None),
+    }
+}
+
+/// A descriptor: its pattern and the lengths it allows (any, when empty).
+#[derive(Debug)]
+pub(super) struct Pattern {
+    regex: Regex,
+    lengths: &'static [u16],
+}
+
+impl Pattern {
+    fn new(descriptor: &'static Descriptor) -> Option<Pattern> {
+        Some(Pattern {
+            regex: anchored(descriptor.national_number().as_str())?,
+            lengths: descriptor.possible_length(),
+        })
+    }
+
+    /// `Descriptor::is_match`.
+    pub(super) fn matches(&self, nsn: &str) -> bool {
+        let length_ok = self.lengths.is_empty()
+            || self
+                .lengths
+                .iter()
+                .any(|&len| usize::from(len) == nsn.len());
+        length_ok && self.regex.is_match(nsn)
+    }
+}
+
+/// The type descriptors of a region that allow one length, as one regex.
+#[derive(Debug)]
+pub(super) enum TypesAt {
+    /// No type descriptor allows the length.
+    Nothing,
+    /// Matches where one of them does.
+    Any(Regex),
+}
+
+/// One region's patterns, compiled.
+#[derive(Debug)]
+pub(super) struct Compiled {
+    pub(super) international_prefix: Option<Regex>,
+    pub(super) national_prefix_for_parsing: Option<Regex>,
+    pub(super) leading_digits: Option<Regex>,
+    pub(super) general: Pattern,
+    /// The type descriptors `phonenumber::validator::number_type` tries:
+    /// pattern and possible lengths.
+    types: Vec<(&'static str, &'static [u16])>,
+    /// By length: the type descriptors allowing it, compiled on first use
+    /// into one regex (`None` if that fails), so that a number's type takes
+    /// one search, not ten.
+    types_by_length: [OnceLock<Option<TypesAt>>; MAX_NSN_LEN + 1],
+}
+
+impl Compiled {
+    fn new(meta: &'static Metadata) -> Option<Compiled> {
+        let d = meta.descriptors();
+        let types = [
+            d.premium_rate(),
+            d.toll_free(),
+            d.shared_cost(),
+            d.voip(),
+            d.personal_number(),
+            d.pager(),
+            d.uan(),
+            d.voicemail(),
+            d.fixed_line(),
+            d.mobile(),
+        ];
+        Some(Compiled {
+            international_prefix: anchored_opt(meta.international_prefix().map(|r| r.as_str()))?,
+            national_prefix_for_parsing: anchored_opt(
+                meta.national_prefix_for_parsing().map(|r| r.as_str()),
+            )?,
+            leading_digits: anchored_opt(meta.leading_digits().map(|r| r.as_str()))?,
+            general: Pattern::new(d.general())?,
+            types: types
+                .into_iter()
+                .flatten()
+                .map(|d| (d.national_number().as_str(), d.possible_length()))
+                .collect(),
+            types_by_length: [const { OnceLock::new() }; MAX_NSN_LEN + 1],
+        })
+    }
+
+    /// `validator::number_type(..) != Type::Unknown`; `None` when this
+    /// module cannot tell.
+    pub(super) fn has_type(&self, nsn: &str) -> Option<bool> {
+        if !self.general.matches(nsn) {
+            return Some(false);
+        }
+        let cell = self.types_by_length.get(nsn.len())?;
+        match cell.get_or_init(|| self.types_at(nsn.len())).as_ref()? {
+            TypesAt::Nothing => Some(false),
+            TypesAt::Any(regex) => Some(regex.is_match(nsn)),
+        }
+    }
+
+    /// The type descriptors allowing `len`, as one regex.
+    pub(super) fn types_at(&self, len: usize) -> Option<TypesAt> {
+        let alternatives: Vec<String> = self
+            .types
+            .iter()
+            .filter(|(_, lengths)| {
+                lengths.is_empty() || lengths.iter().any(|&l| usize::from(l) == len)
+            })
+            .map(|(source, _)| format!("(?:{source}\n)"))
+            .collect();
+        if alternatives.is_empty() {
+            return Some(TypesAt::Nothing);
+        }
+        anchored(&alternatives.join("|")).map(TypesAt::Any)
+    }
+}
+
+/// One entry of the metadata: a region, or a non-geographic country code.
+#[derive(Debug)]
+pub(super) struct Entry {
+    pub(super) meta: &'static Metadata,
+    /// The country calling code, as text.
+    pub(super) code: String,
+    pub(super) compiled: OnceLock<Option<Compiled>>,
+}
+
+impl Entry {
+    /// The compiled patterns (`None` if one failed to build: never seen,
+    /// but then the fast path steps aside).
+    pub(super) fn compiled(&self) -> Option<&Compiled> {
+        self.compiled
+            .get_or_init(|| Compiled::new(self.meta))
+            .as_ref()
+    }
+}
+
+/// What the metadata has for a country calling code.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Code {
+    /// Not a country calling code.
+    Absent,
+    /// A code whose regions `phonenumber` cannot name (left to it).
+    Unsupported,
+    /// `entries[start..end]`, in `Database::region` order (main region first).
+    Regions { start: usize, end: usize },
+}
+
+/// The metadata, indexed for the fast path.
+#[derive(Debug)]
+pub(super) struct Table {
+    pub(super) entries: Vec<Entry>,
+    /// By country calling code, 0 to 999.
+    codes: Vec<Code>,
+    /// By two-letter region code (`26 * letter + letter`): index in `entries`.
+    regions: Vec<Option<usize>>,
+}
+
+impl Table {
+    fn build() -> Table {
+        let mut table = Table {
+            entries: Vec::new(),
+            codes: vec![Code::Absent; 1000],
+            regions: vec![None; 26 * 26],
+        };
+        for code in 1..1000u16 {
+            let Some(metas) = DATABASE.by_code(&code) else {
+                continue;
+            };
+            let start = table.entries.len();
+            let nameable = names_regions(&metas);
+            for meta in metas {
+                if let Some(slot) = region_slot(meta.id()) {
+                    table.regions[slot] = Some(table.entries.len());
+                }
+                table.entries.push(Entry {
+                    meta,
+                    code: code.to_string(),
+                    compiled: OnceLock::new(),
+                });
+            }
+            let end = table.entries.len();
+            table.codes[usize::from(code)] = if nameable {
+                Code::Regions { start, end }
+            } else {
+                Code::Unsupported
+            };
+        }
+        table
+    }
+
+    pub(super) fn code(&self, code: u16) -> Code {
+        self.codes
+            .get(usize::from(code))
+            .copied()
+            .unwrap_or(Code::Absent)
+    }
+
+    pub(super) fn has_code(&self, code: u16) -> bool {
+        !matches!(self.code(code), Code::Absent)
+    }
+
+    pub(super) fn region(&self, region: &str) -> Option<&Entry> {
+        let index = (*self.regions.get(region_slot(region)?)?)?;
+        self.entries.get(index)
+    }
+}
+
+/// Whether `phonenumber` can name every region of a country code the way
+/// `validator::source_for` needs: a single non-geographic entity (`001`), or
+/// regions whose codes parse as `country::Id`s and name themselves back.
+fn names_regions(metas: &[&Metadata]) -> bool {
+    let names_itself =
+        |id: &str| Id::from_str(id).is_ok_and(|parsed| AsRef::<str>::as_ref(&parsed) == id);
+    match metas {
+        [only] => only.id() == "001" || names_itself(only.id()),
+        _ => metas.iter().all(|meta| names_itself(meta.id())),
+    }
+}
+
+/// The slot of a two-letter region code in `Table::regions`.
+pub(super) fn region_slot(region: &str) -> Option<usize> {
+    match region.as_bytes() {
+        &[a @ b'A'..=b'Z', b @ b'A'..=b'Z'] => {
+            Some(usize::from(a - b'A') * 26 + usize::from(b - b'A'))
+        }
+        _ => None,
+    }
+}
