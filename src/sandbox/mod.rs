@@ -9,6 +9,21 @@
 //! records every request each server receives. Server names (`host:port`)
 //! are opaque labels: clients reach them through [`Sandbox::resolve_map`].
 //!
+//! Layout (IS: an identity server, HS: the homeserver stub), each file
+//! importing only those below it:
+//!
+//! - this file: [`Sandbox`], starting the servers and answering for them;
+//! - `spec` (and `default`): the [`Federation`] description and its TOML;
+//! - `serve` and `faults`: one site on loopback, its request log, and the
+//!   knobs that act before the routes (down, rate limits, latency, resets);
+//! - `routes/`: the route tables and handlers (`is_*`, `hs_*`), which
+//!   decode, call the state, and encode;
+//! - `state/`: what each server holds and how it changes (`is_state` with
+//!   its lookup `index` and validation `sessions`, `hs_state`); no HTTP;
+//! - `outbox` (tokens "sent", handed to [`Sandbox::on_mail`]), `reply`
+//!   (error bodies as servers shape them), `wire` (the sandbox's own
+//!   request and answer types, apart from the client's), `random`, `error`.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), mxlookup::sandbox::SandboxError> {
 //! use mxlookup::sandbox::{Federation, Sandbox};
