@@ -243,7 +243,7 @@ impl NetworkSettings {
             .await
             .map_err(|e| config(format!("cannot start the sandbox: {e}"), None))?;
         // `bind --sandbox` prompts for the token: the sandbox "mails" it to stderr.
-        sandbox.echo_tokens(true);
+        super::sandbox::echo_tokens(&sandbox);
         if self.servers.is_empty() {
             self.servers = sandbox
                 .start_servers()

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::config::{
+use super::spec::{
     Association, Federation, HomeserverSpec, LimitStyle, Referral, ReferralStyle, ServerSpec,
 };
 use crate::threepid::Medium;

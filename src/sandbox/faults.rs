@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::config::{RateLimit, RateLimitStyle, ServerSpec};
 use super::reply;
-use crate::identity::wire::{errcode, path};
+use super::spec::{RateLimit, RateLimitStyle, ServerSpec};
+use super::wire::{errcode, path};
 
 /// The fault knobs of one server, and their counters.
 #[derive(Debug, Default)]
@@ -71,7 +71,7 @@ impl Faults {
             return Some(
                 reply::matrix_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "M_UNKNOWN",
+                    errcode::UNKNOWN,
                     "Internal server error (sandbox fail_first)",
                 )
                 .into_response(),
@@ -102,7 +102,7 @@ impl Counters {
 fn counts(limit: &RateLimit, request_path: &str) -> bool {
     limit.endpoints.is_empty()
         || request_path
-            .strip_prefix("/_matrix/identity/v2/")
+            .strip_prefix(path::IS_PREFIX)
             .is_some_and(|tail| limit.endpoints.iter().any(|e| e == tail))
 }
 

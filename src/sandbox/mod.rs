@@ -9,6 +9,21 @@
 //! records every request each server receives. Server names (`host:port`)
 //! are opaque labels: clients reach them through [`Sandbox::resolve_map`].
 //!
+//! Layout (IS: an identity server, HS: the homeserver stub), each file
+//! importing only those below it:
+//!
+//! - this file: [`Sandbox`], starting the servers and answering for them;
+//! - `spec` (and `default`): the [`Federation`] description and its TOML;
+//! - `serve` and `faults`: one site on loopback, its request log, and the
+//!   knobs that act before the routes (down, rate limits, latency, resets);
+//! - `routes/`: the route tables and handlers (`is_*`, `hs_*`), which
+//!   decode, call the state, and encode;
+//! - `state/`: what each server holds and how it changes (`is_state` with
+//!   its lookup `index` and validation `sessions`, `hs_state`); no HTTP;
+//! - `outbox` (tokens "sent", handed to [`Sandbox::on_mail`]), `reply`
+//!   (error bodies as servers shape them), `wire` (the sandbox's own
+//!   request and answer types, apart from the client's), `random`, `error`.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), mxlookup::sandbox::SandboxError> {
 //! use mxlookup::sandbox::{Federation, Sandbox};
@@ -17,16 +32,17 @@
 //! # Ok(()) }
 //! ```
 
-mod bind;
-mod config;
 mod default;
 mod error;
 mod faults;
-mod homeserver;
-mod identity;
-mod lookup;
+mod outbox;
+mod random;
 mod reply;
+mod routes;
 mod serve;
+mod spec;
+mod state;
+mod wire;
 
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
@@ -35,19 +51,21 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use bind::{KEY_ID, Sent};
-pub use config::{
+pub use error::SandboxError;
+pub use outbox::Sent;
+pub use serve::Recorded;
+pub use spec::{
     Association, Federation, HomeserverSpec, LimitStyle, RateLimit, RateLimitStyle, Referral,
     ReferralStyle, ServerSpec, WellKnownSpec,
 };
-pub use error::SandboxError;
-pub use serve::Recorded;
+pub use state::is_state::KEY_ID;
+pub use wire::{Policy, PolicyDocument};
 
-use bind::Outbox;
 use faults::Faults;
-use homeserver::HsState;
-use identity::{HomeserverLink, IsState};
+use outbox::Outbox;
 use serve::Site;
+use state::hs_state::HsState;
+use state::is_state::{HomeserverLink, IsState};
 
 /// The name [`Sandbox::requests`] knows the homeserver stub by.
 pub const HOMESERVER: &str = "homeserver";
@@ -107,7 +125,7 @@ impl Sandbox {
             .map_err(SandboxError::Client)?;
         let (listener, hs_url) = serve::bind(HOMESERVER).await?;
         let hs = HsState::new(&federation.homeserver);
-        let hs_site = Site::new(hs.clone().router(), Faults::default());
+        let hs_site = Site::new(routes::homeserver(hs.clone()), Faults::default());
         let outbox = Arc::new(Outbox::default());
         let mut sandbox = Sandbox {
             servers: Vec::with_capacity(federation.servers.len()),
@@ -137,7 +155,7 @@ impl Sandbox {
                 &sandbox.homeserver.user_id,
                 outbox.clone(),
             );
-            let site = Site::new(state.clone().router(), faults);
+            let site = Site::new(routes::identity_server(state.clone()), faults);
             sandbox.tasks.push(serve::spawn(listener, site.clone()));
             sandbox.servers.push(RunningServer {
                 name,
@@ -160,10 +178,23 @@ impl Sandbox {
         self.outbox.sent()
     }
 
-    /// Also print each validation token on stderr as it is sent, for a
-    /// person at `mxlookup bind`'s prompt.
-    pub fn echo_tokens(&self, on: bool) {
-        self.outbox.echo(on);
+    /// Hands each validation token to `deliver` as an identity server
+    /// sends it, before the client gets the server's answer: how a person
+    /// at `mxlookup bind`'s prompt gets the "mail" (the sandbox prints
+    /// nothing itself). A later call replaces the earlier `deliver`;
+    /// [`Sandbox::outbox`] keeps every token either way. `deliver` runs on
+    /// the server's task with its state locked: it must be quick and must
+    /// not call the sandbox.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), mxlookup::sandbox::SandboxError> {
+    /// use mxlookup::sandbox::{Federation, Sandbox};
+    /// let sandbox = Sandbox::start(Federation::default_federation()).await?;
+    /// sandbox.on_mail(|sent| eprintln!("{} sent {} to {}", sent.server, sent.token, sent.address));
+    /// # Ok(()) }
+    /// ```
+    pub fn on_mail(&self, deliver: impl Fn(&Sent) + Send + Sync + 'static) {
+        self.outbox.listen(Arc::new(deliver));
     }
 
     /// The homeserver's `/.well-known/matrix/client` document: server

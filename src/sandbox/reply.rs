@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::identity::wire::MatrixError;
+use super::wire::{MatrixError, errcode};
 
 /// What a handler answers: a typed body, or a refusal.
 pub(crate) type Answer<T> = Result<T, Refusal>;
@@ -55,6 +55,15 @@ pub(crate) fn html(status: StatusCode) -> Response {
         .into_response()
 }
 
+/// 500 `M_UNKNOWN`.
+pub(crate) fn internal() -> Refusal {
+    matrix_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        errcode::UNKNOWN,
+        "Internal server error",
+    )
+}
+
 /// The fallback for unknown paths: an HTML 404.
 pub(crate) async fn not_found() -> Response {
     html(StatusCode::NOT_FOUND)
@@ -66,14 +75,14 @@ pub(crate) fn json_body<T: DeserializeOwned>(body: &[u8]) -> Answer<T> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
         matrix_error(
             StatusCode::BAD_REQUEST,
-            "M_NOT_JSON",
+            errcode::NOT_JSON,
             "Request body is not JSON",
         )
     })?;
     serde_json::from_value(value).map_err(|e| {
         matrix_error(
             StatusCode::BAD_REQUEST,
-            "M_BAD_JSON",
+            errcode::BAD_JSON,
             &format!("Malformed request: {e}"),
         )
     })
@@ -84,12 +93,4 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-/// A random token: `prefix` and 32 alphanumerics.
-pub(crate) fn new_token(prefix: &str) -> String {
-    let mut token = String::with_capacity(prefix.len() + 32);
-    token.push_str(prefix);
-    token.extend(std::iter::repeat_with(fastrand::alphanumeric).take(32));
-    token
 }

@@ -23,9 +23,10 @@ use tokio::sync::Notify;
 use tokio::task::{JoinHandle, JoinSet};
 use url::Url;
 
-use super::SandboxError;
+use super::error::SandboxError;
 use super::faults::Faults;
 use super::reply;
+use super::wire::errcode;
 
 /// Bodies are read whole, up to this much when no `max_body_bytes` is set.
 const BODY_CAP: usize = 64 << 20;
@@ -181,7 +182,7 @@ async fn handle(
         }
         Read::TooLarge => reply::matrix_error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "M_TOO_LARGE",
+            errcode::TOO_LARGE,
             "Request body too large",
         )
         .into_response(),

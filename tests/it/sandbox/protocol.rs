@@ -551,3 +551,40 @@ associations = [
         ]
     );
 }
+
+#[tokio::test]
+async fn validation_tokens_reach_the_mail_listener_before_the_answer() {
+    let sb = start_default().await;
+    let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let ear = heard.clone();
+    sb.on_mail(move |sent| ear.lock().expect("not poisoned").push(sent.clone()));
+    let request = |attempt: u32| json!({ "client_secret": "s3cret", "email": "Zoe@Example.com", "send_attempt": attempt });
+    let path = path::REQUEST_TOKEN.replace("{medium}", "email");
+    let is_token = token(&sb, MATRIX);
+    for attempt in [1, 1, 2] {
+        let reply = call(
+            &sb,
+            MATRIX,
+            Method::POST,
+            &path,
+            Some(&is_token),
+            Some(request(attempt)),
+        )
+        .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+        // Delivered by the time the client has its answer, once per new attempt.
+        let heard = heard.lock().expect("not poisoned").len();
+        assert_eq!(heard, if attempt == 1 { 1 } else { 2 });
+    }
+    let heard = heard.lock().expect("not poisoned").clone();
+    assert_eq!(heard, sb.outbox());
+    assert_eq!(
+        (
+            heard[0].server.as_str(),
+            heard[0].medium,
+            heard[0].address.as_str()
+        ),
+        (MATRIX, Medium::Email, "zoe@example.com")
+    );
+    assert_eq!(heard[0].token, heard[1].token);
+}

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Deserializer};
 
-use super::SandboxError;
-use crate::identity::wire::Policy;
+use super::error::SandboxError;
+use super::wire::Policy;
 use crate::threepid::Medium;
 
 /// A whole federation: identity servers and the homeserver stub their users

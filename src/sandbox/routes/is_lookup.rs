@@ -1,6 +1,6 @@
-//! `POST lookup` and MSC4004's `POST lookups` (push): what an identity
-//! server holds, indexed by lookup key under one pepper, and the answers
-//! built from it.
+//! `POST lookup` and MSC4004's `POST lookups` (push): the answers an
+//! identity server builds from what it holds (its index under the pepper
+//! used, and the hashes pushed to it), in the shape its knobs say.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -14,124 +14,19 @@ use axum::response::{IntoResponse, Response};
 use serde::{Serialize, Serializer};
 use serde_json::json;
 
-use super::config::{LimitStyle, ReferralStyle, ServerSpec};
-use super::identity::{Inner, IsState, internal};
-use super::reply::{self, Answer, Refusal};
-use crate::identity::wire::{LookupRequest, PushRequest, errcode};
-use crate::threepid::{Algorithm, Medium, lookup_hash, normalise_email, plaintext_form};
-
-/// An index is built per algorithm and pepper.
-pub(crate) type IndexKey = (&'static str, String);
-
-/// Lookup key (a hash, or the `none` form of the stored address) → what the
-/// server holds for it.
-#[derive(Debug, Default)]
-pub(crate) struct Index(IndexMap);
-
-/// A hash map: the index is only ever probed, never listed, so its order
-/// cannot reach an answer.
-#[allow(clippy::disallowed_types)]
-type IndexMap = hashbrown::HashMap<String, Entry, foldhash::fast::RandomState>;
-
-#[derive(Debug, Default)]
-struct Entry {
-    mxid: Option<String>,
-    /// (server, inactive)
-    referrals: Vec<(String, bool)>,
-}
-
-impl Index {
-    /// Indexes `spec`'s associations and referrals under `pepper`; an
-    /// alternative pepper also indexes the `only_alt` associations, and the
-    /// empty alternative pepper (ToM's "not rotated twice yet") nothing.
-    fn build(
-        spec: &ServerSpec,
-        bound: &BTreeMap<(Medium, String), String>,
-        algorithm: Algorithm,
-        pepper: &str,
-        alt: bool,
-    ) -> Index {
-        let mut entries = IndexMap::default();
-        if alt && pepper.is_empty() {
-            return Index(entries);
-        }
-        let key = |medium, address: &str| {
-            let stored = stored_form(medium, address);
-            match algorithm {
-                Algorithm::Sha256 => lookup_hash(&stored, medium, pepper),
-                Algorithm::None => plaintext_form(&stored, medium),
-            }
-        };
-        for a in spec.associations.iter().filter(|a| alt || !a.only_alt) {
-            entries.entry(key(a.medium, &a.address)).or_default().mxid = Some(a.mxid.clone());
-        }
-        for ((medium, address), mxid) in bound {
-            entries.entry(key(*medium, address)).or_default().mxid = Some(mxid.clone());
-        }
-        for r in &spec.referrals {
-            let entry = entries.entry(key(r.medium, &r.address)).or_default();
-            entry.referrals.push((r.server.clone(), r.inactive));
-        }
-        Index(entries)
-    }
-
-    fn holds(&self, key: &str) -> bool {
-        self.0.contains_key(key)
-    }
-}
-
-/// How a server stores an address: emails case-folded (as sydent does).
-fn stored_form(medium: Medium, address: &str) -> String {
-    match medium {
-        Medium::Email => normalise_email(address).unwrap_or_else(|_| address.trim().to_lowercase()),
-        Medium::Msisdn => address.trim().to_owned(),
-    }
-}
-
-/// Which of the server's peppers a request used.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pepper {
-    Current,
-    Alt,
-    Unknown,
-}
-
-impl Inner {
-    fn classify(&self, spec: &ServerSpec, pepper: &str) -> Pepper {
-        if pepper == self.pepper {
-            Pepper::Current
-        } else if spec.alt_peppers.iter().any(|p| p == pepper) {
-            Pepper::Alt
-        } else {
-            Pepper::Unknown
-        }
-    }
-
-    /// Builds the index of the current pepper ahead of the first lookup.
-    pub(crate) fn prepare_index(&mut self, spec: &ServerSpec, algorithm: Algorithm, pepper: &str) {
-        self.index(spec, algorithm, pepper, false);
-    }
-
-    /// The index for `pepper`, built on first use.
-    fn index(
-        &mut self,
-        spec: &ServerSpec,
-        algorithm: Algorithm,
-        pepper: &str,
-        alt: bool,
-    ) -> Arc<Index> {
-        self.indexes
-            .entry((algorithm.as_str(), pepper.to_owned()))
-            .or_insert_with(|| Arc::new(Index::build(spec, &self.bound, algorithm, pepper, alt)))
-            .clone()
-    }
-}
+use super::auth::is_user;
+use crate::sandbox::reply::{self, Answer, Refusal, internal};
+use crate::sandbox::spec::{LimitStyle, ReferralStyle, ServerSpec};
+use crate::sandbox::state::index::{Entry, stored_form};
+use crate::sandbox::state::is_state::{IsState, Pepper};
+use crate::sandbox::wire::{LookupRequest, PushRequest, errcode};
+use crate::threepid::{Algorithm, Medium, plaintext_form};
 
 type Is = State<Arc<IsState>>;
 
 /// `POST lookup`.
 pub(crate) async fn lookup(State(is): Is, headers: HeaderMap, body: Bytes) -> Answer<Response> {
-    is.authorise(&headers, true)?;
+    is_user(&is, &headers, true)?;
     if let Some(raw) = &is.spec.raw_lookup_body {
         return Ok(([(header::CONTENT_TYPE, "application/json")], raw.clone()).into_response());
     }
@@ -157,14 +52,14 @@ fn answer(is: &IsState, request: &LookupRequest) -> Answer<Vec<u8>> {
         let used = inner.classify(spec, &request.pepper);
         if used == Pepper::Unknown {
             if spec.check_pepper {
-                return Err(invalid_pepper(spec, &inner.pepper));
+                return Err(invalid_pepper(spec, inner.pepper()));
             }
             // ToM: the hashes match nothing held.
             return Ok(br#"{"mappings":{}}"#.to_vec());
         }
         let algorithm = offered(spec, &request.algorithm)?;
         let index = inner.index(spec, algorithm, &request.pepper, used == Pepper::Alt);
-        (index, algorithm, !inner.pushed.is_empty())
+        (index, algorithm, inner.has_pushes())
     };
     let mut found = Found::default();
     for sent in &request.addresses {
@@ -172,14 +67,14 @@ fn answer(is: &IsState, request: &LookupRequest) -> Answer<Vec<u8>> {
             Algorithm::Sha256 => Cow::Borrowed(sent),
             Algorithm::None => Cow::Owned(stored_key(sent)?),
         };
-        if let Some(entry) = index.0.get(key.as_ref()) {
+        if let Some(entry) = index.get(key.as_ref()) {
             found.add(key.clone(), entry);
         }
-        if algorithm == Algorithm::Sha256 && pushes {
-            let pushed = (request.pepper.clone(), key.clone().into_owned());
-            if let Some(origin) = is.lock().pushed.get(&pushed) {
-                found.refer(Cow::Owned(origin.clone()), key.clone(), false);
-            }
+        if algorithm == Algorithm::Sha256
+            && pushes
+            && let Some(origin) = is.lock().pushed_origin(&request.pepper, &key)
+        {
+            found.refer(Cow::Owned(origin.clone()), key.clone(), false);
         }
     }
     for (server, hashes) in &spec.stray_referrals {
@@ -202,7 +97,7 @@ fn answer(is: &IsState, request: &LookupRequest) -> Answer<Vec<u8>> {
 
 /// `POST lookups` (MSC4004 push): 201, or 500 for a hash already held.
 pub(crate) async fn push(State(is): Is, headers: HeaderMap, body: Bytes) -> Answer<Response> {
-    is.authorise(&headers, true)?;
+    is_user(&is, &headers, true)?;
     let request: PushRequest = reply::json_body(&body)?;
     let spec = &is.spec;
     let mut origins = request.mappings.into_iter();
@@ -215,7 +110,7 @@ pub(crate) async fn push(State(is): Is, headers: HeaderMap, body: Bytes) -> Answ
     let mut inner = is.lock();
     let used = inner.classify(spec, &request.pepper);
     if used == Pepper::Unknown && spec.check_pepper {
-        return Err(invalid_pepper(spec, &inner.pepper));
+        return Err(invalid_pepper(spec, inner.pepper()));
     }
     let index = inner.index(
         spec,
@@ -223,19 +118,12 @@ pub(crate) async fn push(State(is): Is, headers: HeaderMap, body: Bytes) -> Answ
         &request.pepper,
         used == Pepper::Alt,
     );
-    let held = |h: &String| {
-        index.holds(h)
-            || inner
-                .pushed
-                .contains_key(&(request.pepper.clone(), h.clone()))
-    };
+    let held = |h: &String| index.holds(h) || inner.pushed_origin(&request.pepper, h).is_some();
     if hashes.iter().any(held) {
         return Err(internal());
     }
     for hash in hashes {
-        inner
-            .pushed
-            .insert((request.pepper.clone(), hash), origin.clone());
+        inner.push(&request.pepper, hash, &origin);
     }
     Ok((StatusCode::CREATED, Json(json!({}))).into_response())
 }
@@ -357,7 +245,7 @@ fn stored_key(sent: &str) -> Answer<String> {
     let (address, medium) = pair.ok_or_else(|| {
         reply::matrix_error(
             StatusCode::BAD_REQUEST,
-            "M_UNKNOWN",
+            errcode::UNKNOWN,
             &format!("Invalid \"address medium\" pair: \"{sent}\""),
         )
     })?;
@@ -411,7 +299,6 @@ fn invalid_param(error: &str) -> Refusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::Federation;
 
     #[test]
     fn none_keys_are_the_stored_case_folded_form() {
@@ -425,21 +312,5 @@ mod tests {
         );
         assert!(stored_key("alice@example.com").is_err());
         assert!(stored_key("alice@example.com fax").is_err());
-    }
-
-    #[test]
-    fn only_alt_associations_are_indexed_under_alternative_peppers_only() {
-        let mut spec = Federation::default_federation().servers.remove(0);
-        spec.associations.retain(|a| a.only_alt);
-        let gustav = |pepper| lookup_hash("gustav.strauss@example.com", Medium::Email, pepper);
-        let current = Index::build(&spec, &BTreeMap::new(), Algorithm::Sha256, "m4Trx", false);
-        let alt = Index::build(&spec, &BTreeMap::new(), Algorithm::Sha256, "0ldPp", true);
-        assert!(!current.holds(&gustav("m4Trx")));
-        assert!(alt.holds(&gustav("0ldPp")));
-        assert!(
-            Index::build(&spec, &BTreeMap::new(), Algorithm::Sha256, "", true)
-                .0
-                .is_empty()
-        );
     }
 }
