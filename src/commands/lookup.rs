@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 
@@ -19,7 +19,7 @@ use mxlookup::plan::{self, Plan, Planner, Target};
 use mxlookup::report::records;
 use mxlookup::report::{self, OutputFormat, Records, Stream, Summary, TableStyle};
 use mxlookup::resolve::server::ServerStats;
-use mxlookup::resolve::{Progress, Resolution};
+use mxlookup::resolve::{Reporter, Resolution, Warning};
 use mxlookup::threepid::{self, Algorithm, MsisdnOptions};
 
 use super::{
@@ -335,7 +335,7 @@ async fn walk(
     let Connected {
         resolver, sandbox, ..
     } = reached(connecting, verbosity).await?;
-    let progress = Arc::new(Progress::default());
+    let progress = Arc::new(StderrReporter::default());
     let bar = progress_bar(verbosity, Arc::clone(&progress));
     let resolution = resolver.resolve(fed, progress, finished).await;
     if let Some(bar) = bar {
@@ -353,7 +353,10 @@ async fn dry_ask(
     plan: &Plan,
 ) -> Result<Completion, JobError> {
     let connected = reached(connecting, settings.output.verbosity).await?;
-    let details = connected.resolver.start_details().await;
+    let details = connected
+        .resolver
+        .start_details(&StderrReporter::default())
+        .await;
     let servers: Vec<ServerStats> = details.iter().map(|(_, _, stats)| stats.clone()).collect();
     let (hashing, status) = match &details[0].1 {
         Ok(d) => {
@@ -379,7 +382,7 @@ async fn dry_ask(
 /// A spinner on stderr while the walk runs, only on a terminal and not with -q.
 fn progress_bar(
     verbosity: Verbosity,
-    progress: Arc<Progress>,
+    progress: Arc<StderrReporter>,
 ) -> Option<tokio::task::JoinHandle<()>> {
     if verbosity < Verbosity::Normal || !std::io::stderr().is_terminal() {
         return None;
@@ -399,6 +402,39 @@ fn progress_bar(
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
     }))
+}
+
+/// What the walk reports: its warnings on stderr as they come (at any
+/// verbosity), and counters the spinner reads.
+#[derive(Debug, Default)]
+pub(super) struct StderrReporter {
+    /// Addresses received so far.
+    addresses: AtomicU64,
+    /// Tasks (server, addresses) finished.
+    tasks_done: AtomicU64,
+    /// Tasks started.
+    tasks_started: AtomicU64,
+    /// Addresses a server mapped.
+    found: AtomicU64,
+}
+
+impl Reporter for StderrReporter {
+    fn warn(&self, warning: &Warning) {
+        eprintln!("warning: {warning}");
+    }
+
+    fn received(&self, count: usize) {
+        self.addresses.fetch_add(count as u64, Ordering::Relaxed);
+    }
+
+    fn task_started(&self) {
+        self.tasks_started.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn task_done(&self, found: usize) {
+        self.tasks_done.fetch_add(1, Ordering::Relaxed);
+        self.found.fetch_add(found as u64, Ordering::Relaxed);
+    }
 }
 
 /// Clears the spinner when its task ends (or is aborted).

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use super::lookup::StderrReporter;
 use super::{Completion, JobError, NetworkSettings, runtime};
 use mxlookup::outcome::{Address, Outcome, Status};
 use mxlookup::report::trace::{self, TraceReport};
-use mxlookup::resolve::Progress;
 use mxlookup::threepid::{Medium, MsisdnOptions, normalise};
 
 /// Validated settings of `mxlookup trace`.
@@ -45,7 +45,7 @@ pub fn trace(settings: &TraceSettings) -> Result<Completion, JobError> {
         }
         let resolution = connected
             .resolver
-            .resolve_all(vec![address.clone()], Arc::new(Progress::default()))
+            .resolve_all(vec![address.clone()], Arc::new(StderrReporter::default()))
             .await;
         let outcome = resolution.outcomes.get(0).cloned();
         Ok::<_, JobError>((resolution.hops, outcome, resolution.servers))

@@ -2,7 +2,8 @@
 //! `m.identity_server.base_url`, and the base URLs of ToM/Twake's
 //! `m.federated_identity_services` (`{"base_urls": [...]}`; a bare array is
 //! read too). One bounded call through [`Http`] (time limit, body cap, no
-//! redirect followed); every URL is checked before it is used.
+//! redirect followed); every URL is checked before it is used, as `-s`
+//! URLs are ([`server_url`]).
 
 use reqwest::Method;
 use serde_json::Value;
@@ -10,7 +11,6 @@ use url::Url;
 
 use super::error::CallError;
 use super::http::{Http, Request, Retry};
-use crate::resolve::start_server;
 
 /// The well-known document's path.
 pub const WELL_KNOWN: &str = "/.well-known/matrix/client";
@@ -129,12 +129,26 @@ pub fn servers_in(document: &Value) -> Result<Vec<String>, String> {
         if url.trim().is_empty() {
             continue;
         }
-        let server = start_server(url).map_err(|e| format!("`{key}`: {e}"))?;
-        if !servers.contains(&server.name) {
-            servers.push(server.name);
+        let (name, _) = server_url(url).map_err(|e| format!("`{key}`: {e}"))?;
+        if !servers.contains(&name) {
+            servers.push(name);
         }
     }
     Ok(servers)
+}
+
+/// An identity server's URL as `-s` takes it: its name (as given, less
+/// a trailing `/`) and its base URL (with one), or why it cannot be asked.
+pub fn server_url(given: &str) -> Result<(String, Url), String> {
+    let trimmed = given.trim().trim_end_matches('/');
+    let url = Url::parse(trimmed).map_err(|e| format!("`{given}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "`{given}`: only http and https servers can be asked"
+        ));
+    }
+    let base = Url::parse(&format!("{trimmed}/")).expect("a URL with a slash is a URL");
+    Ok((trimmed.to_owned(), base))
 }
 
 #[cfg(test)]
@@ -157,6 +171,24 @@ mod tests {
         );
         let bare = json!({"m.federated_identity_services": ["https://fed.example"]});
         assert_eq!(servers_in(&bare).unwrap(), ["https://fed.example"]);
+    }
+
+    #[test]
+    fn a_server_url_is_named_without_its_slash_and_reached_with_one() {
+        let (name, url) = server_url(" https://is.example/path/ ").unwrap();
+        assert_eq!(name, "https://is.example/path");
+        assert_eq!(url.as_str(), "https://is.example/path/");
+        let (name, url) = server_url("http://127.0.0.1:8090").unwrap();
+        assert_eq!(name, "http://127.0.0.1:8090");
+        assert_eq!(url.as_str(), "http://127.0.0.1:8090/");
+        assert_eq!(
+            server_url("ftp://x.example").unwrap_err(),
+            "`ftp://x.example`: only http and https servers can be asked"
+        );
+        assert_eq!(
+            server_url("vector.im").unwrap_err(),
+            "`vector.im` is not a URL: relative URL without a base"
+        );
     }
 
     #[test]

@@ -1,26 +1,30 @@
-//! Resolving addresses through the federation. The walk's decisions
-//! ([`walk`], [`policy`]) are pure; [`server`] asks one server; this module
-//! runs the walk, each task on its own, servers in parallel.
+//! Resolving addresses through the federation. The decisions are pure:
+//! the walk's ([`walk`], [`policy`]) and the batching of each server's
+//! requests ([`batching`]); [`server`] asks one server as batching decides;
+//! this module runs the walk, each task on its own, servers in parallel,
+//! and tells a [`Reporter`] how it goes (the library prints nothing).
 
+pub mod batching;
 pub mod policy;
+pub mod reporter;
 pub mod server;
 pub mod walk;
 
 use std::collections::BTreeMap;
 use std::ops::Index;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use url::Url;
 
+use crate::identity::discovery::server_url;
 use crate::identity::{AuthContext, Http, IdentityClient, Session};
 use crate::outcome::{Address, AddressId};
 use crate::outcome::{Outcome, Outcomes};
 use policy::Policy;
+pub use reporter::{Reporter, Warning};
 use server::{AskSettings, Asked, Sent, ServerState, ServerStats};
 use walk::{Server, ServerId, Task, Walk};
 
@@ -37,19 +41,6 @@ pub struct ResolveSettings {
     pub ask: AskSettings,
     /// Keep every hop (for `mxlookup trace`).
     pub trace: bool,
-}
-
-/// Counters a progress display reads while the walk runs.
-#[derive(Debug, Default)]
-pub struct Progress {
-    /// Addresses received so far.
-    pub addresses: AtomicU64,
-    /// Tasks (server, addresses) finished.
-    pub tasks_done: AtomicU64,
-    /// Tasks started.
-    pub tasks_started: AtomicU64,
-    /// Addresses a server mapped.
-    pub found: AtomicU64,
 }
 
 /// One hop of the walk, as `mxlookup trace` shows it.
@@ -184,6 +175,7 @@ impl Resolver {
     /// Fetches the start servers' `hash_details` only (for a dry run).
     pub async fn start_details(
         &self,
+        reporter: &dyn Reporter,
     ) -> Vec<(
         Server,
         Result<crate::identity::wire::HashDetails, String>,
@@ -199,7 +191,7 @@ impl Resolver {
         for id in 0..self.settings.starts.len() {
             let state = self.state(&walk, id, &mut states);
             let details = state.details(false).await.map_err(|e| e.to_string());
-            let details = details.and_then(|d| state.choose(&d).map(|_| d));
+            let details = details.and_then(|d| state.choose(&d, reporter).map(|_| d));
             out.push((walk.server(id).clone(), details, state.stats()));
         }
         out
@@ -209,12 +201,12 @@ impl Resolver {
     pub async fn resolve_all(
         &self,
         addresses: Vec<Address>,
-        progress: Arc<Progress>,
+        reporter: Arc<dyn Reporter>,
     ) -> Resolution {
         let (feed, fed) = mpsc::unbounded_channel();
         feed.send(addresses).expect("the receiver is still here");
         drop(feed);
-        self.resolve(fed, progress, None).await
+        self.resolve(fed, reporter, None).await
     }
 
     /// Resolves the addresses of `feed` as they come, numbered from 0 in
@@ -227,117 +219,164 @@ impl Resolver {
     pub async fn resolve(
         &self,
         mut feed: mpsc::UnboundedReceiver<Vec<Address>>,
-        progress: Arc<Progress>,
+        reporter: Arc<dyn Reporter>,
         finished: Option<mpsc::UnboundedSender<Vec<(AddressId, Outcome)>>>,
     ) -> Resolution {
-        let (mut walk, _) = Walk::new(
-            self.settings.policy.clone(),
-            self.settings.starts.clone(),
-            &[],
-        );
-        let mut states: BTreeMap<ServerId, Arc<ServerState>> = BTreeMap::new();
-        let mut running: JoinSet<(Task, Asked, u64)> = JoinSet::new();
-        let mut hops = Vec::new();
-        // The slabs, which are the walk's groups, and how many tasks about
-        // each are left.
-        let mut slabs: Vec<Slab> = Vec::new();
-        let mut left: Vec<usize> = Vec::new();
-        // Addresses fed and not yet in a slab.
-        let mut waiting: Vec<Address> = Vec::new();
+        let mut run = Run::new(self, reporter, finished);
         let mut feeding = true;
-        // A task is asked in chunks, each answered on its own: the referrals
-        // of the first chunks reach the next server while this one still
-        // answers the rest. A server takes its chunks in turn. A chunk is
-        // one round of requests in flight, each at the largest batch size.
-        let ask = &self.settings.ask;
-        let chunk_size = (ask.in_flight * ask.max_batch).max(1);
-        let spawn = |task: Task, running: &mut JoinSet<_>, state: Arc<ServerState>, slab: &Slab| {
-            let chunks = task.addresses.chunks(chunk_size);
-            let spawned = chunks.len();
-            for chunk in chunks {
-                let task = Task {
-                    server: task.server,
-                    addresses: chunk.to_vec(),
-                    path: task.path.clone(),
-                };
-                progress.tasks_started.fetch_add(1, Ordering::Relaxed);
-                let slab = slab.clone();
-                let state = Arc::clone(&state);
-                running.spawn(async move {
-                    let started = Instant::now();
-                    let asked = state.ask(task.addresses.clone(), &slab).await;
-                    (task, asked, started.elapsed().as_millis() as u64)
-                });
-            }
-            spawned
-        };
         loop {
             tokio::select! {
                 fed = feed.recv(), if feeding => {
                     match fed {
-                        Some(addresses) => {
-                            progress.addresses.fetch_add(addresses.len() as u64, Ordering::Relaxed);
-                            waiting.extend(addresses);
-                        }
+                        Some(addresses) => run.received(addresses),
                         None => feeding = false,
                     }
-                    // Cut into slabs of whole rounds of full batches; the
-                    // first is one batch, to have the first answer soon.
-                    while !waiting.is_empty() {
-                        let size = if slabs.is_empty() { ask.max_batch.max(1) } else { chunk_size };
-                        if feeding && waiting.len() < size {
-                            break;
-                        }
-                        let rest = waiting.split_off(size.min(waiting.len()));
-                        let first = slabs.last().map_or(0, Slab::end);
-                        let slab = Slab::new(first, std::mem::replace(&mut waiting, rest));
-                        let ids: Vec<AddressId> = (first..slab.end()).collect();
-                        let mut tasks = 0;
-                        for task in walk.add(&ids) {
-                            let state = self.state(&walk, task.server, &mut states);
-                            tasks += spawn(task, &mut running, state, &slab);
-                        }
-                        slabs.push(slab);
-                        left.push(tasks);
-                    }
+                    run.cut(feeding);
                 }
-                Some(done) = running.join_next() => {
+                Some(done) = run.running.join_next() => {
                     let (task, asked, elapsed_ms) = done.expect("walk tasks do not panic");
-                    progress.tasks_done.fetch_add(1, Ordering::Relaxed);
-                    progress
-                        .found
-                        .fetch_add(asked.answer.found.len() as u64, Ordering::Relaxed);
-                    if self.settings.trace {
-                        hops.push(hop(
-                            &walk,
-                            &task,
-                            &asked,
-                            &states[&task.server].stats(),
-                            elapsed_ms,
-                        ));
-                    }
-                    let group = walk.group_of(task.addresses[0]);
-                    for next in walk.answer(&task, asked.answer) {
-                        let state = self.state(&walk, next.server, &mut states);
-                        left[group] += spawn(next, &mut running, state, &slabs[group]);
-                    }
-                    left[group] -= 1;
-                    if left[group] == 0
-                        && let Some(finished) = &finished
-                    {
-                        // The job may have stopped listening (its output
-                        // failed); the walk still ends as it should.
-                        let _ = finished.send(walk.finish_group(group));
-                    }
+                    run.answered(task, asked, elapsed_ms);
                 }
                 else => break,
             }
         }
-        let servers = states.values().map(|s| s.stats()).collect();
+        run.finish()
+    }
+}
+
+/// One walk under way: the walk itself, the servers' state, the tasks
+/// running, and the slabs of addresses fed so far.
+struct Run<'r> {
+    resolver: &'r Resolver,
+    reporter: Arc<dyn Reporter>,
+    finished: Option<mpsc::UnboundedSender<Vec<(AddressId, Outcome)>>>,
+    walk: Walk,
+    states: BTreeMap<ServerId, Arc<ServerState>>,
+    running: JoinSet<(Task, Asked, u64)>,
+    hops: Vec<Hop>,
+    /// The slabs, which are the walk's groups, and how many tasks about
+    /// each are left.
+    slabs: Vec<Slab>,
+    left: Vec<usize>,
+    /// Addresses fed and not yet in a slab.
+    waiting: Vec<Address>,
+    /// A task is asked in chunks, each answered on its own: the referrals
+    /// of the first chunks reach the next server while this one still
+    /// answers the rest. A server takes its chunks in turn. A chunk is one
+    /// round of requests in flight, each at the largest batch size.
+    chunk_size: usize,
+}
+
+impl<'r> Run<'r> {
+    fn new(
+        resolver: &'r Resolver,
+        reporter: Arc<dyn Reporter>,
+        finished: Option<mpsc::UnboundedSender<Vec<(AddressId, Outcome)>>>,
+    ) -> Self {
+        let settings = &resolver.settings;
+        let (walk, _) = Walk::new(settings.policy.clone(), settings.starts.clone(), &[]);
+        Run {
+            resolver,
+            reporter,
+            finished,
+            walk,
+            states: BTreeMap::new(),
+            running: JoinSet::new(),
+            hops: Vec::new(),
+            slabs: Vec::new(),
+            left: Vec::new(),
+            waiting: Vec::new(),
+            chunk_size: (settings.ask.in_flight * settings.ask.max_batch).max(1),
+        }
+    }
+
+    fn received(&mut self, addresses: Vec<Address>) {
+        self.reporter.received(addresses.len());
+        self.waiting.extend(addresses);
+    }
+
+    /// Cuts the addresses waiting into slabs of whole rounds of full
+    /// batches (the first is one batch, to have the first answer soon; the
+    /// last may be short once `feeding` is over), and starts their tasks.
+    fn cut(&mut self, feeding: bool) {
+        while !self.waiting.is_empty() {
+            let size = if self.slabs.is_empty() {
+                self.resolver.settings.ask.max_batch.max(1)
+            } else {
+                self.chunk_size
+            };
+            if feeding && self.waiting.len() < size {
+                break;
+            }
+            let rest = self.waiting.split_off(size.min(self.waiting.len()));
+            let first = self.slabs.last().map_or(0, Slab::end);
+            let slab = Slab::new(first, std::mem::replace(&mut self.waiting, rest));
+            let ids: Vec<AddressId> = (first..slab.end()).collect();
+            let group = self.slabs.len();
+            self.slabs.push(slab);
+            self.left.push(0);
+            for task in self.walk.add(&ids) {
+                self.left[group] += self.spawn(task, group);
+            }
+        }
+    }
+
+    /// Starts `task`, about addresses of slab `group`, in chunks; returns
+    /// how many.
+    fn spawn(&mut self, task: Task, group: usize) -> usize {
+        let state = self
+            .resolver
+            .state(&self.walk, task.server, &mut self.states);
+        let chunks = task.addresses.chunks(self.chunk_size);
+        let spawned = chunks.len();
+        for chunk in chunks {
+            let task = Task {
+                server: task.server,
+                addresses: chunk.to_vec(),
+                path: task.path.clone(),
+            };
+            self.reporter.task_started();
+            let slab = self.slabs[group].clone();
+            let state = Arc::clone(&state);
+            let reporter = Arc::clone(&self.reporter);
+            self.running.spawn(async move {
+                let started = Instant::now();
+                let asked = state.ask(task.addresses.clone(), &slab, &*reporter).await;
+                (task, asked, started.elapsed().as_millis() as u64)
+            });
+        }
+        spawned
+    }
+
+    /// A task is done: its answer goes to the walk, which may refer its
+    /// addresses on; a slab with no task left is finished.
+    fn answered(&mut self, task: Task, asked: Asked, elapsed_ms: u64) {
+        self.reporter.task_done(asked.answer.found.len());
+        if self.resolver.settings.trace {
+            let stats = self.states[&task.server].stats();
+            self.hops
+                .push(hop(&self.walk, &task, &asked, &stats, elapsed_ms));
+        }
+        let group = self.walk.group_of(task.addresses[0]);
+        for next in self.walk.answer(&task, asked.answer) {
+            self.left[group] += self.spawn(next, group);
+        }
+        self.left[group] -= 1;
+        if self.left[group] == 0
+            && let Some(finished) = &self.finished
+        {
+            // The job may have stopped listening (its output failed); the
+            // walk still ends as it should.
+            let _ = finished.send(self.walk.finish_group(group));
+        }
+    }
+
+    fn finish(self) -> Resolution {
+        let servers = self.states.values().map(|s| s.stats()).collect();
         Resolution {
-            outcomes: walk.finish(),
+            outcomes: self.walk.finish(),
             servers,
-            hops,
+            hops: self.hops,
         }
     }
 }
@@ -413,17 +452,10 @@ fn hop(walk: &Walk, task: &Task, asked: &Asked, stats: &ServerStats, elapsed_ms:
 
 /// A start server named by `-s`: named as given, less a trailing `/`.
 pub fn start_server(given: &str) -> Result<Server, String> {
-    let trimmed = given.trim().trim_end_matches('/');
-    let url = Url::parse(trimmed).map_err(|e| format!("`{given}` is not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "`{given}`: only http and https servers can be asked"
-        ));
-    }
-    let base = Url::parse(&format!("{trimmed}/")).expect("a URL with a slash is a URL");
+    let (name, url) = server_url(given)?;
     Ok(Server {
-        name: trimmed.to_owned(),
-        url: base,
+        name,
+        url,
         public_only: false,
     })
 }
