@@ -191,3 +191,52 @@ fn write_table(out: &mut impl Write, rows: &[Shown]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    #[test]
+    fn each_row_says_its_source_and_the_file_comes_first() {
+        let file = ConfigFile {
+            loaded: None,
+            path: Some((
+                PathBuf::from("/home/me/mx.toml"),
+                Source::Env("MXLOOKUP_CONFIG"),
+            )),
+        };
+        let mut sources = Sources::new();
+        sources.insert(
+            "servers",
+            Source::Discovered("https://hs.example/.well-known/matrix/client".to_owned()),
+        );
+        sources.insert("region", Source::Flag);
+        let values = vec![
+            ("servers", json!(["https://is.example"])),
+            ("region", json!("FR")),
+            ("timeout", json!(30.0)),
+        ];
+        let rows = rows(&file, &sources, values);
+        let mut table = Vec::new();
+        write_table(&mut table, &rows).unwrap();
+        assert_eq!(
+            String::from_utf8(table).unwrap(),
+            "\
+KEY      VALUE                      SOURCE
+config   /home/me/mx.toml (absent)  env MXLOOKUP_CONFIG
+servers  https://is.example         discovered https://hs.example/.well-known/matrix/client
+region   FR                         flag
+timeout  30.0                       default
+"
+        );
+        let mut json = Vec::new();
+        write_json(&mut json, rows).unwrap();
+        let json: Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(json["settings"]["servers"]["source"], "discovered");
+        assert_eq!(json["settings"]["config"]["from"], "MXLOOKUP_CONFIG");
+        assert_eq!(json["settings"]["timeout"]["source"], "default");
+        assert!(json["settings"]["timeout"].get("from").is_none());
+    }
+}
