@@ -1,40 +1,24 @@
-//! Command-line arguments (clap derive) and their validation into the
-//! library's settings. Nothing here does the work.
+//! Command-line arguments (clap derive): the edge of the binary. Nothing
+//! here validates or does the work: `layers` puts flags, variables and the
+//! configuration file together, and `settings` checks the result.
+//!
+//! Every closed set is a `ValueEnum`. The variants of the enums behind
+//! options carry `//` comments, not doc comments: clap would print a doc
+//! comment as the value's help, and `--help`, the completions and the
+//! manual page would change.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use mxlookup::addressbook::Format;
-use std::time::Duration;
-
-use crate::commands::hash::HashSettings;
-use crate::commands::{
-    BindFormat, BindSettings, LookupSettings, Mode, NetworkSettings, OutputSettings, PushFormat,
-    PushSettings, TraceSettings, UnbindSettings, Verbosity,
-};
-use mxlookup::identity::HttpSettings;
 use mxlookup::report::OutputFormat;
-use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions, Region};
+use mxlookup::threepid::{Algorithm, Medium, Region};
 
-const LONG_ABOUT: &str = "\
-mxlookup reads address books (vCard, CSV, plain text), hashes every email address
-and phone number with each identity server's pepper, follows the servers'
-referrals to other identity servers (MSC4004), and prints which contacts are on
-Matrix, under which Matrix ID.";
-
-const AFTER_HELP: &str = "\
-Exit codes:
-  0  every address got a definite answer (found, not_found, conflict, unfollowed,
-     invalid, not_asked)
-  1  the run finished, but some addresses ended in `error`
-  2  usage, configuration or unreadable input; nothing was looked up
-
-Data goes to stdout; progress, warnings and hints go to stderr.
-
-Settings: flags > MXLOOKUP_* variables > $XDG_CONFIG_HOME/mxlookup/config.toml
-(or --config FILE) > defaults; `mxlookup config show` prints them.";
+use super::help::{
+    AFTER_HELP, BIND_EXAMPLES, CONFIG_SHOW_HELP, EXIT_CODES, HASH_EXAMPLES, LONG_ABOUT,
+    LOOKUP_EXAMPLES, PUSH_EXAMPLES, TRACE_EXAMPLES, UNBIND_EXAMPLES,
+};
 
 /// Find which of your contacts are on Matrix.
 #[derive(Debug, Parser)]
@@ -127,21 +111,12 @@ pub enum ConfigCommand {
     Show(ConfigShowArgs),
 }
 
-const CONFIG_SHOW_HELP: &str = "\
-Precedence: flags > MXLOOKUP_* variables > the config file > defaults. With no
-server anywhere but a homeserver, the start servers are discovered from its
-/.well-known/matrix/client (shown as `discovered`).
-
-Examples:
-  mxlookup config show
-  mxlookup config show --config ./mxlookup.toml -f json";
-
 /// Arguments of `mxlookup config show`.
 #[derive(Debug, Args)]
 pub struct ConfigShowArgs {
     /// `table` for people, `json` for data.
-    #[arg(short, long, value_parser = ["table", "json"], default_value = "table")]
-    pub format: String,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
 
     /// The lookup output format to show (as `lookup -f` would take it).
     #[arg(
@@ -160,29 +135,6 @@ pub struct ConfigShowArgs {
     pub network: NetworkArgs,
 }
 
-/// The exit codes, for the `--help` of every command that runs a job.
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  every address got a definite answer (found, not_found, conflict, unfollowed,
-     invalid, not_asked)
-  1  the run finished, but some addresses ended in `error`
-  2  usage, configuration or unreadable input; nothing was looked up";
-
-const LOOKUP_EXAMPLES: &str = "\
-Examples:
-  Show what would be sent for each address, offline:
-    mxlookup lookup contacts.vcf --dry-run --pepper matrixrocks --region FR
-  The same as data, for a script:
-    mxlookup lookup contacts.vcf --dry-run --pepper matrixrocks -f ndjson
-  Read stdin:
-    cat friends.txt | mxlookup lookup - --dry-run --pepper matrixrocks";
-
-const TRACE_EXAMPLES: &str = "\
-Examples:
-  mxlookup trace chloe.bernard@federated.example --sandbox
-  mxlookup trace '+33 6 12 34 56 78' -s https://matrix.example --access-token TOKEN
-  mxlookup trace alice@example.com -s https://matrix.example --homeserver https://hs.example --hs-token T -f json";
-
 /// Arguments of `mxlookup trace`.
 #[derive(Debug, Args)]
 pub struct TraceArgs {
@@ -190,49 +142,19 @@ pub struct TraceArgs {
     pub address: String,
 
     /// The medium [default: email if ADDRESS has an `@`, else msisdn].
-    #[arg(long, value_parser = ["email", "msisdn"])]
-    pub medium: Option<String>,
+    #[arg(long, value_enum)]
+    pub medium: Option<MediumFlag>,
 
     #[command(flatten)]
     pub region: RegionArg,
 
     /// `table` for people, `json` for data.
-    #[arg(short, long, value_parser = ["table", "json"], default_value = "table")]
-    pub format: String,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
 
     #[command(flatten)]
     pub network: NetworkArgs,
 }
-
-const PUSH_EXAMPLES: &str = "\
-push hashes each address with the recipient's (`-s`) current pepper and
-again with each non-empty alternative pepper, and posts them to its
-/_matrix/identity/v2/lookups, one origin per request. Its lookups then refer
-those hashes to --origin. Referral options (--max-depth, --allow-server, ...)
-do not apply: push talks to the -s server only.
-
-ToM-server answers 500 to a hash pushed before (until it rotates its pepper):
-such a batch is `rejected` and is not sent again.
-
-Exit codes:
-  0  every batch was accepted (or, with --dry-run, shown)
-  1  some batch was rejected, or the recipient could not be asked
-  2  usage, configuration or unreadable input; nothing was sent
-
-Examples:
-  Declare that tom.example:443 holds the addresses of users.txt:
-    mxlookup push users.txt --origin tom.example -s https://is.example \\
-        --homeserver https://hs.example --hs-token \"$TOKEN\"
-  What would be sent, with the recipient's real peppers, as data:
-    mxlookup push users.vcf --origin tom.example:443 -s https://is.example \\
-        --access-token T --dry-run -f ndjson";
-
-const HASH_EXAMPLES: &str = "\
-Examples:
-  mxlookup hash alice@example.com --pepper matrixrocks
-  mxlookup hash '+1 800 555 2067' --pepper matrixrocks
-  mxlookup hash '06 12 34 56 78' --region FR --pepper matrixrocks
-  mxlookup hash alice@example.com --algorithm none";
 
 /// Arguments of `mxlookup lookup`.
 #[derive(Debug, Args)]
@@ -308,8 +230,8 @@ pub struct PushArgs {
     pub dry_run: bool,
 
     /// `table` for people, `json` or `ndjson` for data.
-    #[arg(short, long, value_parser = ["table", "json", "ndjson"], default_value = "table")]
-    pub format: String,
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: PushFormatArg,
 
     #[command(flatten)]
     pub network: NetworkArgs,
@@ -319,61 +241,6 @@ fn parse_origin(value: &str) -> Result<String, String> {
     mxlookup::resolve::policy::server_name(value)
         .map_err(|why| format!("not a server name (host:port): {why}"))
 }
-
-impl PushArgs {
-    /// Validated settings.
-    pub fn settings(self, verbosity: Verbosity) -> Result<PushSettings, String> {
-        let format = match self.format.as_str() {
-            "json" => PushFormat::Json,
-            "ndjson" => PushFormat::Ndjson,
-            _ => PushFormat::Table,
-        };
-        Ok(PushSettings {
-            files: self.files,
-            input_format: self.input_format,
-            msisdn: MsisdnOptions {
-                region: self.region.region,
-                bare_digits_are_international: false,
-            },
-            origin: self.origin,
-            network: self.network.settings()?,
-            batch_size: self.batch_size as usize,
-            dry_run: self.dry_run,
-            format,
-            verbosity,
-        })
-    }
-}
-
-const BIND_EXAMPLES: &str = "\
-Steps: the identity server sends a token to the address; you give it back; your
-homeserver binds the address on the identity server; mxlookup checks the identity
-server's signed association (ed25519, key from /_matrix/identity/v2/pubkey/...).
-The homeserver reaches the identity server over https at --id-server (by default
-the host and port of -s), and receives your token for it to do so.
-
-Examples:
-  Prompt for the token the mail brings:
-    mxlookup bind email me@example.org -s https://matrix.example \\
-        --homeserver https://hs.example --hs-token TOKEN
-  In two steps, for scripts (the session is kept in $XDG_STATE_HOME/mxlookup/):
-    mxlookup bind email me@example.org -s https://matrix.example --request-only ...
-    mxlookup bind email me@example.org -s https://matrix.example --token 123456 ...
-  A phone number, in national form:
-    mxlookup bind msisdn '06 12 34 56 78' -r FR -s https://matrix.example ...
-
-Exit codes: 0 bound and its signature verified; 1 a server refused or failed, or the
-signature did not verify; 2 usage or configuration.";
-
-const UNBIND_EXAMPLES: &str = "\
-Examples:
-  From every identity server the homeserver bound it on:
-    mxlookup unbind email me@example.org --homeserver https://hs.example --hs-token TOKEN
-  From one:
-    mxlookup unbind email me@example.org --id-server matrix.example --homeserver ...
-
-Exit codes: 0 unbound; 1 not unbound (refused, failed, or `no-support`); 2 usage or
-configuration.";
 
 /// A medium, as `bind` and `unbind` take it.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -393,13 +260,72 @@ impl From<MediumArg> for Medium {
     }
 }
 
-/// `text` for people, `json` for scripts.
-fn bind_format(value: &str) -> BindFormat {
-    if value == "json" {
-        BindFormat::Json
-    } else {
-        BindFormat::Text
+/// `--medium` of `trace` and `hash` (the same set as [`MediumArg`], whose
+/// values are listed with their help).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MediumFlag {
+    // An email address.
+    Email,
+    // A phone number.
+    Msisdn,
+}
+
+impl From<MediumFlag> for Medium {
+    fn from(m: MediumFlag) -> Medium {
+        match m {
+            MediumFlag::Email => Medium::Email,
+            MediumFlag::Msisdn => Medium::Msisdn,
+        }
     }
+}
+
+/// `hash --algorithm`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    // The hash of `address medium pepper`.
+    #[value(name = "sha256")]
+    Sha256,
+    // The clear-text form.
+    #[value(name = "none")]
+    None,
+}
+
+impl From<AlgorithmArg> for Algorithm {
+    fn from(a: AlgorithmArg) -> Algorithm {
+        match a {
+            AlgorithmArg::Sha256 => Algorithm::Sha256,
+            AlgorithmArg::None => Algorithm::None,
+        }
+    }
+}
+
+/// `-f` of `config show` and `trace`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    // For people.
+    Table,
+    // For data.
+    Json,
+}
+
+/// `-f` of `push`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PushFormatArg {
+    // A line per batch.
+    Table,
+    // One document.
+    Json,
+    // A JSON object per line.
+    Ndjson,
+}
+
+/// `-f` of `bind` and `unbind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    // For people.
+    Text,
+    // For scripts.
+    Json,
 }
 
 /// Arguments of `mxlookup bind`.
@@ -430,31 +356,11 @@ pub struct BindArgs {
     pub region: RegionArg,
 
     /// `text` for people, `json` for scripts.
-    #[arg(short, long, value_parser = ["text", "json"], default_value = "text")]
-    pub format: String,
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
 
     #[command(flatten)]
     pub network: NetworkArgs,
-}
-
-impl BindArgs {
-    /// Validated settings.
-    pub fn settings(self, verbosity: Verbosity) -> Result<BindSettings, String> {
-        Ok(BindSettings {
-            medium: self.medium.into(),
-            address: self.address,
-            msisdn: MsisdnOptions {
-                region: self.region.region,
-                bare_digits_are_international: false,
-            },
-            network: self.network.settings()?,
-            id_server: self.id_server,
-            token: self.token,
-            request_only: self.request_only,
-            format: bind_format(&self.format),
-            verbosity,
-        })
-    }
 }
 
 /// Arguments of `mxlookup unbind`.
@@ -476,28 +382,11 @@ pub struct UnbindArgs {
     pub region: RegionArg,
 
     /// `text` for people, `json` for scripts.
-    #[arg(short, long, value_parser = ["text", "json"], default_value = "text")]
-    pub format: String,
+    #[arg(short, long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
 
     #[command(flatten)]
     pub network: NetworkArgs,
-}
-
-impl UnbindArgs {
-    /// Validated settings.
-    pub fn settings(self) -> Result<UnbindSettings, String> {
-        Ok(UnbindSettings {
-            medium: self.medium.into(),
-            address: self.address,
-            msisdn: MsisdnOptions {
-                region: self.region.region,
-                bare_digits_are_international: false,
-            },
-            network: self.network.settings()?,
-            id_server: self.id_server,
-            format: bind_format(&self.format),
-        })
-    }
 }
 
 /// `-r/--region`, shared by the commands that read phone numbers.
@@ -519,65 +408,15 @@ pub struct HashArgs {
     pub pepper: Option<String>,
 
     /// The medium [default: email if ADDRESS has an `@`, else msisdn].
-    #[arg(long, value_parser = ["email", "msisdn"])]
-    pub medium: Option<String>,
+    #[arg(long, value_enum)]
+    pub medium: Option<MediumFlag>,
 
     /// The lookup algorithm: sha256 prints the hash, none the clear text form.
-    #[arg(long, value_parser = ["sha256", "none"], default_value = "sha256")]
-    pub algorithm: String,
+    #[arg(long, value_enum, default_value = "sha256")]
+    pub algorithm: AlgorithmArg,
 
     #[command(flatten)]
     pub region: RegionArg,
-}
-
-impl HashArgs {
-    /// The medium asked for, or inferred.
-    pub fn medium(&self) -> Medium {
-        self.medium
-            .as_deref()
-            .and_then(|m| m.parse().ok())
-            .unwrap_or_else(|| Medium::infer(&self.address))
-    }
-
-    /// The algorithm asked for.
-    pub fn algorithm(&self) -> Algorithm {
-        self.algorithm.parse().unwrap_or(Algorithm::Sha256)
-    }
-
-    /// How to read the number: bare digits are the wire form here.
-    pub fn msisdn(&self) -> MsisdnOptions {
-        MsisdnOptions {
-            region: self.region.region,
-            bare_digits_are_international: true,
-        }
-    }
-
-    /// The settings of `mxlookup hash`.
-    pub fn settings(&self) -> HashSettings {
-        HashSettings {
-            input: self.address.clone(),
-            medium: self.medium(),
-            msisdn: self.msisdn(),
-            algorithm: self.algorithm(),
-            pepper: self.pepper.clone(),
-        }
-    }
-}
-
-impl TraceArgs {
-    /// The settings of `mxlookup trace`.
-    pub fn settings(self) -> Result<TraceSettings, String> {
-        Ok(TraceSettings {
-            input: self.address,
-            medium: self.medium.as_deref().and_then(|m| m.parse().ok()),
-            msisdn: MsisdnOptions {
-                region: self.region.region,
-                bare_digits_are_international: true,
-            },
-            network: self.network.settings()?,
-            json: self.format == "json",
-        })
-    }
 }
 
 /// Where the identity servers are and how far to follow them; shared by
@@ -708,75 +547,4 @@ fn parse_resolve(value: &str) -> Result<(String, String), String> {
         .split_once('=')
         .ok_or("expected NAME=URL, e.g. fed.example:443=http://127.0.0.1:8091")?;
     Ok((name.to_owned(), url.to_owned()))
-}
-
-impl NetworkArgs {
-    /// Whether any server (or the sandbox) was named.
-    pub fn names_a_server(&self) -> bool {
-        !self.servers.is_empty() || self.sandbox
-    }
-
-    /// Validated network settings.
-    pub fn settings(self) -> Result<NetworkSettings, String> {
-        if !(self.timeout > 0.0 && self.timeout <= 3600.0) {
-            return Err("--timeout must be between 0 and 3600 seconds".to_owned());
-        }
-        Ok(NetworkSettings {
-            servers: self.servers,
-            homeserver: self.homeserver,
-            hs_token: self.hs_token,
-            access_token: self.access_token,
-            resolve: self.resolve,
-            ca_cert: self.ca_cert,
-            max_depth: if self.no_follow { 0 } else { self.max_depth },
-            allow: self.allow,
-            deny: self.deny,
-            budget: self.server_budget,
-            allow_plaintext: self.allow_plaintext,
-            accept_terms: self.accept_terms,
-            http: HttpSettings {
-                timeout: Duration::from_secs_f64(self.timeout),
-                backoff: Duration::from_millis(self.backoff_ms),
-                ..HttpSettings::default()
-            },
-            sandbox: self.sandbox.then_some(self.federation),
-            token_cache: true,
-        })
-    }
-}
-
-impl LookupArgs {
-    /// Validated settings.
-    pub fn settings(self, verbosity: Verbosity) -> Result<LookupSettings, String> {
-        let mode = match (self.dry_run, self.pepper) {
-            (true, Some(_)) if self.network.names_a_server() => {
-                return Err("--pepper is for dry runs without a server: with a server, its own pepper is used".to_owned());
-            }
-            (true, Some(pepper)) => Mode::DryRun {
-                pepper,
-                algorithm: Algorithm::Sha256,
-            },
-            (dry_run, _) => Mode::Network {
-                network: Box::new(self.network.settings()?),
-                dry_run,
-            },
-        };
-        let to_terminal = self.output.is_none() && std::io::stdout().is_terminal();
-        let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Ok(LookupSettings {
-            files: self.files,
-            input_format: self.input_format,
-            msisdn: MsisdnOptions {
-                region: self.region.region,
-                bare_digits_are_international: false,
-            },
-            mode,
-            output: OutputSettings {
-                format: self.format.unwrap_or(OutputFormat::Table),
-                path: self.output,
-                color,
-                verbosity,
-            },
-        })
-    }
 }

@@ -15,6 +15,8 @@ use serde::{Deserialize, Deserializer};
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::Region;
 
+use crate::commands::JobError;
+
 /// The file's content, as written (paths resolved against its folder).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +137,15 @@ impl ConfigError {
                 "fix the file (the keys are listed in README, section Configuration), or pass --config FILE to use another"
                     .to_owned()
             }
+        }
+    }
+}
+
+impl From<ConfigError> for JobError {
+    fn from(e: ConfigError) -> Self {
+        JobError::Config {
+            hint: Some(e.hint()),
+            message: e.to_string(),
         }
     }
 }

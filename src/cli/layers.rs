@@ -1,19 +1,22 @@
 //! Where each setting comes from: flags, then `MXLOOKUP_*` variables (both
 //! through clap, which says which via `ArgMatches::value_source`), then the
-//! configuration file, then the defaults. Fills the parsed arguments with the
-//! file's values where neither a flag nor a variable gave one, and records
-//! the source of each setting for `mxlookup config show`.
+//! configuration file, then the defaults. [`Layers`] puts them together
+//! into plain structs of its own ([`NetworkLayer`], the region, the lookup
+//! format), as uv's `resolve(args, file, env)` does, and records the
+//! source of each setting for `mxlookup config show`; the parsed arguments
+//! are only read. Nothing is validated here: [`super::settings`] does that.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::ArgMatches;
 use clap::parser::ValueSource;
-use serde_json::{Value, json};
 
-use super::args::{Cli, Command, ConfigCommand, ConfigShowArgs, NetworkArgs, RegionArg};
+use mxlookup::report::OutputFormat;
+use mxlookup::threepid::Region;
+
+use super::args::{NetworkArgs, RegionArg};
 use super::config_file::{self, ConfigError, Loaded};
 
 /// Where a setting's value comes from.
@@ -32,7 +35,8 @@ pub enum Source {
 }
 
 impl Source {
-    fn kind(&self) -> &'static str {
+    /// `flag`, `env`, `file`, `default` or `discovered`.
+    pub fn kind(&self) -> &'static str {
         match self {
             Source::Flag => "flag",
             Source::Env(_) => "env",
@@ -42,7 +46,8 @@ impl Source {
         }
     }
 
-    fn detail(&self) -> Option<String> {
+    /// The variable, file or URL, when there is one.
+    pub fn detail(&self) -> Option<String> {
         match self {
             Source::Env(name) => Some((*name).to_owned()),
             Source::File(path) => Some(path.display().to_string()),
@@ -70,11 +75,12 @@ pub struct ConfigFile {
 }
 
 impl ConfigFile {
-    /// Loads `--config`/`MXLOOKUP_CONFIG` (which must exist), else the
-    /// default file (which need not).
-    pub fn load(cli: &Cli, matches: &ArgMatches) -> Result<ConfigFile, ConfigError> {
-        if let Some(path) = &cli.config {
-            let source = match matches.value_source("config") {
+    /// Loads `--config`/`MXLOOKUP_CONFIG` (`config`, which must exist; the
+    /// top-level matches say which of the two), else the default file
+    /// (which need not).
+    pub fn load(config: Option<&PathBuf>, given: &dyn Given) -> Result<ConfigFile, ConfigError> {
+        if let Some(path) = config {
+            let source = match given.source("config") {
                 Some(ValueSource::EnvVariable) => Source::Env("MXLOOKUP_CONFIG"),
                 _ => Source::Flag,
             };
@@ -93,134 +99,269 @@ impl ConfigFile {
 /// The source of each setting, by its config-file key.
 pub type Sources = BTreeMap<&'static str, Source>;
 
-/// Fills what flags and variables left unset from the file, for the
-/// commands that read settings; returns where each setting came from.
-pub fn apply(cli: &mut Cli, matches: &ArgMatches, file: &ConfigFile) -> Sources {
-    let Some((_, sub)) = matches.subcommand() else {
-        return Sources::new();
-    };
-    let mut layer = Layer {
-        file: file.loaded.as_ref(),
-        sources: Sources::new(),
-    };
-    match &mut cli.command {
-        Command::Lookup(args) => {
-            layer.region(sub, &mut args.region);
-            layer.network(sub, &mut args.network);
-            // `--dry-run --pepper P` works offline: servers from a variable
-            // or the file are defaults for runs that ask servers, not this one.
-            if args.pepper.is_some() && layer.sources.get("servers") != Some(&Source::Flag) {
-                args.network.servers.clear();
-                layer.sources.insert("servers", Source::Default);
-            }
-            let from_file = layer.file.and_then(|f| f.file.format);
-            layer.pick(
-                sub,
-                "format",
-                Some("MXLOOKUP_FORMAT"),
-                &mut args.format,
-                from_file.map(Some),
-            );
-        }
-        Command::Trace(args) => {
-            layer.region(sub, &mut args.region);
-            layer.network(sub, &mut args.network);
-        }
-        Command::Push(args) => {
-            layer.region(sub, &mut args.region);
-            layer.network(sub, &mut args.network);
-        }
-        Command::Bind(args) => {
-            layer.region(sub, &mut args.region);
-            layer.network(sub, &mut args.network);
-        }
-        Command::Unbind(args) => {
-            layer.region(sub, &mut args.region);
-            layer.network(sub, &mut args.network);
-        }
-        Command::Hash(args) => layer.region(sub, &mut args.region),
-        Command::Config(ConfigCommand::Show(args)) => {
-            let sub = sub.subcommand().map_or(sub, |(_, m)| m);
-            layer.region(sub, &mut args.region);
-            layer.network(sub, &mut args.network);
-            let from_file = layer.file.and_then(|f| f.file.format);
-            layer.pick_as(
-                sub,
-                "format",
-                "lookup_format",
-                Some("MXLOOKUP_FORMAT"),
-                &mut args.lookup_format,
-                from_file.map(Some),
-            );
-        }
-        _ => {}
-    }
-    layer.sources
+/// Where clap took each argument's value from (`ArgMatches::value_source`):
+/// the command line, a variable, or its default.
+pub trait Given {
+    /// The source of the argument whose clap id is `id`.
+    fn source(&self, id: &str) -> Option<ValueSource>;
 }
 
-struct Layer<'a> {
+impl Given for ArgMatches {
+    fn source(&self, id: &str) -> Option<ValueSource> {
+        self.value_source(id)
+    }
+}
+
+/// The network options after layering, as written: not yet parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkLayer {
+    /// Start servers (`-s`, `servers`).
+    pub servers: Vec<String>,
+    /// `--homeserver`.
+    pub homeserver: Option<String>,
+    /// `--hs-token`, or the content of `hs_token_file`.
+    pub hs_token: Option<String>,
+    /// `--access-token`, or the content of `access_token_file`.
+    pub access_token: Option<String>,
+    /// `--ca-cert`.
+    pub ca_cert: Option<PathBuf>,
+    /// `--timeout`, in seconds.
+    pub timeout: f64,
+    /// `--accept-terms`.
+    pub accept_terms: bool,
+    /// `--allow-plaintext`.
+    pub allow_plaintext: bool,
+    /// `--resolve NAME=URL`, in order.
+    pub resolve: Vec<(String, String)>,
+    /// `--max-depth` (`--no-follow` makes it 0).
+    pub max_depth: u32,
+    /// `--server-budget`.
+    pub server_budget: usize,
+    /// `--allow-server` patterns.
+    pub allow: Vec<String>,
+    /// `--deny-server` patterns.
+    pub deny: Vec<String>,
+    /// The first retry delay, in milliseconds (a flag or variable only).
+    pub backoff_ms: u64,
+    /// `--sandbox`, with `--federation FILE` when given (flags only).
+    pub sandbox: Option<Option<PathBuf>>,
+}
+
+impl NetworkLayer {
+    /// Whether any server (or the sandbox) was named.
+    pub fn names_a_server(&self) -> bool {
+        !self.servers.is_empty() || self.sandbox.is_some()
+    }
+}
+
+/// Puts flags, variables and the file together, one setting at a time,
+/// and records where each came from.
+pub struct Layers<'a> {
+    given: &'a dyn Given,
     file: Option<&'a Loaded>,
     sources: Sources,
 }
 
-impl Layer<'_> {
-    /// Records where `key` (the clap id `key` too) came from, taking the
-    /// file's value when neither a flag nor a variable gave one.
-    fn pick<T>(
-        &mut self,
-        m: &ArgMatches,
-        key: &'static str,
-        env: Option<&'static str>,
-        slot: &mut T,
-        from_file: Option<T>,
-    ) {
-        self.pick_as(m, key, key, env, slot, from_file);
+impl<'a> Layers<'a> {
+    /// Layers over the matches of one command (`given`) and the file.
+    pub fn new(given: &'a dyn Given, file: Option<&'a Loaded>) -> Self {
+        Layers {
+            given,
+            file,
+            sources: Sources::new(),
+        }
     }
 
-    fn pick_as<T>(
+    /// Where each setting layered so far came from.
+    pub fn sources(self) -> Sources {
+        self.sources
+    }
+
+    /// `clap`'s value when a flag or (with `env`) a variable gave it, else
+    /// the file's when it has one, else `clap`'s (its default); recorded
+    /// under `key`, the config-file key, for the argument of clap id `id`.
+    fn pick<T>(
         &mut self,
-        m: &ArgMatches,
         key: &'static str,
         id: &str,
         env: Option<&'static str>,
-        slot: &mut T,
+        clap: T,
         from_file: Option<T>,
-    ) {
-        let source = match (m.value_source(id), env) {
-            (Some(ValueSource::CommandLine), _) => Source::Flag,
-            (Some(ValueSource::EnvVariable), Some(env)) => Source::Env(env),
+    ) -> T {
+        let (value, source) = match (self.given.source(id), env) {
+            (Some(ValueSource::CommandLine), _) => (clap, Source::Flag),
+            (Some(ValueSource::EnvVariable), Some(env)) => (clap, Source::Env(env)),
             _ => match (from_file, self.file) {
-                (Some(value), Some(file)) => {
-                    *slot = value;
-                    Source::File(file.path.clone())
-                }
-                _ => Source::Default,
+                (Some(value), Some(file)) => (value, Source::File(file.path.clone())),
+                _ => (clap, Source::Default),
             },
         };
         self.sources.insert(key, source);
+        value
     }
 
-    fn region(&mut self, m: &ArgMatches, region: &mut RegionArg) {
+    /// A list: the file's only when it is not empty.
+    fn list(
+        &mut self,
+        key: &'static str,
+        id: &str,
+        env: &'static str,
+        clap: &[String],
+        from_file: Option<&Vec<String>>,
+    ) -> Vec<String> {
+        let from_file = from_file.filter(|v| !v.is_empty()).cloned();
+        self.pick(key, id, Some(env), clap.to_vec(), from_file)
+    }
+
+    /// `-r/--region`, `MXLOOKUP_REGION`, `region`.
+    pub fn region(&mut self, arg: &RegionArg) -> Option<Region> {
         let from_file = self.file.and_then(|f| f.file.region).map(Some);
         self.pick(
-            m,
+            "region",
             "region",
             Some("MXLOOKUP_REGION"),
-            &mut region.region,
+            arg.region,
             from_file,
-        );
+        )
     }
 
-    fn network(&mut self, m: &ArgMatches, net: &mut NetworkArgs) {
-        self.network_layers(m, net);
-        if net.sandbox {
-            self.leave_for_sandbox(net);
+    /// `lookup`'s output format, `MXLOOKUP_FORMAT`, `format`; `id` is the
+    /// clap id of the argument (`format` in `lookup`, `lookup_format` in
+    /// `config show`).
+    pub fn lookup_format(&mut self, id: &str, clap: Option<OutputFormat>) -> Option<OutputFormat> {
+        let from_file = self.file.and_then(|f| f.file.format).map(Some);
+        self.pick("format", id, Some("MXLOOKUP_FORMAT"), clap, from_file)
+    }
+
+    /// The network options; with `--sandbox`, those of a variable or the
+    /// file are left out (see [`Layers::leave_for_sandbox`]).
+    pub fn network(&mut self, args: &NetworkArgs) -> NetworkLayer {
+        let mut net = self.reach(args);
+        self.policy(args, &mut net);
+        if args.sandbox {
+            self.leave_for_sandbox(&mut net);
         }
+        net
+    }
+
+    /// How servers are reached: which, with which tokens and certificates,
+    /// how long and on what terms.
+    fn reach(&mut self, args: &NetworkArgs) -> NetworkLayer {
+        let file = self.file.map(|f| &f.file);
+        let hs_token = self.file.and_then(|f| f.hs_token.clone()).map(Some);
+        let access_token = self.file.and_then(|f| f.access_token.clone()).map(Some);
+        let resolve = file
+            .filter(|f| !f.resolve.is_empty())
+            .map(|f| f.resolve.clone().into_iter().collect());
+        NetworkLayer {
+            servers: self.list(
+                "servers",
+                "servers",
+                "MXLOOKUP_SERVER",
+                &args.servers,
+                file.map(|f| &f.servers),
+            ),
+            homeserver: self.pick(
+                "homeserver",
+                "homeserver",
+                Some("MXLOOKUP_HOMESERVER"),
+                args.homeserver.clone(),
+                file.and_then(|f| f.homeserver.clone()).map(Some),
+            ),
+            hs_token: self.pick(
+                "hs_token",
+                "hs_token",
+                Some("MXLOOKUP_HS_TOKEN"),
+                args.hs_token.clone(),
+                hs_token,
+            ),
+            access_token: self.pick(
+                "access_token",
+                "access_token",
+                Some("MXLOOKUP_ACCESS_TOKEN"),
+                args.access_token.clone(),
+                access_token,
+            ),
+            ca_cert: self.pick(
+                "ca_cert",
+                "ca_cert",
+                Some("MXLOOKUP_CA_CERT"),
+                args.ca_cert.clone(),
+                file.and_then(|f| f.ca_cert.clone()).map(Some),
+            ),
+            timeout: self.pick(
+                "timeout",
+                "timeout",
+                Some("MXLOOKUP_TIMEOUT"),
+                args.timeout,
+                file.and_then(|f| f.timeout),
+            ),
+            accept_terms: self.pick(
+                "accept_terms",
+                "accept_terms",
+                None,
+                args.accept_terms,
+                file.and_then(|f| f.accept_terms),
+            ),
+            allow_plaintext: self.pick(
+                "allow_plaintext",
+                "allow_plaintext",
+                None,
+                args.allow_plaintext,
+                file.and_then(|f| f.allow_plaintext),
+            ),
+            resolve: self.pick("resolve", "resolve", None, args.resolve.clone(), resolve),
+            max_depth: args.max_depth,
+            server_budget: args.server_budget,
+            allow: Vec::new(),
+            deny: Vec::new(),
+            backoff_ms: args.backoff_ms,
+            sandbox: args.sandbox.then(|| args.federation.clone()),
+        }
+    }
+
+    /// Which referrals are followed: depth, budget, allow and deny lists.
+    fn policy(&mut self, args: &NetworkArgs, net: &mut NetworkLayer) {
+        let file = self.file.map(|f| &f.file.policy);
+        // `--no-follow` is `--max-depth 0`: a flag beats the file's depth.
+        net.max_depth = if args.no_follow {
+            self.sources.insert("policy.max_depth", Source::Flag);
+            0
+        } else {
+            self.pick(
+                "policy.max_depth",
+                "max_depth",
+                Some("MXLOOKUP_MAX_DEPTH"),
+                args.max_depth,
+                file.and_then(|f| f.max_depth),
+            )
+        };
+        net.server_budget = self.pick(
+            "policy.server_budget",
+            "server_budget",
+            Some("MXLOOKUP_SERVER_BUDGET"),
+            args.server_budget,
+            file.and_then(|f| f.server_budget),
+        );
+        net.allow = self.list(
+            "policy.allow",
+            "allow",
+            "MXLOOKUP_ALLOW_SERVER",
+            &args.allow,
+            file.map(|f| &f.allow),
+        );
+        net.deny = self.list(
+            "policy.deny",
+            "deny",
+            "MXLOOKUP_DENY_SERVER",
+            &args.deny,
+            file.map(|f| &f.deny),
+        );
     }
 
     /// `--sandbox` brings its own servers, homeserver and tokens: those of a
     /// variable or the file (meant for real servers) are left out; flags stay.
-    fn leave_for_sandbox(&mut self, net: &mut NetworkArgs) {
+    fn leave_for_sandbox(&mut self, net: &mut NetworkLayer) {
         let mut ambient = |key: &'static str| {
             let source = self.sources.entry(key).or_insert(Source::Default);
             let from_elsewhere = matches!(source, Source::Env(_) | Source::File(_));
@@ -246,246 +387,140 @@ impl Layer<'_> {
         }
     }
 
-    fn network_layers(&mut self, m: &ArgMatches, net: &mut NetworkArgs) {
-        let file = self.file.map(|f| &f.file);
-        let list = |v: Option<&Vec<String>>| v.filter(|v| !v.is_empty()).cloned();
-        self.pick_as(
-            m,
-            "servers",
-            "servers",
-            Some("MXLOOKUP_SERVER"),
-            &mut net.servers,
-            list(file.map(|f| &f.servers)),
-        );
-        self.pick(
-            m,
-            "homeserver",
-            Some("MXLOOKUP_HOMESERVER"),
-            &mut net.homeserver,
-            file.and_then(|f| f.homeserver.clone()).map(Some),
-        );
-        let hs_token = self.file.and_then(|f| f.hs_token.clone()).map(Some);
-        self.pick(
-            m,
-            "hs_token",
-            Some("MXLOOKUP_HS_TOKEN"),
-            &mut net.hs_token,
-            hs_token,
-        );
-        let access_token = self.file.and_then(|f| f.access_token.clone()).map(Some);
-        self.pick(
-            m,
-            "access_token",
-            Some("MXLOOKUP_ACCESS_TOKEN"),
-            &mut net.access_token,
-            access_token,
-        );
-        self.pick(
-            m,
-            "ca_cert",
-            Some("MXLOOKUP_CA_CERT"),
-            &mut net.ca_cert,
-            file.and_then(|f| f.ca_cert.clone()).map(Some),
-        );
-        self.pick(
-            m,
-            "timeout",
-            Some("MXLOOKUP_TIMEOUT"),
-            &mut net.timeout,
-            file.and_then(|f| f.timeout),
-        );
-        self.pick(
-            m,
-            "accept_terms",
-            None,
-            &mut net.accept_terms,
-            file.and_then(|f| f.accept_terms),
-        );
-        self.pick(
-            m,
-            "allow_plaintext",
-            None,
-            &mut net.allow_plaintext,
-            file.and_then(|f| f.allow_plaintext),
-        );
-        let resolve = file
-            .filter(|f| !f.resolve.is_empty())
-            .map(|f| f.resolve.clone().into_iter().collect());
-        self.pick(m, "resolve", None, &mut net.resolve, resolve);
-        // `--no-follow` is `--max-depth 0`: a flag beats the file's depth.
-        if net.no_follow {
-            self.sources.insert("policy.max_depth", Source::Flag);
-        } else {
-            self.pick_as(
-                m,
-                "policy.max_depth",
-                "max_depth",
-                Some("MXLOOKUP_MAX_DEPTH"),
-                &mut net.max_depth,
-                file.and_then(|f| f.policy.max_depth),
-            );
+    /// `--dry-run --pepper P` works offline: servers from a variable or the
+    /// file are defaults for runs that ask servers, not this one.
+    pub fn offline(&mut self, net: &mut NetworkLayer) {
+        if self.sources.get("servers") != Some(&Source::Flag) {
+            net.servers.clear();
+            self.sources.insert("servers", Source::Default);
         }
-        self.pick_as(
-            m,
-            "policy.server_budget",
-            "server_budget",
-            Some("MXLOOKUP_SERVER_BUDGET"),
-            &mut net.server_budget,
-            file.and_then(|f| f.policy.server_budget),
-        );
-        self.pick_as(
-            m,
-            "policy.allow",
-            "allow",
-            Some("MXLOOKUP_ALLOW_SERVER"),
-            &mut net.allow,
-            list(file.map(|f| &f.policy.allow)),
-        );
-        self.pick_as(
-            m,
-            "policy.deny",
-            "deny",
-            Some("MXLOOKUP_DENY_SERVER"),
-            &mut net.deny,
-            list(file.map(|f| &f.policy.deny)),
-        );
     }
 }
 
-/// One line of `config show`.
-struct Shown {
-    key: &'static str,
-    value: Value,
-    source: Source,
-}
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
 
-/// Prints the effective settings of `args` with their sources; the start
-/// servers are `discovered` (with the document's URL) when given.
-pub fn show(
-    args: ConfigShowArgs,
-    file: &ConfigFile,
-    mut sources: Sources,
-    discovered: Option<(Vec<String>, String)>,
-) -> std::io::Result<()> {
-    let mut servers = args.network.servers.clone();
-    if let Some((found, url)) = discovered {
-        servers = found;
-        sources.insert("servers", Source::Discovered(url));
-    }
-    let config_file = match (&file.path, &file.loaded) {
-        (Some((p, _)), Some(_)) => json!(p.display().to_string()),
-        (Some((p, _)), None) => json!(format!("{} (absent)", p.display())),
-        (None, _) => Value::Null,
-    };
-    let rows: Vec<Shown> = std::iter::once(("config", config_file))
-        .chain(values(&args, servers))
-        .map(|(key, value)| {
-            let source = if key == "config" {
-                file.path
-                    .as_ref()
-                    .map_or(Source::Default, |(_, s)| s.clone())
-            } else {
-                sources.get(key).cloned().unwrap_or(Source::Default)
-            };
-            Shown { key, value, source }
-        })
-        .collect();
-    let mut out = std::io::stdout().lock();
-    if args.format == "json" {
-        write_json(&mut out, rows)
-    } else {
-        write_table(&mut out, &rows)
-    }
-}
+    use clap::{CommandFactory, FromArgMatches};
 
-/// Each setting's value, tokens as `(set)`.
-fn values(args: &ConfigShowArgs, servers: Vec<String>) -> Vec<(&'static str, Value)> {
-    let net = &args.network;
-    let secret = |v: &Option<String>| match v {
-        Some(_) => json!("(set)"),
-        None => Value::Null,
-    };
-    let format = args
-        .lookup_format
-        .unwrap_or(mxlookup::report::OutputFormat::Table);
-    let resolve: Vec<String> = net
-        .resolve
-        .iter()
-        .map(|(n, u)| format!("{n}={u}"))
-        .collect();
-    vec![
-        ("servers", json!(servers)),
-        ("homeserver", json!(net.homeserver)),
-        ("hs_token", secret(&net.hs_token)),
-        ("access_token", secret(&net.access_token)),
-        ("region", json!(args.region.region.map(|r| r.to_string()))),
-        ("format", json!(format)),
-        ("timeout", json!(net.timeout)),
-        (
-            "ca_cert",
-            json!(net.ca_cert.as_deref().map(|p| p.display().to_string())),
-        ),
-        ("accept_terms", json!(net.accept_terms)),
-        ("allow_plaintext", json!(net.allow_plaintext)),
-        (
-            "policy.max_depth",
-            json!(if net.no_follow { 0 } else { net.max_depth }),
-        ),
-        ("policy.server_budget", json!(net.server_budget)),
-        ("policy.allow", json!(net.allow)),
-        ("policy.deny", json!(net.deny)),
-        ("resolve", json!(resolve)),
-    ]
-}
+    use super::*;
+    use crate::cli::args::{Cli, Command};
 
-/// `{"settings": {KEY: {"value", "source", "from"?}}}`.
-fn write_json(out: &mut impl Write, rows: Vec<Shown>) -> std::io::Result<()> {
-    let settings: serde_json::Map<String, Value> = rows
-        .into_iter()
-        .map(|r| {
-            let mut entry = json!({ "value": r.value, "source": r.source.kind() });
-            if let Some(detail) = r.source.detail() {
-                entry["from"] = json!(detail);
+    /// The network options of `lookup` with these flags, and clap's
+    /// sources with the ids of `env` said to come from their variable.
+    fn lookup(
+        flags: &[&str],
+        env: &[&str],
+    ) -> (NetworkArgs, RegionArg, BTreeMap<String, ValueSource>) {
+        let argv = ["mxlookup", "lookup", "book.vcf"].iter().chain(flags);
+        let matches = Cli::command().try_get_matches_from(argv).unwrap();
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        let sub = matches.subcommand().unwrap().1;
+        let mut given: BTreeMap<String, ValueSource> = BTreeMap::new();
+        for id in sub.ids() {
+            if let Some(source) = sub.value_source(id.as_str()) {
+                given.insert(id.as_str().to_owned(), source);
             }
-            (r.key.to_owned(), entry)
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &json!({ "settings": settings }))?;
-    writeln!(out)
-}
-
-/// KEY, VALUE, SOURCE in aligned columns.
-fn write_table(out: &mut impl Write, rows: &[Shown]) -> std::io::Result<()> {
-    let text = |v: &Value| match v {
-        Value::Null => "-".to_owned(),
-        Value::String(s) => mxlookup::sanitize::for_terminal(s).into_owned(),
-        Value::Array(items) if items.is_empty() => "-".to_owned(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-            .map(|i| mxlookup::sanitize::for_terminal(&i).into_owned())
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    };
-    let cells: Vec<(&str, String, String)> = rows
-        .iter()
-        .map(|r| (r.key, text(&r.value), r.source.to_string()))
-        .collect();
-    let w0 = cells.iter().map(|c| c.0.len()).max().unwrap_or(0);
-    let w1 = cells
-        .iter()
-        .map(|c| c.1.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max("VALUE".len());
-    writeln!(out, "{:w0$}  {:w1$}  SOURCE", "KEY", "VALUE")?;
-    for (k, v, s) in cells {
-        writeln!(
-            out,
-            "{k:w0$}  {v:w1$}  {}",
-            mxlookup::sanitize::for_terminal(&s)
-        )?;
+        }
+        for id in env {
+            given.insert((*id).to_owned(), ValueSource::EnvVariable);
+        }
+        let Command::Lookup(args) = cli.command else {
+            unreachable!()
+        };
+        (args.network, args.region, given)
     }
-    Ok(())
+
+    impl Given for BTreeMap<String, ValueSource> {
+        fn source(&self, id: &str) -> Option<ValueSource> {
+            self.get(id).copied()
+        }
+    }
+
+    fn file(text: &str) -> Loaded {
+        Loaded::parse(Path::new("/etc/mx/config.toml"), text).unwrap()
+    }
+
+    const FILE: &str = "servers = [\"https://file.example\"]\nregion = \"FR\"\ntimeout = 5\n[policy]\nmax_depth = 1\nallow = [\"*.file.example\"]\n";
+
+    #[test]
+    fn a_flag_beats_a_variable_beats_the_file_beats_the_default() {
+        let file = file(FILE);
+        // A flag (`-s`) and a value clap took from a variable (`-r`, `--timeout`).
+        let (net, region, given) = lookup(
+            &["-s", "https://flag.example", "-r", "GB", "--timeout", "7"],
+            &["region", "timeout"],
+        );
+        let mut layers = Layers::new(&given, Some(&file));
+        let region = layers.region(&region);
+        let layered = layers.network(&net);
+        let sources = layers.sources();
+        assert_eq!(layered.servers, ["https://flag.example"]);
+        assert_eq!(sources["servers"], Source::Flag);
+        assert_eq!(region.unwrap().code(), "GB");
+        assert_eq!(sources["region"], Source::Env("MXLOOKUP_REGION"));
+        assert_eq!(layered.timeout, 7.0);
+        assert_eq!(sources["timeout"], Source::Env("MXLOOKUP_TIMEOUT"));
+        // The file where neither gave one.
+        let from_file = Source::File(PathBuf::from("/etc/mx/config.toml"));
+        assert_eq!(layered.max_depth, 1);
+        assert_eq!(sources["policy.max_depth"], from_file);
+        assert_eq!(layered.allow, ["*.file.example"]);
+        assert_eq!(sources["policy.allow"], from_file);
+        // The default where nothing did.
+        assert_eq!(layered.server_budget, 16);
+        assert_eq!(sources["policy.server_budget"], Source::Default);
+        assert_eq!(layered.homeserver, None);
+        assert_eq!(sources["homeserver"], Source::Default);
+    }
+
+    #[test]
+    fn without_flags_the_file_gives_and_without_a_file_the_defaults() {
+        let (net, region, given) = lookup(&[], &[]);
+        let file = file(FILE);
+        let mut layers = Layers::new(&given, Some(&file));
+        assert_eq!(layers.region(&region).unwrap().code(), "FR");
+        let layered = layers.network(&net);
+        assert_eq!(layered.servers, ["https://file.example"]);
+        assert_eq!(layered.timeout, 5.0);
+        let mut layers = Layers::new(&given, None);
+        let layered = layers.network(&net);
+        assert!(layered.servers.is_empty());
+        assert_eq!((layered.timeout, layered.max_depth), (30.0, 3));
+        assert!(layers.sources().values().all(|s| *s == Source::Default));
+    }
+
+    #[test]
+    fn no_follow_is_a_flag_that_beats_the_files_depth() {
+        let (net, _, given) = lookup(&["--no-follow"], &[]);
+        let file = file(FILE);
+        let mut layers = Layers::new(&given, Some(&file));
+        assert_eq!(layers.network(&net).max_depth, 0);
+        assert_eq!(layers.sources()["policy.max_depth"], Source::Flag);
+    }
+
+    #[test]
+    fn the_sandbox_and_offline_runs_leave_out_servers_not_given_by_flag() {
+        let file = file(FILE);
+        let (net, _, given) = lookup(&["--sandbox", "--deny-server", "x.example"], &[]);
+        let mut layers = Layers::new(&given, Some(&file));
+        let layered = layers.network(&net);
+        assert!(layered.servers.is_empty() && layered.allow.is_empty());
+        assert_eq!(layered.deny, ["x.example"]);
+        assert_eq!(layered.sandbox, Some(None));
+        let sources = layers.sources();
+        assert_eq!(sources["servers"], Source::Default);
+        assert_eq!(sources["policy.allow"], Source::Default);
+        // --dry-run --pepper: the file's servers are left out, a flag's kept.
+        let (net, _, given) = lookup(&[], &[]);
+        let mut layers = Layers::new(&given, Some(&file));
+        let mut layered = layers.network(&net);
+        layers.offline(&mut layered);
+        assert!(!layered.names_a_server());
+        let (net, _, given) = lookup(&["-s", "https://flag.example"], &[]);
+        let mut layers = Layers::new(&given, Some(&file));
+        let mut layered = layers.network(&net);
+        layers.offline(&mut layered);
+        assert_eq!(layered.servers, ["https://flag.example"]);
+    }
 }

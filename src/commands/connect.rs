@@ -1,9 +1,10 @@
-//! From the network options to a ready [`Resolver`]: start servers, the
-//! referral policy, the HTTP client, the homeserver and the token cache; or
-//! the embedded sandbox federation with all of those pointed at it.
+//! From the network settings, already checked, to a ready [`Resolver`]: the
+//! HTTP client, the start servers (discovered when none is named), the
+//! homeserver and the token cache; or the embedded sandbox federation with
+//! all of those pointed at it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use url::Url;
@@ -13,32 +14,27 @@ use mxlookup::identity::discovery::{self, Discovery};
 use mxlookup::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
 use mxlookup::resolve::policy::{Policy, globs, server_name};
 use mxlookup::resolve::server::AskSettings;
+use mxlookup::resolve::walk::Server;
 use mxlookup::resolve::{ResolveSettings, Resolver, start_server};
 use mxlookup::sandbox::{Federation, Sandbox};
 
-/// The network options, as given.
-#[derive(Debug, Clone, Default)]
+/// The network options, checked and typed (by `cli::settings`): what is
+/// left to do is to start the sandbox, discover, and build the clients.
+#[derive(Debug, Clone)]
 pub struct NetworkSettings {
-    /// `-s`: start servers.
-    pub servers: Vec<String>,
-    /// `--homeserver`.
-    pub homeserver: Option<String>,
+    /// `-s`: start servers, parsed (empty: discovered from the homeserver).
+    pub servers: Vec<Server>,
+    /// `--homeserver`, parsed.
+    pub homeserver: Option<Url>,
     /// `--hs-token`.
     pub hs_token: Option<String>,
     /// `--access-token`: an IS token for the start servers.
     pub access_token: Option<String>,
-    /// `--resolve NAME=URL`.
-    pub resolve: Vec<(String, String)>,
     /// `--ca-cert`.
     pub ca_cert: Option<PathBuf>,
-    /// `--max-depth` (`--no-follow` makes it 0).
-    pub max_depth: u32,
-    /// `--allow-server`.
-    pub allow: Vec<String>,
-    /// `--deny-server`.
-    pub deny: Vec<String>,
-    /// `--server-budget`.
-    pub budget: usize,
+    /// Depth, budget, compiled `--allow-server`/`--deny-server` patterns
+    /// and `--resolve` overrides.
+    pub policy: Policy,
     /// `--allow-plaintext`.
     pub allow_plaintext: bool,
     /// `--accept-terms`.
@@ -64,14 +60,12 @@ pub struct Connected {
 }
 
 fn config(message: impl Into<String>, hint: Option<&str>) -> JobError {
-    JobError::Config {
-        message: message.into(),
-        hint: hint.map(str::to_owned),
-    }
+    JobError::config(message, hint)
 }
 
 impl NetworkSettings {
-    /// Starts the sandbox if asked, checks every option, and builds the resolver.
+    /// Starts the sandbox if asked, discovers the start servers when none
+    /// is named, and builds the resolver.
     pub async fn connect(&self, trace: bool) -> Result<Connected, JobError> {
         let mut net = self.clone();
         let sandbox = match &self.sandbox {
@@ -81,17 +75,16 @@ impl NetworkSettings {
         let http = net.http_client()?;
         let discovered = if net.servers.is_empty() {
             let found = net.discover(&http).await?;
-            net.servers = found.servers.clone();
+            net.servers = found
+                .servers
+                .iter()
+                .map(|s| start_server(s))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| config(e, None))?;
             Some(found)
         } else {
             None
         };
-        let starts = net
-            .servers
-            .iter()
-            .map(|s| start_server(s))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| config(e, None))?;
         let homeserver = net.homeserver_client(&http)?;
         let cache = if net.token_cache {
             TokenCache::default_path().map(TokenCache::open)
@@ -104,9 +97,9 @@ impl NetworkSettings {
             net.accept_terms,
         ));
         let settings = ResolveSettings {
-            starts,
-            access_token: net.access_token.clone(),
-            policy: net.policy()?,
+            starts: net.servers,
+            access_token: net.access_token,
+            policy: net.policy,
             ask: AskSettings {
                 allow_plaintext: net.allow_plaintext,
                 ..AskSettings::default()
@@ -121,15 +114,7 @@ impl NetworkSettings {
         })
     }
 
-    /// With no start server named: the ones the homeserver's
-    /// `/.well-known/matrix/client` names.
-    pub async fn discover_servers(&self) -> Result<Discovery, JobError> {
-        self.discover(&self.http_client()?).await
-    }
-
     async fn discover(&self, http: &Http) -> Result<Discovery, JobError> {
-        const OFFLINE: &str =
-            "or --sandbox for the embedded federation, or --dry-run --pepper P to work offline";
         let Some(homeserver) = &self.homeserver else {
             return Err(config(
                 "no identity server to ask",
@@ -138,55 +123,22 @@ impl NetworkSettings {
                 )),
             ));
         };
-        let base = Url::parse(homeserver.trim_end_matches('/')).map_err(|e| {
-            config(
-                format!("--homeserver `{homeserver}` is not a URL: {e}"),
-                None,
-            )
-        })?;
-        discovery::discover(http, &base).await.map_err(|e| {
-            config(
-                format!("no identity server to ask: {e}"),
-                Some(&format!(
-                    "pass -s URL (e.g. -s https://vector.im) or set `servers` in the config file, {OFFLINE}"
-                )),
-            )
-        })
+        discover_servers(http, homeserver).await
     }
 
     /// The HTTP client: timeouts, limits and `--ca-cert`.
     fn http_client(&self) -> Result<Http, JobError> {
-        let ca = match &self.ca_cert {
-            Some(path) => Some(std::fs::read(path).map_err(|e| {
-                config(
-                    format!("cannot read --ca-cert {}: {e}", path.display()),
-                    None,
-                )
-            })?),
-            None => None,
-        };
-        Http::new(self.http.clone(), ca.as_deref()).map_err(|e| {
-            config(
-                format!(
-                    "--ca-cert {}: {e}",
-                    self.ca_cert
-                        .as_ref()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_default()
-                ),
-                None,
-            )
-        })
+        http_client(&self.http, self.ca_cert.as_deref())
     }
 
     /// The homeserver client, when `--homeserver` and its token are given.
     fn homeserver_client(&self, http: &Http) -> Result<Option<HomeserverClient>, JobError> {
         Ok(match (&self.homeserver, &self.hs_token) {
-            (Some(url), Some(token)) => {
-                let base = Url::parse(url.trim_end_matches('/'))
-                    .map_err(|e| config(format!("--homeserver `{url}` is not a URL: {e}"), None))?;
-                Some(HomeserverClient::new(http.clone(), base, token.clone()))
-            }
+            (Some(url), Some(token)) => Some(HomeserverClient::new(
+                http.clone(),
+                url.clone(),
+                token.clone(),
+            )),
             (Some(_), None) => {
                 return Err(config(
                     "--homeserver needs a token",
@@ -201,36 +153,9 @@ impl NetworkSettings {
     /// The homeserver alone (for `unbind`), and the first start server's
     /// URL when one is given; the sandbox is not started.
     pub fn homeserver_only(&self) -> Result<(Option<HomeserverClient>, Option<Url>), JobError> {
-        let first = match self.servers.first() {
-            Some(given) => Some(start_server(given).map_err(|e| config(e, None))?.url),
-            None => None,
-        };
+        let first = self.servers.first().map(|s| s.url.clone());
         let http = self.http_client()?;
         Ok((self.homeserver_client(&http)?, first))
-    }
-
-    /// The referral policy from the options.
-    fn policy(&self) -> Result<Policy, JobError> {
-        let mut resolve = BTreeMap::new();
-        for (name, url) in &self.resolve {
-            let name = server_name(name)
-                .map_err(|e| config(format!("--resolve: bad server name {e}"), None))?;
-            let url = Url::parse(url)
-                .map_err(|e| config(format!("--resolve {name}={url}: not a URL: {e}"), None))?;
-            resolve.insert(name, url);
-        }
-        let allow = if self.allow.is_empty() {
-            None
-        } else {
-            Some(globs(&self.allow).map_err(|e| config(e, None))?)
-        };
-        Ok(Policy {
-            max_depth: self.max_depth,
-            budget: self.budget,
-            allow,
-            deny: globs(&self.deny).map_err(|e| config(e, None))?,
-            resolve,
-        })
     }
 
     /// Starts the sandbox and points every unset option at it.
@@ -248,25 +173,68 @@ impl NetworkSettings {
             self.servers = sandbox
                 .start_servers()
                 .iter()
-                .map(|s| s.url.as_str().trim_end_matches('/').to_owned())
-                .collect();
+                .map(|s| start_server(s.url.as_str().trim_end_matches('/')))
+                .collect::<Result<_, _>>()
+                .map_err(|e| config(e, None))?;
         }
-        let mut resolve: Vec<(String, String)> = sandbox
-            .resolve_map()
-            .into_iter()
-            .map(|(n, u)| (n, u.to_string()))
-            .collect();
-        resolve.append(&mut self.resolve);
-        self.resolve = resolve;
-        if self.allow.is_empty() {
+        // The sandbox's names first: a `--resolve` of the user's wins.
+        let mut resolve = BTreeMap::new();
+        for (name, url) in sandbox.resolve_map() {
+            resolve.insert(server_name(&name).map_err(|e| config(e, None))?, url);
+        }
+        resolve.append(&mut self.policy.resolve);
+        self.policy.resolve = resolve;
+        if self.policy.allow.is_none() {
             // Only the sandbox's own servers: a referral elsewhere is left unfollowed.
-            self.allow = sandbox.servers().iter().map(|s| s.name.clone()).collect();
+            let names: Vec<String> = sandbox.servers().iter().map(|s| s.name.clone()).collect();
+            self.policy.allow = Some(globs(&names).map_err(|e| config(e, None))?);
         }
         if self.homeserver.is_none() {
-            self.homeserver = Some(sandbox.homeserver_url().to_string());
+            let url = sandbox.homeserver_url();
+            self.homeserver = Some(
+                Url::parse(url.as_str().trim_end_matches('/'))
+                    .map_err(|e| config(e.to_string(), None))?,
+            );
             self.hs_token = Some(sandbox.homeserver_token().to_owned());
         }
         self.token_cache = false;
         Ok(sandbox)
     }
+}
+
+const OFFLINE: &str =
+    "or --sandbox for the embedded federation, or --dry-run --pepper P to work offline";
+
+/// The identity servers the homeserver's `/.well-known/matrix/client` names.
+pub async fn discover_servers(http: &Http, homeserver: &Url) -> Result<Discovery, JobError> {
+    discovery::discover(http, homeserver).await.map_err(|e| {
+        config(
+            format!("no identity server to ask: {e}"),
+            Some(&format!(
+                "pass -s URL (e.g. -s https://vector.im) or set `servers` in the config file, {OFFLINE}"
+            )),
+        )
+    })
+}
+
+/// The HTTP client: timeouts, limits and the CA certificates of `ca_cert`.
+pub fn http_client(settings: &HttpSettings, ca_cert: Option<&Path>) -> Result<Http, JobError> {
+    let ca = match ca_cert {
+        Some(path) => Some(std::fs::read(path).map_err(|e| {
+            config(
+                format!("cannot read --ca-cert {}: {e}", path.display()),
+                None,
+            )
+        })?),
+        None => None,
+    };
+    Http::new(settings.clone(), ca.as_deref()).map_err(|e| {
+        config(
+            format!(
+                "--ca-cert {}: {e}",
+                ca_cert.map(|p| p.display().to_string()).unwrap_or_default()
+            ),
+            None,
+        )
+    })
 }

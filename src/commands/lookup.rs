@@ -86,6 +86,9 @@ enum Reaching<'a> {
     ),
 }
 
+/// A stage's plan, and how the run ended (its error, when writing failed).
+type Looked = (Plan, Result<Completion, JobError>);
+
 /// Runs `mxlookup lookup`.
 ///
 /// Every file is read and checked before any address is sent; then the
@@ -99,14 +102,35 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     // read, not on the first chunk's critical path.
     let msisdn = settings.msisdn;
     std::thread::spawn(move || threepid::warm_up(&msisdn));
-    // The cards as read are kept only to write them back.
-    let read_options = ReadOptions {
-        keep_cards: settings.output.format == OutputFormat::Vcard,
+    let reaching = reach(settings)?;
+    let books = open(settings, started)?;
+    let contacts: usize = books.iter().map(Opened::len).sum();
+    let mut planner = Planner::new(&settings.msisdn, contacts);
+    let (plan, done) = match reaching {
+        Reaching::Offline(pepper, algorithm) => {
+            offline(settings, planner, books, (pepper, algorithm), started)
+        }
+        Reaching::Network(runtime, connecting, true) => {
+            take_all(&mut planner, books, |_| true);
+            let plan = planner.finish();
+            normalised(&plan, verbosity, started);
+            let done = runtime.block_on(dry_ask(settings, connecting, &plan));
+            (plan, done)
+        }
+        Reaching::Network(runtime, connecting, false) => {
+            online(settings, planner, books, (runtime, connecting), started)?
+        }
     };
-    // The start servers are reached (registered with, their peppers
-    // fetched) while the files are read; a file that cannot be read still
-    // ends the run before any address is sent.
-    let reaching = match &settings.mode {
+    stage(verbosity, started, "wrote the results");
+    drop_aside(plan);
+    done
+}
+
+/// Starts reaching the start servers (registering, fetching their
+/// peppers) on a runtime of its own, while the files are read; a file that
+/// cannot be read still ends the run before any address is sent.
+fn reach(settings: &LookupSettings) -> Result<Reaching<'_>, JobError> {
+    Ok(match &settings.mode {
         Mode::Network { network, dry_run } => {
             let runtime = runtime()?;
             let network = network.clone();
@@ -118,127 +142,180 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
             Reaching::Network(runtime, connecting, *dry_run)
         }
         Mode::DryRun { pepper, algorithm } => Reaching::Offline(pepper, *algorithm),
+    })
+}
+
+/// Opens and checks every address book (a stage told at `-v`).
+fn open(settings: &LookupSettings, started: Instant) -> Result<Vec<Opened>, JobError> {
+    // The cards as read are kept only to write them back.
+    let read_options = ReadOptions {
+        keep_cards: settings.output.format == OutputFormat::Vcard,
     };
     let books = addressbook::open_all(&settings.files, settings.input_format, read_options)?;
     let contacts: usize = books.iter().map(Opened::len).sum();
     stage(
-        verbosity,
+        settings.output.verbosity,
         started,
         &format!("opened {} files: {contacts} contacts", books.len()),
     );
-    let mut planner = Planner::new(&settings.msisdn, contacts);
-    let normalised = |plan: &Plan| {
-        stage(
-            verbosity,
-            started,
-            &format!(
-                "normalised {} results, {} distinct addresses",
-                plan.rows.len(),
-                plan.addresses.len()
-            ),
-        );
+    Ok(books)
+}
+
+/// Says at `-v` that the plan is complete.
+fn normalised(plan: &Plan, verbosity: Verbosity, started: Instant) {
+    stage(
+        verbosity,
+        started,
+        &format!(
+            "normalised {} results, {} distinct addresses",
+            plan.rows.len(),
+            plan.addresses.len()
+        ),
+    );
+}
+
+/// `--dry-run --pepper P`: what would be sent, computed offline.
+fn offline(
+    settings: &LookupSettings,
+    mut planner: Planner<'_>,
+    books: Vec<Opened>,
+    hashing: (&str, Algorithm),
+    started: Instant,
+) -> Looked {
+    take_all(&mut planner, books, |_| true);
+    let plan = planner.finish();
+    normalised(&plan, settings.output.verbosity, started);
+    let records = records::dry_run(&plan, Ok(hashing));
+    let done = finish(
+        settings,
+        &records,
+        &[] as &[ServerStats],
+        summarise(&plan, |_| Status::NotAsked),
+        "dry run, nothing sent",
+    );
+    drop(records);
+    (plan, done)
+}
+
+/// The runtime, and the task reaching the start servers on it.
+type Connecting = (
+    tokio::runtime::Runtime,
+    tokio::task::JoinHandle<Result<Connected, JobError>>,
+);
+
+/// A lookup through the federation: the walk starts on the first chunk
+/// and takes the rest as it is read; results are written as they are
+/// final when the format streams, else at the end. An error before the
+/// results are written ends the run at once.
+fn online(
+    settings: &LookupSettings,
+    mut planner: Planner<'_>,
+    books: Vec<Opened>,
+    (runtime, connecting): Connecting,
+    started: Instant,
+) -> Result<Looked, JobError> {
+    let verbosity = settings.output.verbosity;
+    let (feed, fed) = mpsc::unbounded_channel();
+    // Results are written as their addresses are final, while the
+    // walk goes on, when the format allows.
+    let streaming = settings.output.format.streams();
+    let (finishing, finished) = mpsc::unbounded_channel();
+    let walking = runtime.spawn(walk(
+        connecting,
+        fed,
+        streaming.then_some(finishing),
+        verbosity,
+    ));
+    // The walk drops the receiver only when it fails to start (it
+    // returns once the sender is gone): reading stops there, and
+    // its error is the run's.
+    take_all(&mut planner, books, |new| feed.send(new.to_vec()).is_ok());
+    drop(feed);
+    let plan = planner.finish();
+    normalised(&plan, verbosity, started);
+    let walked = Walked {
+        runtime,
+        walking,
+        started,
     };
-    let (plan, done) = match reaching {
-        Reaching::Offline(pepper, algorithm) => {
-            take_all(&mut planner, books, |_| true);
-            let plan = planner.finish();
-            normalised(&plan);
-            let records = records::dry_run(&plan, Ok((pepper, algorithm)));
-            let done = finish(
-                settings,
-                &records,
-                &[] as &[ServerStats],
-                summarise(&plan, |_| Status::NotAsked),
-                "dry run, nothing sent",
-            );
-            drop(records);
-            (plan, done)
-        }
-        Reaching::Network(runtime, connecting, true) => {
-            take_all(&mut planner, books, |_| true);
-            let plan = planner.finish();
-            normalised(&plan);
-            let done = runtime.block_on(dry_ask(settings, connecting, &plan));
-            (plan, done)
-        }
-        Reaching::Network(runtime, connecting, false) => {
-            let (feed, fed) = mpsc::unbounded_channel();
-            // Results are written as their addresses are final, while the
-            // walk goes on, when the format allows.
-            let streaming = settings.output.format.streams();
-            let (finishing, mut finished) = mpsc::unbounded_channel();
-            let walking = runtime.spawn(walk(
-                connecting,
-                fed,
-                streaming.then_some(finishing),
-                verbosity,
-            ));
-            // The walk drops the receiver only when it fails to start (it
-            // returns once the sender is gone): reading stops there, and
-            // its error is the run's.
-            take_all(&mut planner, books, |new| feed.send(new.to_vec()).is_ok());
-            drop(feed);
-            let plan = planner.finish();
-            normalised(&plan);
-            let done = if streaming {
-                let mut outcomes = Outcomes::default();
-                let (target, mut out) = open_output(&settings.output)?;
-                let mut stream = Stream::new(&mut out, settings.output.format);
-                let streamed = stream_results(&mut stream, &plan, &mut outcomes, &mut finished);
-                let resolution = walked(&runtime, walking, verbosity, started)?;
-                let summary = summarise(&plan, |id| records::status_of(&outcomes, id));
-                let records = records::resolved(&plan, &outcomes);
-                let written = streamed.and_then(|()| {
-                    stream.write(&records, records.len())?;
-                    stream.finish(&resolution.servers, &summary)
-                });
-                drop(records);
-                output_result(target, written)?;
-                drop_aside(outcomes);
-                Ok(conclude(
-                    settings,
-                    &resolution.servers,
-                    &summary,
-                    "looked up",
-                ))
-            } else {
-                let resolution = walked(&runtime, walking, verbosity, started)?;
-                let outcomes = &resolution.outcomes;
-                let summary = summarise(&plan, |id| records::status_of(outcomes, id));
-                let records = records::resolved(&plan, outcomes);
-                let done = finish(
-                    settings,
-                    &records,
-                    &resolution.servers,
-                    summary,
-                    "looked up",
-                );
-                drop(records);
-                drop_aside(resolution);
-                done
-            };
-            (plan, done)
-        }
+    let done = if streaming {
+        Ok(streamed(settings, &plan, walked, finished)?)
+    } else {
+        at_the_end(settings, &plan, walked)?
     };
-    stage(verbosity, started, "wrote the results");
-    drop_aside(plan);
-    done
+    Ok((plan, done))
+}
+
+/// The walk under way, on its runtime (kept until the results are written).
+struct Walked {
+    runtime: tokio::runtime::Runtime,
+    walking: tokio::task::JoinHandle<Result<Resolution, JobError>>,
+    started: Instant,
+}
+
+/// Writes each result as soon as it is final, then the rest and the
+/// summary once the walk ends.
+fn streamed(
+    settings: &LookupSettings,
+    plan: &Plan,
+    mut walked: Walked,
+    mut finished: mpsc::UnboundedReceiver<Vec<(AddressId, Outcome)>>,
+) -> Result<Completion, JobError> {
+    let verbosity = settings.output.verbosity;
+    let mut outcomes = Outcomes::default();
+    let (target, mut out) = open_output(&settings.output)?;
+    let mut stream = Stream::new(&mut out, settings.output.format);
+    let streamed = stream_results(&mut stream, plan, &mut outcomes, &mut finished);
+    let resolution = walked_to_the_end(&mut walked, verbosity)?;
+    let summary = summarise(plan, |id| records::status_of(&outcomes, id));
+    let records = records::resolved(plan, &outcomes);
+    let written = streamed.and_then(|()| {
+        stream.write(&records, records.len())?;
+        stream.finish(&resolution.servers, &summary)
+    });
+    drop(records);
+    output_result(target, written)?;
+    drop_aside(outcomes);
+    Ok(conclude(
+        settings,
+        &resolution.servers,
+        &summary,
+        "looked up",
+    ))
+}
+
+/// Writes every result once the walk ends; the outer error ends the run
+/// at once, the inner one is the writing's.
+fn at_the_end(
+    settings: &LookupSettings,
+    plan: &Plan,
+    mut walked: Walked,
+) -> Result<Result<Completion, JobError>, JobError> {
+    let resolution = walked_to_the_end(&mut walked, settings.output.verbosity)?;
+    let outcomes = &resolution.outcomes;
+    let summary = summarise(plan, |id| records::status_of(outcomes, id));
+    let records = records::resolved(plan, outcomes);
+    let done = finish(
+        settings,
+        &records,
+        &resolution.servers,
+        summary,
+        "looked up",
+    );
+    drop(records);
+    drop_aside(resolution);
+    Ok(done)
 }
 
 /// The walk's resolution, once it ended (a stage told at `-v`).
-fn walked(
-    runtime: &tokio::runtime::Runtime,
-    walking: tokio::task::JoinHandle<Result<Resolution, JobError>>,
-    verbosity: Verbosity,
-    started: Instant,
-) -> Result<Resolution, JobError> {
-    let resolution = match runtime.block_on(walking) {
+fn walked_to_the_end(walked: &mut Walked, verbosity: Verbosity) -> Result<Resolution, JobError> {
+    let resolution = match walked.runtime.block_on(&mut walked.walking) {
         Ok(resolution) => resolution?,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
     stage(
         verbosity,
-        started,
+        walked.started,
         &format!("asked {} servers", resolution.servers.len()),
     );
     Ok(resolution)

@@ -56,7 +56,9 @@ pub enum Completion {
     Partial,
 }
 
-/// Why a job could not run (exit 2).
+/// Why a run stopped (exit 2): a usage or configuration mistake found
+/// before any command ran, or one that stopped a command. `main` prints
+/// it and its [`JobError::hint`] once.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
     /// An input file could not be read.
@@ -70,7 +72,8 @@ pub enum JobError {
         /// What the system said.
         source: io::Error,
     },
-    /// The options do not make a run.
+    /// The options, the configuration file or the address given do not
+    /// make a run.
     #[error("{message}")]
     Config {
         /// What is wrong.
@@ -81,6 +84,14 @@ pub enum JobError {
 }
 
 impl JobError {
+    /// Options that do not make a run, and what to do about them.
+    pub fn config(message: impl Into<String>, hint: Option<&str>) -> Self {
+        JobError::Config {
+            message: message.into(),
+            hint: hint.map(str::to_owned),
+        }
+    }
+
     /// What the user can do about it, when there is something to say.
     pub fn hint(&self) -> Option<String> {
         match self {
@@ -122,10 +133,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, JobError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| JobError::Config {
-            message: format!("cannot start the async runtime: {e}"),
-            hint: None,
-        })
+        .map_err(|e| JobError::config(format!("cannot start the async runtime: {e}"), None))
 }
 
 /// What to do about the errors of a partial run: the servers' own hints,

@@ -1,0 +1,112 @@
+//! The long texts of `--help`: what mxlookup is, the exit codes, and each
+//! command's examples.
+
+pub const LONG_ABOUT: &str = "\
+mxlookup reads address books (vCard, CSV, plain text), hashes every email address
+and phone number with each identity server's pepper, follows the servers'
+referrals to other identity servers (MSC4004), and prints which contacts are on
+Matrix, under which Matrix ID.";
+
+pub const AFTER_HELP: &str = "\
+Exit codes:
+  0  every address got a definite answer (found, not_found, conflict, unfollowed,
+     invalid, not_asked)
+  1  the run finished, but some addresses ended in `error`
+  2  usage, configuration or unreadable input; nothing was looked up
+
+Data goes to stdout; progress, warnings and hints go to stderr.
+
+Settings: flags > MXLOOKUP_* variables > $XDG_CONFIG_HOME/mxlookup/config.toml
+(or --config FILE) > defaults; `mxlookup config show` prints them.";
+
+pub const CONFIG_SHOW_HELP: &str = "\
+Precedence: flags > MXLOOKUP_* variables > the config file > defaults. With no
+server anywhere but a homeserver, the start servers are discovered from its
+/.well-known/matrix/client (shown as `discovered`).
+
+Examples:
+  mxlookup config show
+  mxlookup config show --config ./mxlookup.toml -f json";
+
+/// The exit codes, for the `--help` of every command that runs a job.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  every address got a definite answer (found, not_found, conflict, unfollowed,
+     invalid, not_asked)
+  1  the run finished, but some addresses ended in `error`
+  2  usage, configuration or unreadable input; nothing was looked up";
+
+pub const LOOKUP_EXAMPLES: &str = "\
+Examples:
+  Show what would be sent for each address, offline:
+    mxlookup lookup contacts.vcf --dry-run --pepper matrixrocks --region FR
+  The same as data, for a script:
+    mxlookup lookup contacts.vcf --dry-run --pepper matrixrocks -f ndjson
+  Read stdin:
+    cat friends.txt | mxlookup lookup - --dry-run --pepper matrixrocks";
+
+pub const TRACE_EXAMPLES: &str = "\
+Examples:
+  mxlookup trace chloe.bernard@federated.example --sandbox
+  mxlookup trace '+33 6 12 34 56 78' -s https://matrix.example --access-token TOKEN
+  mxlookup trace alice@example.com -s https://matrix.example --homeserver https://hs.example --hs-token T -f json";
+
+pub const PUSH_EXAMPLES: &str = "\
+push hashes each address with the recipient's (`-s`) current pepper and
+again with each non-empty alternative pepper, and posts them to its
+/_matrix/identity/v2/lookups, one origin per request. Its lookups then refer
+those hashes to --origin. Referral options (--max-depth, --allow-server, ...)
+do not apply: push talks to the -s server only.
+
+ToM-server answers 500 to a hash pushed before (until it rotates its pepper):
+such a batch is `rejected` and is not sent again.
+
+Exit codes:
+  0  every batch was accepted (or, with --dry-run, shown)
+  1  some batch was rejected, or the recipient could not be asked
+  2  usage, configuration or unreadable input; nothing was sent
+
+Examples:
+  Declare that tom.example:443 holds the addresses of users.txt:
+    mxlookup push users.txt --origin tom.example -s https://is.example \\
+        --homeserver https://hs.example --hs-token \"$TOKEN\"
+  What would be sent, with the recipient's real peppers, as data:
+    mxlookup push users.vcf --origin tom.example:443 -s https://is.example \\
+        --access-token T --dry-run -f ndjson";
+
+pub const HASH_EXAMPLES: &str = "\
+Examples:
+  mxlookup hash alice@example.com --pepper matrixrocks
+  mxlookup hash '+1 800 555 2067' --pepper matrixrocks
+  mxlookup hash '06 12 34 56 78' --region FR --pepper matrixrocks
+  mxlookup hash alice@example.com --algorithm none";
+
+pub const BIND_EXAMPLES: &str = "\
+Steps: the identity server sends a token to the address; you give it back; your
+homeserver binds the address on the identity server; mxlookup checks the identity
+server's signed association (ed25519, key from /_matrix/identity/v2/pubkey/...).
+The homeserver reaches the identity server over https at --id-server (by default
+the host and port of -s), and receives your token for it to do so.
+
+Examples:
+  Prompt for the token the mail brings:
+    mxlookup bind email me@example.org -s https://matrix.example \\
+        --homeserver https://hs.example --hs-token TOKEN
+  In two steps, for scripts (the session is kept in $XDG_STATE_HOME/mxlookup/):
+    mxlookup bind email me@example.org -s https://matrix.example --request-only ...
+    mxlookup bind email me@example.org -s https://matrix.example --token 123456 ...
+  A phone number, in national form:
+    mxlookup bind msisdn '06 12 34 56 78' -r FR -s https://matrix.example ...
+
+Exit codes: 0 bound and its signature verified; 1 a server refused or failed, or the
+signature did not verify; 2 usage or configuration.";
+
+pub const UNBIND_EXAMPLES: &str = "\
+Examples:
+  From every identity server the homeserver bound it on:
+    mxlookup unbind email me@example.org --homeserver https://hs.example --hs-token TOKEN
+  From one:
+    mxlookup unbind email me@example.org --id-server matrix.example --homeserver ...
+
+Exit codes: 0 unbound; 1 not unbound (refused, failed, or `no-support`); 2 usage or
+configuration.";

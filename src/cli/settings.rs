@@ -1,0 +1,371 @@
+//! From the parsed arguments and their layers to the typed settings each
+//! command takes (ripgrep's `LowArgs` → `HiArgs`, fd's `Opts` → `Config`):
+//! start servers and the homeserver parsed as URLs, `--resolve` overrides
+//! parsed, allow and deny patterns compiled, tokens as given. Every
+//! mistake found here stops the run before any command starts, with the
+//! message it has always had.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use url::Url;
+
+use mxlookup::identity::HttpSettings;
+use mxlookup::report::OutputFormat;
+use mxlookup::resolve::policy::{Policy, globs, server_name};
+use mxlookup::resolve::start_server;
+use mxlookup::resolve::walk::Server;
+use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions};
+
+use super::args::{
+    BindArgs, HashArgs, LookupArgs, PushArgs, PushFormatArg, TableOrJson, TextOrJson, TraceArgs,
+    UnbindArgs,
+};
+use super::layers::{Layers, NetworkLayer};
+use crate::commands::hash::HashSettings;
+use crate::commands::{
+    BindFormat, BindSettings, JobError, LookupSettings, Mode, NetworkSettings, OutputSettings,
+    PushFormat, PushSettings, TraceSettings, UnbindSettings, Verbosity,
+};
+
+/// A usage mistake: the message alone.
+fn usage(message: impl Into<String>) -> JobError {
+    JobError::config(message, None)
+}
+
+/// The settings of `mxlookup lookup`.
+pub fn lookup(
+    args: LookupArgs,
+    mut layers: Layers<'_>,
+    verbosity: Verbosity,
+) -> Result<LookupSettings, JobError> {
+    let region = layers.region(&args.region);
+    let mut net = layers.network(&args.network);
+    if args.pepper.is_some() {
+        layers.offline(&mut net);
+    }
+    let format = layers.lookup_format("format", args.format);
+    let mode = match (args.dry_run, args.pepper) {
+        (true, Some(_)) if net.names_a_server() => {
+            return Err(usage(
+                "--pepper is for dry runs without a server: with a server, its own pepper is used",
+            ));
+        }
+        (true, Some(pepper)) => Mode::DryRun {
+            pepper,
+            algorithm: Algorithm::Sha256,
+        },
+        (dry_run, _) => Mode::Network {
+            network: Box::new(network(net)?),
+            dry_run,
+        },
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    Ok(LookupSettings {
+        files: args.files,
+        input_format: args.input_format,
+        msisdn: MsisdnOptions {
+            region,
+            bare_digits_are_international: false,
+        },
+        mode,
+        output: OutputSettings {
+            format: format.unwrap_or(OutputFormat::Table),
+            path: args.output,
+            color,
+            verbosity,
+        },
+    })
+}
+
+/// The settings of `mxlookup trace`.
+pub fn trace(args: TraceArgs, mut layers: Layers<'_>) -> Result<TraceSettings, JobError> {
+    let region = layers.region(&args.region);
+    let network = network(layers.network(&args.network))?;
+    Ok(TraceSettings {
+        input: args.address,
+        medium: args.medium.map(Medium::from),
+        msisdn: MsisdnOptions {
+            region,
+            bare_digits_are_international: true,
+        },
+        network,
+        json: args.format == TableOrJson::Json,
+    })
+}
+
+/// The settings of `mxlookup push`.
+pub fn push(
+    args: PushArgs,
+    mut layers: Layers<'_>,
+    verbosity: Verbosity,
+) -> Result<PushSettings, JobError> {
+    let region = layers.region(&args.region);
+    let network = network(layers.network(&args.network))?;
+    Ok(PushSettings {
+        files: args.files,
+        input_format: args.input_format,
+        msisdn: MsisdnOptions {
+            region,
+            bare_digits_are_international: false,
+        },
+        origin: args.origin,
+        network,
+        batch_size: args.batch_size as usize,
+        dry_run: args.dry_run,
+        format: match args.format {
+            PushFormatArg::Table => PushFormat::Table,
+            PushFormatArg::Json => PushFormat::Json,
+            PushFormatArg::Ndjson => PushFormat::Ndjson,
+        },
+        verbosity,
+    })
+}
+
+/// `text` for people, `json` for scripts.
+fn bind_format(format: TextOrJson) -> BindFormat {
+    match format {
+        TextOrJson::Text => BindFormat::Text,
+        TextOrJson::Json => BindFormat::Json,
+    }
+}
+
+/// The settings of `mxlookup bind`.
+pub fn bind(
+    args: BindArgs,
+    mut layers: Layers<'_>,
+    verbosity: Verbosity,
+) -> Result<BindSettings, JobError> {
+    let region = layers.region(&args.region);
+    let network = network(layers.network(&args.network))?;
+    Ok(BindSettings {
+        medium: args.medium.into(),
+        address: args.address,
+        msisdn: MsisdnOptions {
+            region,
+            bare_digits_are_international: false,
+        },
+        network,
+        id_server: args.id_server,
+        token: args.token,
+        request_only: args.request_only,
+        format: bind_format(args.format),
+        verbosity,
+    })
+}
+
+/// The settings of `mxlookup unbind`.
+pub fn unbind(args: UnbindArgs, mut layers: Layers<'_>) -> Result<UnbindSettings, JobError> {
+    let region = layers.region(&args.region);
+    let network = network(layers.network(&args.network))?;
+    Ok(UnbindSettings {
+        medium: args.medium.into(),
+        address: args.address,
+        msisdn: MsisdnOptions {
+            region,
+            bare_digits_are_international: false,
+        },
+        network,
+        id_server: args.id_server,
+        format: bind_format(args.format),
+    })
+}
+
+/// The settings of `mxlookup hash`: bare digits are the wire form here.
+pub fn hash(args: HashArgs, mut layers: Layers<'_>) -> HashSettings {
+    let region = layers.region(&args.region);
+    HashSettings {
+        medium: args
+            .medium
+            .map_or_else(|| Medium::infer(&args.address), Medium::from),
+        input: args.address,
+        msisdn: MsisdnOptions {
+            region,
+            bare_digits_are_international: true,
+        },
+        algorithm: args.algorithm.into(),
+        pepper: args.pepper,
+    }
+}
+
+/// The network options, checked and typed, in the order a run used to
+/// meet their mistakes: the timeout, the start servers, the homeserver,
+/// then the referral policy.
+pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
+    let http = http(&raw)?;
+    let servers = start_servers(&raw.servers)?;
+    let homeserver = homeserver(raw.homeserver.as_deref())?;
+    let policy = policy(&raw)?;
+    Ok(NetworkSettings {
+        servers,
+        homeserver,
+        hs_token: raw.hs_token,
+        access_token: raw.access_token,
+        ca_cert: raw.ca_cert,
+        policy,
+        allow_plaintext: raw.allow_plaintext,
+        accept_terms: raw.accept_terms,
+        http,
+        sandbox: raw.sandbox,
+        token_cache: true,
+    })
+}
+
+/// Time allowed per request and the first retry delay.
+pub fn http(raw: &NetworkLayer) -> Result<HttpSettings, JobError> {
+    if !(raw.timeout > 0.0 && raw.timeout <= 3600.0) {
+        return Err(usage("--timeout must be between 0 and 3600 seconds"));
+    }
+    Ok(HttpSettings {
+        timeout: Duration::from_secs_f64(raw.timeout),
+        backoff: Duration::from_millis(raw.backoff_ms),
+        ..HttpSettings::default()
+    })
+}
+
+/// `-s`: each an http(s) URL.
+fn start_servers(given: &[String]) -> Result<Vec<Server>, JobError> {
+    given
+        .iter()
+        .map(|s| start_server(s).map_err(usage))
+        .collect()
+}
+
+/// `--homeserver`, when given.
+fn homeserver(given: Option<&str>) -> Result<Option<Url>, JobError> {
+    given.map(homeserver_url).transpose()
+}
+
+/// `--homeserver`, a URL (a trailing `/` aside).
+pub fn homeserver_url(given: &str) -> Result<Url, JobError> {
+    Url::parse(given.trim_end_matches('/'))
+        .map_err(|e| usage(format!("--homeserver `{given}` is not a URL: {e}")))
+}
+
+/// The referral policy: depth, budget, compiled patterns, `--resolve`.
+fn policy(raw: &NetworkLayer) -> Result<Policy, JobError> {
+    let allow = if raw.allow.is_empty() {
+        None
+    } else {
+        Some(globs(&raw.allow).map_err(usage)?)
+    };
+    Ok(Policy {
+        max_depth: raw.max_depth,
+        budget: raw.server_budget,
+        resolve: resolve(&raw.resolve)?,
+        allow,
+        deny: globs(&raw.deny).map_err(usage)?,
+    })
+}
+
+/// `--resolve NAME=URL`: a server name and a URL each; the last of a name wins.
+fn resolve(given: &[(String, String)]) -> Result<BTreeMap<String, Url>, JobError> {
+    let mut resolve = BTreeMap::new();
+    for (name, url) in given {
+        let name =
+            server_name(name).map_err(|e| usage(format!("--resolve: bad server name {e}")))?;
+        let url = Url::parse(url)
+            .map_err(|e| usage(format!("--resolve {name}={url}: not a URL: {e}")))?;
+        resolve.insert(name, url);
+    }
+    Ok(resolve)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> NetworkLayer {
+        NetworkLayer {
+            servers: vec!["https://is.example/".to_owned()],
+            homeserver: Some("https://hs.example/".to_owned()),
+            hs_token: Some("syt_t".to_owned()),
+            access_token: None,
+            ca_cert: None,
+            timeout: 30.0,
+            accept_terms: false,
+            allow_plaintext: false,
+            resolve: vec![("Fed.Example".to_owned(), "http://127.0.0.1:8091".to_owned())],
+            max_depth: 2,
+            server_budget: 16,
+            allow: vec!["*.example".to_owned()],
+            deny: vec![],
+            backoff_ms: 500,
+            sandbox: None,
+        }
+    }
+
+    fn refused(raw: NetworkLayer) -> String {
+        match network(raw) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn valid_settings_are_typed() {
+        let net = network(raw()).unwrap();
+        assert_eq!(net.servers.len(), 1);
+        assert_eq!(net.servers[0].name, "https://is.example");
+        assert_eq!(net.servers[0].url.as_str(), "https://is.example/");
+        assert_eq!(net.homeserver.unwrap().as_str(), "https://hs.example/");
+        assert_eq!(net.hs_token.as_deref(), Some("syt_t"));
+        let policy = net.policy;
+        assert_eq!(policy.max_depth, 2);
+        assert_eq!(
+            policy.resolve["fed.example:443"].as_str(),
+            "http://127.0.0.1:8091/"
+        );
+        let allow = policy.allow.unwrap();
+        assert!(allow.is_match("is.example:443") && !allow.is_match("other.net:443"));
+        assert!(policy.deny.is_empty());
+        assert_eq!(net.http.timeout, Duration::from_secs(30));
+        assert!(net.token_cache);
+    }
+
+    #[test]
+    fn bad_urls_are_refused_with_their_message() {
+        let mut bad = raw();
+        bad.servers = vec!["not a url".to_owned()];
+        assert!(refused(bad).starts_with("`not a url` is not a URL: "));
+        let mut bad = raw();
+        bad.servers = vec!["ftp://is.example".to_owned()];
+        assert_eq!(
+            refused(bad),
+            "`ftp://is.example`: only http and https servers can be asked"
+        );
+        let mut bad = raw();
+        bad.homeserver = Some("hs.example".to_owned());
+        assert!(refused(bad).starts_with("--homeserver `hs.example` is not a URL: "));
+    }
+
+    #[test]
+    fn bad_patterns_are_refused_with_their_message() {
+        let mut bad = raw();
+        bad.deny = vec!["[oops".to_owned()];
+        assert!(refused(bad).starts_with("bad server pattern `[oops`: "));
+        let mut bad = raw();
+        bad.allow = vec!["a{b".to_owned()];
+        assert!(refused(bad).starts_with("bad server pattern `a{b`: "));
+    }
+
+    #[test]
+    fn bad_resolve_overrides_are_refused_with_their_message() {
+        let mut bad = raw();
+        bad.resolve = vec![("bad host".to_owned(), "http://127.0.0.1:1".to_owned())];
+        assert!(refused(bad).starts_with("--resolve: bad server name `bad host`: "));
+        let mut bad = raw();
+        bad.resolve = vec![("fed.example".to_owned(), "nowhere".to_owned())];
+        assert!(refused(bad).starts_with("--resolve fed.example:443=nowhere: not a URL: "));
+    }
+
+    #[test]
+    fn the_timeout_is_checked_first() {
+        let mut bad = raw();
+        bad.timeout = 0.0;
+        bad.servers = vec!["not a url".to_owned()];
+        assert_eq!(refused(bad), "--timeout must be between 0 and 3600 seconds");
+    }
+}
