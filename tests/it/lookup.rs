@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::support::{Fed, by_address, fixture, text_book, via};
+use crate::common::{Fed, by_address, fixture, text_book, via};
 
 fn status(r: &Value) -> &str {
     r["status"].as_str().unwrap()
