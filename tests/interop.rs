@@ -19,19 +19,32 @@
 //! most tests look up). The tests, by topic: `accounts`, `peppers`,
 //! `batches`, `hashing`, `referrals`, `bind`.
 
+// The crate root is in tests/: module files are named from there.
 #[path = "support/mod.rs"]
 mod support;
 
+#[path = "interop/contacts.rs"]
 mod contacts;
+#[path = "interop/home.rs"]
 mod home;
+#[path = "interop/mail.rs"]
 mod mail;
+#[path = "interop/proxy.rs"]
 mod proxy;
+#[path = "interop/servers.rs"]
 mod servers;
+#[path = "interop/sydent.rs"]
 mod sydent;
 
+#[path = "interop/accounts.rs"]
 mod accounts;
+#[path = "interop/batches.rs"]
 mod batches;
+#[path = "interop/bind.rs"]
 mod bind;
+#[path = "interop/hashing.rs"]
 mod hashing;
+#[path = "interop/peppers.rs"]
 mod peppers;
+#[path = "interop/referrals.rs"]
 mod referrals;

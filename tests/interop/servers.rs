@@ -22,7 +22,7 @@ const READY: Duration = Duration::from_secs(90);
 /// The shared part of the suite: where the venvs are, and the running
 /// Synapse with its one user.
 pub struct Interop {
-    sydent_python: PathBuf,
+    pub(crate) sydent_python: PathBuf,
     /// Synapse's client listener (`--homeserver`).
     pub hs_url: String,
     /// Synapse's server name, `127.0.0.1:PORT` of its TLS federation listener.
