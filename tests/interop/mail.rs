@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::support::{Guarded, Interop, temp_dir};
+use crate::servers::{Guarded, Interop, temp_dir};
 
 /// One mail as the sink received it.
 #[derive(Debug, Clone)]

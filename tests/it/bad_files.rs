@@ -1,7 +1,8 @@
 //! Broken inputs through the real binary (`lookup FILE --dry-run --pepper P
 //! -f ndjson`, offline): each ends in a clear error naming the file (exit 2)
 //! or in `invalid` results citing FILE:LINE, never in a panic, and within a
-//! bounded peak RSS, measured for the child alone with wait4(2).
+//! bounded peak RSS, measured for the child alone with wait4(2) (see
+//! `tests/support/measure.rs`).
 //!
 //! Big inputs are made at test time: a 2 GB file is sparse (no disk used),
 //! a 2 GB stream on stdin is written until the binary stops reading.
@@ -10,14 +11,14 @@ use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::ChildStdin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::root;
+use crate::support::{Mx, mxlookup, root};
 
 const MIB: u64 = 1 << 20;
 /// A run that takes longer is killed and fails: a generous "it ends".
@@ -35,176 +36,18 @@ struct Ran {
     elapsed: Duration,
 }
 
-/// What the child reads on stdin.
-enum Input {
-    Nothing,
-    /// Written by this function on its own thread (it may stop early: the
-    /// child closing the pipe is not an error).
-    Stream(Box<dyn FnOnce(&mut ChildStdin) + Send>),
-}
-
-/// Set (to a directory) in the helper process that measures one run.
-const HELPER: &str = "BAD_FILES_MEASURE_IN";
-
-/// Runs `mxlookup` with `args` in an isolated environment and measures its
-/// own peak RSS.
-///
-/// Why a helper process: Linux counts in a child's `ru_maxrss` the peak of
-/// the memory it was forked (or vforked, as std spawns) from, so a child of
-/// this test process, which holds other tests' data, would seem to use
-/// hundreds of MiB. The helper is this test binary again, fresh and small
-/// (`measure_child` with [`HELPER`] set): it spawns `mxlookup`, reaps it with
-/// wait4(2) and writes what it measured to a file.
-fn run_measured<S: AsRef<OsStr>>(args: &[S], input: Input) -> Ran {
-    let dir = tempfile::tempdir().unwrap();
-    let args: Vec<String> = args
-        .iter()
-        .map(|a| a.as_ref().to_str().expect("UTF-8 argument").to_owned())
-        .collect();
-    std::fs::write(
-        dir.path().join("args.json"),
-        serde_json::to_vec(&args).unwrap(),
-    )
-    .unwrap();
-    let log = dir.path().join("helper.log");
-    let mut helper = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "bad_files::measure_child",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(HELPER, dir.path())
-        .stdin(match input {
-            Input::Nothing => Stdio::null(),
-            Input::Stream(_) => Stdio::piped(),
-        })
-        .stdout(File::create(&log).unwrap())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn the helper");
-    let writer = match (input, helper.stdin.take()) {
-        (Input::Stream(write), Some(mut stdin)) => {
-            Some(std::thread::spawn(move || write(&mut stdin)))
-        }
-        _ => None,
-    };
-    let status = helper.wait().unwrap();
-    if let Some(writer) = writer {
-        writer.join().unwrap();
-    }
-    let log = std::fs::read_to_string(log).unwrap_or_default();
-    assert!(status.success(), "helper failed: {log}");
-    let measured: Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("measured.json")).unwrap()).unwrap();
-    let read = |name| String::from_utf8(std::fs::read(dir.path().join(name)).unwrap()).unwrap();
+/// Runs `run` (made by [`mxlookup`]) past no more than [`DEADLINE`] and
+/// measures its own peak RSS (`crate::support`'s `measure`).
+fn run_measured(run: Mx) -> Ran {
+    let out = run.deadline(DEADLINE).measure();
     Ran {
-        code: measured["code"].as_i64().map(|c| i32::try_from(c).unwrap()),
-        signal: measured["signal"]
-            .as_i64()
-            .map(|c| i32::try_from(c).unwrap()),
-        stdout: read("stdout"),
-        stderr: read("stderr"),
-        peak_rss: measured["peak_rss"].as_u64().unwrap(),
-        elapsed: Duration::from_secs_f64(measured["seconds"].as_f64().unwrap()),
+        code: out.code,
+        signal: out.signal,
+        peak_rss: out.peak_rss.expect("measured"),
+        elapsed: out.elapsed,
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
     }
-}
-
-/// In the helper (see [`run_measured`]): runs `mxlookup` as `args.json`
-/// says, stdin inherited, output to files, killed past [`DEADLINE`], and
-/// writes `measured.json`. Outside the helper: checks that a small run
-/// measures small while this process is big, which is what the helper is for.
-#[test]
-fn measure_child() {
-    let Some(dir) = std::env::var_os(HELPER).map(PathBuf::from) else {
-        let ballast = vec![1u8; 128 << 20];
-        let ran = run_measured(&["--version"], Input::Nothing);
-        assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-        assert!(ran.stdout.starts_with("mxlookup "), "{}", ran.stdout);
-        assert!(
-            (1..48 * MIB).contains(&ran.peak_rss),
-            "`mxlookup --version` measured at {} MiB beside a {} MiB test process",
-            ran.peak_rss / MIB,
-            ballast.iter().map(|&b| u64::from(b)).sum::<u64>() / MIB
-        );
-        return;
-    };
-    let args: Vec<String> =
-        serde_json::from_slice(&std::fs::read(dir.join("args.json")).unwrap()).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxlookup"));
-    cmd.current_dir(root())
-        .args(&args)
-        .stdin(Stdio::inherit())
-        .stdout(File::create(dir.join("stdout")).unwrap())
-        .stderr(File::create(dir.join("stderr")).unwrap());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("MXLOOKUP_") {
-            cmd.env_remove(&key);
-        }
-    }
-    let home = dir.join("home");
-    cmd.env_remove(HELPER)
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_CACHE_HOME", home.join("cache"));
-    let started = Instant::now();
-    let child = cmd.spawn().expect("spawn mxlookup");
-    let pid = child.id();
-    // The "it ends" bound: a watchdog kills the child past the deadline.
-    let done = Arc::new(AtomicBool::new(false));
-    let watchdog = {
-        let done = Arc::clone(&done);
-        let mut child = child;
-        std::thread::spawn(move || {
-            while started.elapsed() < DEADLINE {
-                if done.load(Ordering::SeqCst) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-        })
-    };
-    let (code, signal, peak_rss) = reap(pid);
-    let seconds = started.elapsed().as_secs_f64();
-    done.store(true, Ordering::SeqCst);
-    watchdog.join().unwrap();
-    let measured = serde_json::json!({
-        "code": code, "signal": signal, "peak_rss": peak_rss, "seconds": seconds,
-    });
-    std::fs::write(dir.join("measured.json"), measured.to_string()).unwrap();
-}
-
-/// Waits for the child `pid` and returns (exit code, signal, peak RSS in
-/// bytes). std's `Child::wait` drops the rusage that wait4 reports, and
-/// `getrusage(RUSAGE_CHILDREN)` mixes in every child reaped before: wait4
-/// is the precise way.
-#[allow(unsafe_code)] // The one unsafe call of the test suite: wait4(2).
-fn reap(pid: u32) -> (Option<i32>, Option<i32>, u64) {
-    let pid = libc::pid_t::try_from(pid).unwrap();
-    let mut status: libc::c_int = 0;
-    // SAFETY: `rusage` is plain integers and timevals: all zeroes is a value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
-        // SAFETY: `pid` is our own child, not reaped yet (std never waits for
-        // it: only this function does); both pointers are to live locals.
-        let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-        if got == pid {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        assert_eq!(
-            error.kind(),
-            std::io::ErrorKind::Interrupted,
-            "wait4: {error}"
-        );
-    }
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let signal = libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status));
-    // Linux reports ru_maxrss in KiB.
-    let peak = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
-    (code, signal, peak)
 }
 
 /// `lookup FILE --dry-run --pepper P -f ndjson`, measured.
@@ -219,7 +62,7 @@ fn lookup(file: &Path) -> Ran {
         "-f".as_ref(),
         "ndjson".as_ref(),
     ];
-    run_measured(&args, Input::Nothing)
+    run_measured(mxlookup().args(args))
 }
 
 impl Ran {
@@ -388,7 +231,7 @@ fn a_2gb_line_on_stdin_stops_at_the_limit() {
         }
     };
     let args = ["lookup", "-", "--dry-run", "--pepper", "P", "-f", "ndjson"];
-    let ran = run_measured(&args, Input::Stream(Box::new(stream)));
+    let ran = run_measured(mxlookup().args(args).stdin_stream(stream));
     let limit = mxlookup::addressbook::MAX_INPUT_BYTES;
     let error = ran
         .settled("2 GB line on stdin", limit + 64 * MIB)

@@ -4,12 +4,12 @@
 //! and what is said when something is wrong.
 
 use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Fed, by_address, mxlookup, text_book, via};
+use crate::common::{Fed, by_address, text_book, via};
+use crate::support::mxlookup;
 
 /// One start server that holds nothing yet; a second server never asked.
 const FEDERATION: &str = r#"
@@ -45,19 +45,12 @@ fn bind_by_stdin(
     answer: impl Fn(&str) -> String,
 ) -> (i32, String, String) {
     let sent_before = fed.sandbox.outbox().len();
-    let home = tempfile::tempdir().unwrap();
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("mxlookup"))
+    let mut running = mxlookup()
         .arg("bind")
         .args(extra)
         .args(args(fed))
-        .env("HOME", home.path())
-        .env("XDG_STATE_HOME", home.path().join("state"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stdin_piped()
+        .spawn();
     let started = Instant::now();
     let token = loop {
         if let Some(sent) = fed.sandbox.outbox().get(sent_before) {
@@ -69,12 +62,12 @@ fn bind_by_stdin(
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    let mut stdin = child.stdin.take().unwrap();
+    let mut stdin = running.stdin();
     stdin.write_all(answer(&token).as_bytes()).unwrap();
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    let out = running.wait();
     (
-        out.status.code().unwrap(),
+        out.code.unwrap(),
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
     )

@@ -2,7 +2,8 @@
 //! homeserver's `/.well-known/matrix/client`: `m.identity_server` and
 //! ToM/Twake's `m.federated_identity_services`.
 
-use crate::support::{Fed, by_address, mxlookup, stable_ports, text_book};
+use crate::common::{Fed, by_address, stable_ports, text_book};
+use crate::support::mxlookup;
 
 const FEDERATION: &str = r#"
 [homeserver.well_known]

@@ -2,7 +2,8 @@
 
 use serde_json::Value;
 
-use crate::support::{dry_run, fixture, mxlookup, root};
+use crate::common::{dry_run, fixture};
+use crate::support::{mxlookup, root};
 
 #[test]
 fn reads_stdin_and_sniffs_the_format() {

@@ -1,6 +1,6 @@
 //! Every fixture kind yields the right contacts and addresses.
 
-use crate::support::{dry_run, fixture, triples};
+use crate::common::{dry_run, fixture, triples};
 
 fn t(contact: Option<&str>, input: &str, status: &str) -> (Option<String>, String, String) {
     (

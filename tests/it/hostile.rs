@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{Fed, Measured, mxlookup, text_book};
+use crate::common::{Fed, text_book};
+use crate::support::{Output, mxlookup};
 
 /// Every run must end well within this (it is killed after it).
 const LIMIT: Duration = Duration::from_secs(20);
@@ -57,7 +58,8 @@ pub struct Run {
     pub doc: Value,
     pub stdout: Vec<u8>,
     pub stderr: String,
-    pub measured: Measured,
+    /// How the run went, measured.
+    pub measured: Output,
 }
 
 impl Run {
@@ -68,7 +70,7 @@ impl Run {
 
     /// The result for `address`.
     pub fn result(&self, address: &str) -> &Value {
-        crate::support::by_address(self.results(), address)
+        crate::common::by_address(self.results(), address)
     }
 
     /// `status` of `address`.
@@ -138,23 +140,27 @@ pub fn run_as(case: &str, format: &str, others: &[&str], args: &[String]) -> Run
     let measured = mxlookup()
         .args(["lookup", &file, "--format", format])
         .args(args)
-        .measure(&[("MXLOOKUP_BACKOFF_MS", "0")], LIMIT);
+        .env("MXLOOKUP_BACKOFF_MS", "0")
+        .deadline(LIMIT)
+        .measure();
+    let stderr = String::from_utf8_lossy(&measured.stderr).into_owned();
+    let code = measured.code.unwrap_or_else(|| {
+        panic!(
+            "mxlookup ended without an exit code (signal {:?}); stderr: {stderr}",
+            measured.signal
+        )
+    });
+    let max_rss_kib = measured.peak_rss.expect("measured") / 1024;
     eprintln!(
-        "hostile {case}: exit {} in {:.2}s, peak RSS {} KiB",
-        measured.code,
+        "hostile {case}: exit {code} in {:.2}s, peak RSS {max_rss_kib} KiB",
         measured.elapsed.as_secs_f64(),
-        measured.max_rss_kib
     );
     assert!(
-        (1..MAX_RSS_KIB).contains(&measured.max_rss_kib),
-        "{case}: peak RSS {} KiB",
-        measured.max_rss_kib
+        (1..MAX_RSS_KIB).contains(&max_rss_kib),
+        "{case}: peak RSS {max_rss_kib} KiB"
     );
     let not_json = |e: serde_json::Error| -> Value {
-        panic!(
-            "{case}: stdout is not {format} ({e}); stderr: {}",
-            measured.stderr
-        )
+        panic!("{case}: stdout is not {format} ({e}); stderr: {stderr}")
     };
     let doc = match format {
         "json" => serde_json::from_slice(&measured.stdout).unwrap_or_else(not_json),
@@ -168,10 +174,10 @@ pub fn run_as(case: &str, format: &str, others: &[&str], args: &[String]) -> Run
         _ => Value::Null,
     };
     let run = Run {
-        code: measured.code,
+        code,
         doc,
         stdout: measured.stdout.clone(),
-        stderr: measured.stderr.clone(),
+        stderr,
         measured,
     };
     if !run.doc.is_null() {

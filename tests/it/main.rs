@@ -1,8 +1,15 @@
 //! Integration tests: one binary, linking once (as uv and ripgrep do). Each
 //! module drives the real `mxlookup` binary or the library's public API.
+//! `support` runs the binary (isolated, with a deadline, measured on demand)
+//! and is shared with the interop suite; `common` holds what only these
+//! modules share.
+
+#[path = "../support/mod.rs"]
+mod support;
 
 mod bad_files;
 mod bind;
+mod common;
 mod config;
 mod discovery;
 mod dry_run;
@@ -16,5 +23,4 @@ mod messages;
 mod properties;
 mod push;
 mod sandbox;
-mod support;
 mod vcard_out;

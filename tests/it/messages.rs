@@ -2,7 +2,8 @@
 //! the exit code, and on stderr an `error:` (or a summary) with a `hint:`
 //! line saying what to do. Ports and temporary paths are made stable.
 
-use crate::support::{Fed, mxlookup, stable_ports, text_book};
+use crate::common::{Fed, stable_ports, text_book};
+use crate::support::mxlookup;
 
 /// stdout and stderr as one snapshot, ports and `dir` made stable; ndjson
 /// results are shown as `address: status: reason`.

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use mxlookup::threepid::{Medium, lookup_hash};
 
-use crate::support::{Fed, by_address, mxlookup, text_book, via};
+use crate::common::{Fed, by_address, text_book, via};
+use crate::support::mxlookup;
 
 /// A recipient that holds nothing (ToM-like: an empty alternative pepper
 /// beside a real one) and an origin that holds Ann's addresses.

@@ -1,7 +1,8 @@
 //! `--format vcard`: the book written back with Matrix IDs added, every other
 //! property kept, and nothing added twice.
 
-use crate::support::{Fed, mxlookup, root};
+use crate::common::Fed;
+use crate::support::{mxlookup, root};
 
 fn vcard_run(fed: &Fed, file: &str) -> String {
     let (code, stdout, stderr) = mxlookup()

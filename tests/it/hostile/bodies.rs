@@ -14,7 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::{GOOD, Run, fed_args};
-use crate::support::Fed;
+use crate::common::Fed;
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;

@@ -13,7 +13,7 @@ fn h(address: &str) -> String {
 }
 
 /// A federation where bad.example answers every lookup with `body`.
-fn serving(body: &str) -> crate::support::Fed {
+fn serving(body: &str) -> crate::common::Fed {
     assert!(!body.contains("'''"));
     fed_with(&format!(
         r#"
@@ -206,11 +206,14 @@ associations = [{ medium = "email", address = "bob@example.org", mxid = "@bob:ba
     let measured = crate::support::mxlookup()
         .args(["trace", "bob@example.org"])
         .args(fed_args(&fed, true))
-        .measure(&[("MXLOOKUP_BACKOFF_MS", "0")], super::LIMIT);
-    assert_eq!(measured.code, 1, "{}", measured.stderr);
+        .env("MXLOOKUP_BACKOFF_MS", "0")
+        .deadline(super::LIMIT)
+        .measure();
+    let stderr = String::from_utf8_lossy(&measured.stderr).into_owned();
+    assert_eq!(measured.code, Some(1), "{stderr}");
     let text = String::from_utf8(measured.stdout).expect("UTF-8");
     assert!(
-        !text.contains(['\u{1b}', '\u{7}']) && !measured.stderr.contains('\u{1b}'),
+        !text.contains(['\u{1b}', '\u{7}']) && !stderr.contains('\u{1b}'),
         "{text:?}"
     );
     assert!(

@@ -4,7 +4,7 @@
 use super::{count, fed_args, fed_with, run};
 
 /// A federation with pep.example, which knows bob, and `knobs`.
-fn pep(knobs: &str) -> crate::support::Fed {
+fn pep(knobs: &str) -> crate::common::Fed {
     fed_with(&format!(
         r#"
 [[servers]]

@@ -10,7 +10,7 @@ use super::{count, fed_args, fed_with, run};
 /// hub.example refers bob to a plain-http URL, carol to `127.0.0.1:PORT`
 /// (the raw listener), dave to denied.example (in the federation, holding
 /// dave), and erin to plain.example:8080.
-fn federation(raw: &Raw) -> crate::support::Fed {
+fn federation(raw: &Raw) -> crate::common::Fed {
     let port = raw.port;
     fed_with(&format!(
         r#"
@@ -112,7 +112,7 @@ fn the_user_can_allow_what_the_policy_leaves() {
         "@carol:denied.example"
     );
     assert_eq!(
-        crate::support::via(run.result("carol@example.org"))[1],
+        crate::common::via(run.result("carol@example.org"))[1],
         format!("127.0.0.1:{port}")
     );
     assert_eq!(
