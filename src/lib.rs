@@ -1,15 +1,16 @@
 //! mxlookup: find which contacts of an address book are on Matrix.
 //!
-//! The data flows one way (see `shared/design.md` §3):
+//! The library holds the stages; the binary (`src/main.rs`, `src/cli/`,
+//! `src/commands/`) turns arguments into settings and runs a command through
+//! them. The data flows one way (`ARCHITECTURE.md` walks one address through):
 //!
 //! ```text
-//! addressbook  →  threepid  →  report
-//! (read files)    (normalise,   (table, json, ndjson, csv)
-//!                  dedupe, hash)
+//! addressbook → plan → resolve ←→ identity → report
+//! (read files)  (normalise with threepid, dedupe)  (writers)
 //! ```
 //!
-//! The binary (`src/main.rs`, `src/cli.rs`) only parses arguments, calls into
-//! this library and maps errors to exit codes.
+//! [`outcome`] holds the nouns the stages share. The library prints nothing:
+//! progress and warnings reach the binary through [`resolve::reporter`].
 #![deny(missing_docs)]
 
 pub mod addressbook;

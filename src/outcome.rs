@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::threepid::Medium;
 
-/// The index of a distinct address in [`Plan::addresses`].
+/// The index of a distinct address in [`crate::plan::Plan::addresses`].
 pub type AddressId = u32;
 
 /// A distinct normalised address.
