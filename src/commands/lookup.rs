@@ -102,8 +102,9 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     // read, not on the first chunk's critical path.
     let msisdn = settings.msisdn;
     std::thread::spawn(move || threepid::warm_up(&msisdn));
-    let reaching = reach(settings)?;
+    // Every file is opened and checked before anything reaches the network.
     let books = open(settings, started)?;
+    let reaching = reach(settings)?;
     let contacts: usize = books.iter().map(Opened::len).sum();
     let mut planner = Planner::new(&settings.msisdn, contacts);
     let (plan, done) = match reaching {
@@ -127,8 +128,8 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
 }
 
 /// Starts reaching the start servers (registering, fetching their
-/// peppers) on a runtime of its own, while the files are read; a file that
-/// cannot be read still ends the run before any address is sent.
+/// peppers) on a runtime of its own, while the contacts are parsed; the
+/// files were opened and checked first.
 fn reach(settings: &LookupSettings) -> Result<Reaching<'_>, JobError> {
     Ok(match &settings.mode {
         Mode::Network { network, dry_run } => {

@@ -115,7 +115,9 @@ impl Resolver {
             let state = Arc::clone(state);
             fetching.spawn(async move { state.details(false).await.is_ok() });
         }
-        fetching.join_all().await;
+        // Not `join_all`, which panics on a task cancelled when the run
+        // ends early (the runtime is dropped): such a task is just over.
+        while fetching.join_next().await.is_some() {}
     }
 
     /// The start servers, as named by the user and reached.

@@ -217,3 +217,38 @@ fn help_documents_the_exit_codes() {
         );
     }
 }
+
+#[test]
+fn unusable_inputs_with_a_server_set_stop_before_any_request() {
+    // Every kind of unusable input, with real servers set: one error and
+    // one hint each, exit 2, no panic text, and no request at any server.
+    let fed = Fed::start(None);
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.vcf");
+    std::fs::write(&empty, "").unwrap();
+    let binary = dir.path().join("binary.vcf");
+    std::fs::write(&binary, [0u8, 159, 146, 150, 0, 1, 2, 3, 255, 254]).unwrap();
+    let missing = dir.path().join("missing.vcf");
+    let inputs = [
+        missing.display().to_string(),
+        empty.display().to_string(),
+        binary.display().to_string(),
+        dir.path().display().to_string(),
+    ];
+    for input in &inputs {
+        let (code, results, stderr) = fed.lookup(input, &[]);
+        assert_eq!(code, 2, "{input}: {stderr}");
+        assert!(results.is_empty(), "{input}: {results:?}");
+        assert_eq!(stderr.matches("error: ").count(), 1, "{input}: {stderr}");
+        assert_hint(&stderr);
+        assert!(!stderr.contains("panicked"), "{input}: {stderr}");
+        assert!(!stderr.contains("cancelled"), "{input}: {stderr}");
+    }
+    for server in fed.sandbox.start_servers() {
+        assert!(
+            fed.received(&server.name).is_empty(),
+            "{} was asked something",
+            server.name
+        );
+    }
+}
