@@ -16,7 +16,7 @@ use mxlookup::report::OutputFormat;
 use mxlookup::resolve::policy::{Policy, globs, server_name};
 use mxlookup::resolve::start_server;
 use mxlookup::resolve::walk::Server;
-use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions};
+use mxlookup::threepid::{Algorithm, Medium, MsisdnOptions, Region};
 
 use super::args::{
     BindArgs, HashArgs, LookupArgs, PushArgs, PushFormatArg, TableOrJson, TextOrJson, TraceArgs,
@@ -66,10 +66,7 @@ pub fn lookup(
     Ok(LookupSettings {
         files: args.files,
         input_format: args.input_format,
-        msisdn: MsisdnOptions {
-            region,
-            bare_digits_are_international: false,
-        },
+        msisdn: as_written(region),
         mode,
         output: OutputSettings {
             format: format.unwrap_or(OutputFormat::Table),
@@ -87,10 +84,7 @@ pub fn trace(args: TraceArgs, mut layers: Layers<'_>) -> Result<TraceSettings, J
     Ok(TraceSettings {
         input: args.address,
         medium: args.medium.map(Medium::from),
-        msisdn: MsisdnOptions {
-            region,
-            bare_digits_are_international: true,
-        },
+        msisdn: as_typed(region),
         network,
         json: args.format == TableOrJson::Json,
     })
@@ -107,10 +101,7 @@ pub fn push(
     Ok(PushSettings {
         files: args.files,
         input_format: args.input_format,
-        msisdn: MsisdnOptions {
-            region,
-            bare_digits_are_international: false,
-        },
+        msisdn: as_written(region),
         origin: args.origin,
         network,
         batch_size: args.batch_size as usize,
@@ -143,10 +134,7 @@ pub fn bind(
     Ok(BindSettings {
         medium: args.medium.into(),
         address: args.address,
-        msisdn: MsisdnOptions {
-            region,
-            bare_digits_are_international: false,
-        },
+        msisdn: as_written(region),
         network,
         id_server: args.id_server,
         token: args.token,
@@ -163,10 +151,7 @@ pub fn unbind(args: UnbindArgs, mut layers: Layers<'_>) -> Result<UnbindSettings
     Ok(UnbindSettings {
         medium: args.medium.into(),
         address: args.address,
-        msisdn: MsisdnOptions {
-            region,
-            bare_digits_are_international: false,
-        },
+        msisdn: as_written(region),
         network,
         id_server: args.id_server,
         format: bind_format(args.format),
@@ -181,10 +166,7 @@ pub fn hash(args: HashArgs, mut layers: Layers<'_>) -> HashSettings {
             .medium
             .map_or_else(|| Medium::infer(&args.address), Medium::from),
         input: args.address,
-        msisdn: MsisdnOptions {
-            region,
-            bare_digits_are_international: true,
-        },
+        msisdn: as_typed(region),
         algorithm: args.algorithm.into(),
         pepper: args.pepper,
     }
@@ -271,6 +253,24 @@ fn resolve(given: &[(String, String)]) -> Result<BTreeMap<String, Url>, JobError
         resolve.insert(name, url);
     }
     Ok(resolve)
+}
+
+/// How phone numbers of an address book (or an address of one's own) are
+/// read: bare digits are a national number, read with `region`.
+fn as_written(region: Option<Region>) -> MsisdnOptions {
+    MsisdnOptions {
+        region,
+        bare_digits_are_international: false,
+    }
+}
+
+/// How one number typed for `hash` or `trace` is read: bare digits are the
+/// wire form (international, no `+`).
+fn as_typed(region: Option<Region>) -> MsisdnOptions {
+    MsisdnOptions {
+        region,
+        bare_digits_are_international: true,
+    }
 }
 
 #[cfg(test)]
