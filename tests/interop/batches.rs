@@ -3,9 +3,22 @@
 
 use crate::contacts::{lookup_args, mxid};
 use crate::home::{Home, Run};
-use crate::proxy::Proxy;
+use crate::proxy::{Exchange, Proxy};
 use crate::servers::{Interop, interop};
 use crate::sydent::{Sydent, SydentOptions};
+
+/// Looks up a book of `n` emails (one in 500 held) through a proxy in front
+/// of `sydent`, checks that every address was answered, and returns the
+/// lookup requests the proxy saw.
+fn look_up_in_bulk(interop: &Interop, sydent: &Sydent, n: usize) -> Vec<Exchange> {
+    let (book, held) = bulk_book(interop, sydent, n, 500);
+    let home = Home::new();
+    let file = home.write("bulk.txt", &book);
+    let proxy = Proxy::start(&sydent.url, false);
+    let run = home.run(&lookup_args(interop, &file, &proxy.url, &[]));
+    assert_bulk_answered(&run, n, &held);
+    proxy.lookups()
+}
 
 /// A text address book of `n` emails, one in `every` held by sydent.
 fn bulk_book(
@@ -69,14 +82,7 @@ fn large_address_book_within_sydent_limits() {
     let interop = interop();
     let sydent = Sydent::start(interop, SydentOptions::default());
     let n = 25_000;
-    let (book, held) = bulk_book(interop, &sydent, n, 500);
-    let home = Home::new();
-    let file = home.write("bulk.txt", &book);
-    let proxy = Proxy::start(&sydent.url, false);
-    let run = home.run(&lookup_args(interop, &file, &proxy.url, &[]));
-    assert_bulk_answered(&run, n, &held);
-
-    let lookups = proxy.lookups();
+    let lookups = look_up_in_bulk(interop, &sydent, n);
     assert!(lookups.iter().all(|e| e.status == 200), "{lookups:?}");
     assert!(lookups.iter().all(|e| e.request.len() < 512 << 10));
     let batches: Vec<usize> = lookups
@@ -110,14 +116,7 @@ fn large_address_book_shrinks_batches_on_m_too_large() {
         },
     );
     let n = 25_000;
-    let (book, held) = bulk_book(interop, &sydent, n, 500);
-    let home = Home::new();
-    let file = home.write("bulk.txt", &book);
-    let proxy = Proxy::start(&sydent.url, false);
-    let run = home.run(&lookup_args(interop, &file, &proxy.url, &[]));
-    assert_bulk_answered(&run, n, &held);
-
-    let lookups = proxy.lookups();
+    let lookups = look_up_in_bulk(interop, &sydent, n);
     let too_large: Vec<_> = lookups.iter().filter(|e| e.status == 400).collect();
     assert!(
         !too_large.is_empty(),
