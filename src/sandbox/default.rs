@@ -106,6 +106,7 @@ fn server(name: &str, pepper: &str) -> ServerSpec {
         address_limit: None,
         limit_style: LimitStyle::TooLarge,
         max_body_bytes: None,
+        push_body_limit: None,
         latency_ms: 0,
         fail_first: 0,
         down: false,

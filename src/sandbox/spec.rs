@@ -109,6 +109,11 @@ pub struct ServerSpec {
     /// no HTTP answer (sydent).
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
+    /// A push (`POST lookups`) body over this many bytes answers 500
+    /// `{"error": "request entity too large"}` (no `errcode`) and stores
+    /// nothing (ToM's federated IS: its JSON body parser stops at 100 KB).
+    #[serde(default)]
+    pub push_body_limit: Option<usize>,
     /// How long every request takes, in milliseconds, from its arrival to
     /// its answer (its handling included, unless that takes longer).
     #[serde(default)]
@@ -324,6 +329,9 @@ impl ServerSpec {
         }
         if self.max_body_bytes == Some(0) {
             return Err("`max_body_bytes` must be at least 1".into());
+        }
+        if self.push_body_limit == Some(0) {
+            return Err("`push_body_limit` must be at least 1".into());
         }
         if let Some(limit) = &self.rate_limit
             && limit.window_ms == 0
