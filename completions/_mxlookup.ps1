@@ -138,6 +138,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'With --sandbox: the federation to run (TOML) instead of the built-in one')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Fetch the recipient''s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing')
+            [CompletionResult]::new('--isolate', '--isolate', [CompletionResultType]::ParameterName, 'After a batch answers 500, resend it in halves, quarters… down to single hashes, until each hash is `stored` (answered 201) or `already_held` (answered 500 alone): up to 2n-2 more requests for a batch of n hashes')
             [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
             [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
             [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask')

@@ -756,7 +756,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__push)
-            opts="-r -f -s -q -v -h --origin --input-format --region --batch-size --dry-run --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
+            opts="-r -f -s -q -v -h --origin --input-format --region --batch-size --dry-run --isolate --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -132,6 +132,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --federation 'With --sandbox: the federation to run (TOML) instead of the built-in one'
             cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand --dry-run 'Fetch the recipient''s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing'
+            cand --isolate 'After a batch answers 500, resend it in halves, quarters… down to single hashes, until each hash is `stored` (answered 201) or `already_held` (answered 500 alone): up to 2n-2 more requests for a batch of n hashes'
             cand --no-follow 'Follow no referral (same as --max-depth 0)'
             cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
             cand --accept-terms 'Accept the identity servers'' terms of service when they ask'

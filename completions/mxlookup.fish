@@ -124,6 +124,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l backoff-ms -d
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l dry-run -d 'Fetch the recipient\'s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l isolate -d 'After a batch answers 500, resend it in halves, quarters… down to single hashes, until each hash is `stored` (answered 201) or `already_held` (answered 500 alone): up to 2n-2 more requests for a batch of n hashes'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'

@@ -229,6 +229,13 @@ pub struct PushArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// After a batch answers 500, resend it in halves, quarters… down to
+    /// single hashes, until each hash is `stored` (answered 201) or
+    /// `already_held` (answered 500 alone): up to 2n-2 more requests for a
+    /// batch of n hashes.
+    #[arg(long)]
+    pub isolate: bool,
+
     /// `table` for people, `json` or `ndjson` for data.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: PushFormatArg,

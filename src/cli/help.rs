@@ -58,12 +58,28 @@ again with each non-empty alternative pepper, and posts them to its
 those hashes to --origin. Referral options (--max-depth, --allow-server, ...)
 do not apply: push talks to the -s server only.
 
-ToM-server answers 500 to a hash pushed before (until it rotates its pepper):
-such a batch is `rejected` and is not sent again.
+A batch is `accepted` (201), `rejected` (a 4xx, or it never reached the
+recipient: nothing stored) or `unknown`.
+ToM-server answers 500 when a hash of the batch was pushed before (until it
+rotates its pepper), and still stores the batch's new hashes; it also answers
+500 to a body over 100 KB, storing nothing. Which hashes such a batch stored
+is unknown, so it is `unknown`, with the reason, and is not sent again.
+
+--isolate resends a batch answered 500 in halves, then quarters, down to single
+hashes. Each hash ends `stored` (answered 201: it was new and is stored now),
+`already_held` (answered 500 alone: the recipient holds it) or, if isolation
+had to stop, `unknown`. It cannot tell a hash held before this run from one
+the batch's own 500 stored a moment before: after isolation, every
+`already_held` hash is held by the recipient, which is what it tells.
+Cost: up to 2n-2 more requests for a batch of n hashes (98 for 50), each
+counted by ToM's limit of 100 requests per 10 minutes per IP. A 429 is waited
+out as Retry-After asks, up to 60 s; a longer wait stops the isolation and
+leaves the rest `unknown`. Isolate small batches: --batch-size 50 or less.
 
 Exit codes:
-  0  every batch was accepted (or, with --dry-run, shown)
-  1  some batch was rejected, or the recipient could not be asked
+  0  every hash was accepted, stored or found already held (or, with
+     --dry-run, shown)
+  1  some batch was rejected or unknown, or the recipient could not be asked
   2  usage, configuration or unreadable input; nothing was sent
 
 Examples:

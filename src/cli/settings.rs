@@ -106,6 +106,7 @@ pub fn push(
         network,
         batch_size: args.batch_size as usize,
         dry_run: args.dry_run,
+        isolate: args.isolate,
         format: match args.format {
             PushFormatArg::Table => PushFormat::Table,
             PushFormatArg::Json => PushFormat::Json,

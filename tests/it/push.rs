@@ -88,7 +88,9 @@ fn push_then_lookup_resolves_through_the_origin() {
         assert_eq!(batch["recipient"], fed.url(RECIPIENT));
     }
     assert!(
-        stderr.contains("6 hashes (3 addresses × 2 peppers) in 2 batches: 2 accepted, 0 rejected"),
+        stderr.contains(
+            "6 hashes (3 addresses × 2 peppers) in 2 batches: 2 accepted, 0 rejected, 0 unknown\n"
+        ),
         "{stderr}"
     );
     assert!(
@@ -147,7 +149,7 @@ fn push_then_lookup_resolves_through_the_origin() {
 }
 
 #[test]
-fn a_re_push_is_rejected_and_said_so_without_retrying() {
+fn a_re_push_is_unknown_and_said_so_without_retrying() {
     let fed = Fed::start(Some(FEDERATION));
     let (_dir, book) = book();
     let (code, _, stderr) = push(&fed, &book, &["--origin", ORIGIN]);
@@ -157,23 +159,31 @@ fn a_re_push_is_rejected_and_said_so_without_retrying() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(batches.len(), 4, "2 peppers × 2 batches of at most 2");
     for batch in &batches {
-        assert_eq!(batch["status"], "rejected", "{batch}");
+        assert_eq!(batch["status"], "unknown", "{batch}");
         assert_eq!(batch["http_status"], 500);
+        assert!(batch.get("isolation").is_none(), "{batch}");
         let reason = batch["reason"].as_str().unwrap();
         assert!(
-            reason.contains("ToM-server answers 500 when a hash was pushed before"),
+            reason.contains("ToM-server answers 500 when a hash of the batch was pushed before"),
             "{reason}"
         );
+        assert!(reason.contains("is unknown"), "{reason}");
     }
-    assert!(stderr.contains("0 accepted, 4 rejected"), "{stderr}");
-    assert!(stderr.contains("\nhint: "), "{stderr}");
+    assert!(
+        stderr.contains("0 accepted, 0 rejected, 4 unknown\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nhint: pass --isolate") && stderr.contains("at most 2 more requests"),
+        "{stderr}"
+    );
     // 2 accepted the first time, then each rejected batch exactly once.
     let statuses: Vec<u16> = pushes(&fed, RECIPIENT).iter().map(|(s, _)| *s).collect();
     assert_eq!(statuses, [201, 201, 500, 500, 500, 500]);
 }
 
 #[test]
-fn rejected_batches_in_the_table() {
+fn unknown_and_isolated_batches_in_the_table() {
     let fed = Fed::start(Some(FEDERATION));
     let (_dir, book) = book();
     let run = || {
@@ -187,11 +197,21 @@ fn rejected_batches_in_the_table() {
     insta::assert_snapshot!("push_table", first);
     let (code, again, stderr) = run();
     assert_eq!(code, 1);
-    insta::assert_snapshot!("push_table_rejected", again);
-    let stderr = stderr
-        .replace(&fed.url(RECIPIENT), "http://127.0.0.1:PORT")
-        .replace(&book, "BOOK");
-    insta::assert_snapshot!("push_table_rejected_stderr", stderr);
+    insta::assert_snapshot!("push_table_unknown", again);
+    let stable = |stderr: &str| {
+        stderr
+            .replace(&fed.url(RECIPIENT), "http://127.0.0.1:PORT")
+            .replace(&book, "BOOK")
+    };
+    insta::assert_snapshot!("push_table_unknown_stderr", stable(&stderr));
+    let (code, isolated, stderr) = mxlookup()
+        .args(["push", &book, "--origin", ORIGIN, "--batch-size", "2"])
+        .arg("--isolate")
+        .args(fed.args())
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 0, "{stderr}");
+    insta::assert_snapshot!("push_table_isolated", isolated);
+    insta::assert_snapshot!("push_table_isolated_stderr", stable(&stderr));
 }
 
 #[test]
@@ -251,5 +271,256 @@ fn push_needs_exactly_one_recipient() {
         assert!(stdout.is_empty());
         assert!(stderr.contains("recipient"), "{stderr}");
         assert!(stderr.contains("\nhint: "), "{stderr}");
+    }
+}
+
+/// Pushes Ann's email alone (under both peppers), so that a push of
+/// [`book`] then mixes a held hash with new ones.
+fn push_ann_first(fed: &Fed) -> tempfile::TempDir {
+    let (dir, ann) = text_book(["ann@example.org".to_owned()]);
+    let (code, batches, stderr) = push(fed, &ann, &["--origin", ORIGIN]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(batches.iter().all(|b| b["status"] == "accepted"));
+    dir
+}
+
+/// Whether the recipient refers each address of [`book`] to the origin
+/// now, i.e. holds its pushed hash: by a lookup through the binary.
+fn held_by_recipient(fed: &Fed, book: &str) -> Vec<(&'static str, bool)> {
+    let (code, results, stderr) = fed.lookup(book, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    ADDRESSES
+        .iter()
+        .map(|(address, _)| {
+            (
+                *address,
+                via(by_address(&results, address)).contains(&ORIGIN),
+            )
+        })
+        .collect()
+}
+
+/// The `status` of each pushed hash, with the hash's address.
+fn hash_statuses(batch: &Value) -> Vec<(String, String)> {
+    batch["isolation"]["hashes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no isolation in {batch}"))
+        .iter()
+        .map(|h| {
+            let pepper = batch["pepper"].as_str().unwrap();
+            let address = h["address"].as_str().unwrap();
+            let medium = if h["medium"] == "email" {
+                Medium::Email
+            } else {
+                Medium::Msisdn
+            };
+            assert_eq!(h["hash"], lookup_hash(address, medium, pepper), "{h}");
+            assert!(h["reason"].as_str().is_some_and(|r| !r.is_empty()), "{h}");
+            (address.to_owned(), h["status"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn a_batch_mixing_new_and_held_hashes_is_unknown_and_its_new_hashes_are_stored() {
+    let fed = Fed::start(Some(FEDERATION));
+    let (_dir, book) = book();
+    let _ann = push_ann_first(&fed);
+
+    let (code, batches, stderr) = push(&fed, &book, &["--origin", ORIGIN]);
+    assert_eq!(code, 1, "unknown is not a success: {stderr}");
+    assert_eq!(batches.len(), 2);
+    for batch in &batches {
+        assert_eq!(batch["status"], "unknown", "{batch}");
+        assert_eq!(batch["http_status"], 500);
+        let reason = batch["reason"].as_str().unwrap();
+        assert!(reason.contains("stores the batch's new hashes"), "{reason}");
+        assert!(reason.contains("is unknown"), "{reason}");
+    }
+    assert!(
+        stderr.contains("0 accepted, 0 rejected, 2 unknown\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: pass --isolate"), "{stderr}");
+    // Sent once each (2 for Ann, then 2), and ToM's way: the new hashes of
+    // the refused batches are stored, so the recipient refers all three.
+    let statuses: Vec<u16> = pushes(&fed, RECIPIENT).iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses, [201, 201, 500, 500]);
+    assert!(
+        held_by_recipient(&fed, &book).iter().all(|(_, held)| *held),
+        "{:?}",
+        held_by_recipient(&fed, &book)
+    );
+}
+
+#[test]
+fn isolate_makes_each_hash_of_a_mixed_batch_definite() {
+    let fed = Fed::start(Some(FEDERATION));
+    let (_dir, book) = book();
+    let _ann = push_ann_first(&fed);
+
+    let (code, stdout, stderr) = mxlookup()
+        .args(["push", &book, "--origin", ORIGIN, "--isolate", "-f", "json"])
+        .args(fed.args())
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    assert_eq!(code, 0, "every hash is definite: {stderr}");
+    let document: Value = serde_json::from_str(&stdout).expect("one JSON document");
+    let batches = document["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 2);
+    for batch in batches {
+        assert_eq!(batch["status"], "isolated", "{batch}");
+        assert_eq!(batch["http_status"], 500);
+        // 3 hashes: 1 | 2, then 1 | 1: 2n - 2 = 4 more requests.
+        assert_eq!(batch["isolation"]["requests"], 4, "{batch}");
+        assert_eq!(batch["isolation"]["stopped"], Value::Null);
+        // ToM stored the new ones with the batch's own 500: each alone is
+        // then answered 500, and said held, which is what the server does.
+        let statuses = hash_statuses(batch);
+        let addresses: Vec<&str> = statuses.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(addresses, ADDRESSES.map(|(a, _)| a));
+        assert!(
+            statuses.iter().all(|(_, s)| s == "already_held"),
+            "{statuses:?}"
+        );
+        let reason = batch["isolation"]["hashes"][1]["reason"].as_str().unwrap();
+        assert!(reason.contains("cannot tell"), "{reason}");
+    }
+    let summary = &document["summary"];
+    assert_eq!(summary["isolated"], 2);
+    assert_eq!(summary["isolation_requests"], 8);
+    assert_eq!(summary["already_held"], 6);
+    assert_eq!(summary["stored"], 0);
+    assert_eq!(summary["unknown_hashes"], 0);
+    assert!(!stderr.contains("hint:"), "{stderr}");
+    // Per pepper: Ann's push, then the batch and its 4 pieces, each once.
+    let received = pushes(&fed, RECIPIENT);
+    assert_eq!(received.len(), 2 + 2 * 5);
+    let sizes: Vec<usize> = received[2..]
+        .iter()
+        .map(|(_, body)| body["mappings"][ORIGIN].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [3, 1, 2, 1, 1, 3, 1, 2, 1, 1]);
+    assert!(received[2..].iter().all(|(status, _)| *status == 500));
+    // What was said held is held.
+    assert!(held_by_recipient(&fed, &book).iter().all(|(_, held)| *held));
+}
+
+/// The recipient of [`FEDERATION`] with a push body limit (ToM's 100 KB,
+/// scaled down) that a batch of [`book`]'s 3 hashes exceeds and 2 do not.
+fn body_limited() -> Fed {
+    let body = |hashes: usize| {
+        let request = mxlookup::identity::wire::PushRequest {
+            algorithm: "sha256".to_owned(),
+            pepper: "r3cip".to_owned(),
+            mappings: [(
+                ORIGIN.to_owned(),
+                ADDRESSES[..hashes]
+                    .iter()
+                    .map(|(a, m)| lookup_hash(a, *m, "r3cip"))
+                    .collect(),
+            )]
+            .into(),
+        };
+        serde_json::to_vec(&request).unwrap().len()
+    };
+    assert!(body(2) < body(3));
+    let limited = FEDERATION.replacen(
+        "check_pepper = false",
+        &format!("check_pepper = false\npush_body_limit = {}", body(2)),
+        1,
+    );
+    Fed::start(Some(&limited))
+}
+
+#[test]
+fn a_body_over_the_limit_is_unknown_and_stores_nothing() {
+    let fed = body_limited();
+    let (_dir, book) = book();
+    let (code, batches, stderr) = push(&fed, &book, &["--origin", ORIGIN]);
+    assert_eq!(code, 1, "{stderr}");
+    for batch in &batches {
+        assert_eq!(batch["status"], "unknown", "{batch}");
+        assert_eq!(batch["http_status"], 500);
+        assert_eq!(
+            batch["errcode"],
+            Value::Null,
+            "ToM's body parser sends none"
+        );
+    }
+    assert!(
+        held_by_recipient(&fed, &book).iter().all(|(_, held)| !held),
+        "a body over the limit stored something"
+    );
+}
+
+#[test]
+fn isolate_after_a_body_limit_500_stores_every_hash() {
+    let fed = body_limited();
+    let (_dir, book) = book();
+    let (code, batches, stderr) = push(&fed, &book, &["--origin", ORIGIN, "--isolate"]);
+    assert_eq!(code, 0, "{stderr}");
+    for batch in &batches {
+        assert_eq!(batch["status"], "isolated", "{batch}");
+        // The halves (1 and 2 hashes) fit, and are stored.
+        assert_eq!(batch["isolation"]["requests"], 2, "{batch}");
+        let statuses = hash_statuses(batch);
+        assert!(statuses.iter().all(|(_, s)| s == "stored"), "{statuses:?}");
+    }
+    assert!(
+        stderr
+            .contains("2 isolated in 4 more requests (6 hashes stored, 0 already held, 0 unknown)"),
+        "{stderr}"
+    );
+    let statuses: Vec<u16> = pushes(&fed, RECIPIENT).iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses, [500, 201, 201, 500, 201, 201]);
+    assert!(held_by_recipient(&fed, &book).iter().all(|(_, held)| *held));
+}
+
+#[test]
+fn a_rate_limit_stops_isolation_and_leaves_the_rest_unknown() {
+    // ToM's limiter on the recipient: after 3 pushes, 429 with a
+    // Retry-After past the 60 s mxlookup waits at most.
+    let limited = FEDERATION.replacen(
+        "check_pepper = false",
+        "check_pepper = false\nrate_limit = { requests = 3, window_ms = 600000, retry_after_s = 600, style = \"plain\", endpoints = [\"lookups\"] }",
+        1,
+    );
+    let fed = Fed::start(Some(&limited));
+    let (_dir, book) = book();
+    let _ann = push_ann_first(&fed);
+
+    let (code, batches, stderr) = push(&fed, &book, &["--origin", ORIGIN, "--isolate"]);
+    assert_eq!(code, 1, "{stderr}");
+    let first = &batches[0];
+    assert_eq!(first["status"], "isolated", "{first}");
+    assert_eq!(first["isolation"]["requests"], 1);
+    let stopped = first["isolation"]["stopped"].as_str().unwrap();
+    assert!(
+        stopped.contains("429") || stopped.contains("wait"),
+        "{stopped}"
+    );
+    let statuses = hash_statuses(first);
+    assert!(statuses.iter().all(|(_, s)| s == "unknown"), "{statuses:?}");
+    for hash in first["isolation"]["hashes"].as_array().unwrap() {
+        assert_eq!(hash["reason"], stopped);
+    }
+    // The second batch met the limit at once: surely not stored.
+    assert_eq!(batches[1]["status"], "rejected", "{}", batches[1]);
+    assert!(stderr.contains("hint: isolation stopped early"), "{stderr}");
+    let statuses: Vec<u16> = pushes(&fed, RECIPIENT).iter().map(|(s, _)| *s).collect();
+    assert_eq!(statuses, [201, 201, 500, 429, 429]);
+}
+
+#[test]
+fn help_explains_isolate_and_its_cost() {
+    let (code, stdout, _) = mxlookup().args(["push", "--help"]).run();
+    assert_eq!(code, 0);
+    for said in [
+        "--isolate",
+        "already_held",
+        "2n-2",
+        "100 requests per 10 minutes",
+    ] {
+        assert!(stdout.contains(said), "{said}: {stdout}");
     }
 }

@@ -7,22 +7,33 @@
 //! answered it, and a batch is never sent twice on a 5xx (a re-push is
 //! answered 500 by ToM-server, so it is not a transient failure).
 //!
-//! Planning the batches and explaining refusals are pure functions; the
-//! network sits in [`push`] and `send`.
+//! A 500 leaves a batch `unknown`: ToM answers it when any hash of the
+//! batch was pushed before, and stores the others all the same. With
+//! `--isolate`, such a batch is resent in pieces until each hash is
+//! definite (`isolate`).
+//!
+//! Planning the batches, splitting them and explaining answers
+//! (`answers`) are pure functions; the network sits in [`push`], `send`
+//! and `isolate::run`.
 
 use std::ops::Range;
 use std::time::Instant;
 
 use serde::Serialize;
 
+mod answers;
+mod isolate;
 mod output;
 
+pub use answers::explain;
+use answers::{STOPPED_HINT, isolate_hint, outcome_of};
+use isolate::{HashStatus, IsolationReport};
 use output::BatchWriter;
 
 use super::{Completion, JobError, NetworkSettings, Verbosity, runtime, stage};
 use mxlookup::addressbook::{self, Format, ReadOptions};
-use mxlookup::identity::wire::{HashDetails, PushRequest, errcode};
-use mxlookup::identity::{ErrorKind, Session, SessionError};
+use mxlookup::identity::wire::{HashDetails, PushRequest};
+use mxlookup::identity::{Session, SessionError};
 use mxlookup::outcome::Address;
 use mxlookup::plan::{Plan, Target};
 use mxlookup::sanitize::for_terminal;
@@ -45,6 +56,8 @@ pub struct PushSettings {
     pub batch_size: usize,
     /// Fetch `hash_details` only and show the batches; send none.
     pub dry_run: bool,
+    /// Resend a batch answered 500 in pieces until each hash is definite.
+    pub isolate: bool,
     /// How batches are written on stdout.
     pub format: PushFormat,
     /// How much goes to stderr.
@@ -124,8 +137,15 @@ pub fn push_request(addresses: &[Address], pepper: &str, origin: &str) -> PushRe
 pub enum BatchStatus {
     /// The recipient answered 2xx (ToM: 201 `{}`).
     Accepted,
-    /// The recipient refused it, or gave no answer.
+    /// The recipient refused it (4xx), or it surely did not reach it.
     Rejected,
+    /// The recipient answered 500, which ToM-server answers when a hash was
+    /// pushed before while it stores the batch's other hashes; or the answer
+    /// was lost. Which hashes it stored is unknown.
+    Unknown,
+    /// Answered 500, then resent in pieces (`--isolate`): each hash's
+    /// status is in `isolation`.
+    Isolated,
     /// A dry run: not sent.
     NotSent,
 }
@@ -153,11 +173,14 @@ pub struct BatchReport {
     pub errcode: Option<String>,
     /// The server's own error message, if any.
     pub error: Option<String>,
-    /// Why it was rejected, in words.
+    /// Why it was not accepted, in words.
     pub reason: Option<String>,
     /// In a dry run, the request that would be sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request: Option<PushRequest>,
+    /// With `--isolate`, after a 500: what became of each hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<IsolationReport>,
 }
 
 /// The run in numbers.
@@ -181,6 +204,18 @@ pub struct PushSummary {
     pub accepted: usize,
     /// Batches rejected.
     pub rejected: usize,
+    /// Batches whose outcome is unknown (answered 500, or no answer).
+    pub unknown: usize,
+    /// Batches answered 500 and then isolated (`--isolate`).
+    pub isolated: usize,
+    /// Requests isolation sent, beyond the batches' own.
+    pub isolation_requests: usize,
+    /// Hashes of isolated batches that isolation stored.
+    pub stored: usize,
+    /// Hashes of isolated batches the recipient holds already.
+    pub already_held: usize,
+    /// Hashes of isolated batches still unknown after isolation.
+    pub unknown_hashes: usize,
     /// Nothing was sent.
     pub dry_run: bool,
 }
@@ -198,56 +233,43 @@ impl PushSummary {
                 self.recipient, self.origin
             )
         } else {
-            format!(
-                "pushed to {} for {}: {what}: {} accepted, {} rejected",
-                self.recipient, self.origin, self.accepted, self.rejected
-            )
+            let mut line = format!(
+                "pushed to {} for {}: {what}: {} accepted, {} rejected, {} unknown",
+                self.recipient, self.origin, self.accepted, self.rejected, self.unknown
+            );
+            if self.isolated > 0 {
+                line.push_str(&format!(
+                    ", {} isolated in {} more requests ({} hashes stored, {} already held, {} unknown)",
+                    self.isolated,
+                    self.isolation_requests,
+                    self.stored,
+                    self.already_held,
+                    self.unknown_hashes
+                ));
+            }
+            line
         }
     }
-}
 
-/// Why a push was refused, in words, and what to do about it. Says what
-/// ToM-server (the one implementation known) means by its answers.
-pub fn explain(error: &SessionError) -> (String, Option<String>) {
-    let SessionError::Call(call) = error else {
-        return (error.to_string(), error.hint());
-    };
-    let said = call.kind.to_string();
-    match &call.kind {
-        ErrorKind::Status { status: 500, .. } => (
-            format!(
-                "{said}; ToM-server answers 500 when a hash was pushed before; nothing in this batch may have been stored"
-            ),
-            Some(
-                "a pushed hash stays until the recipient rotates its pepper (ToM: daily); push only addresses not pushed before, or pass --batch-size 1 to see which ones were pushed before"
-                    .to_owned(),
-            ),
-        ),
-        ErrorKind::Status {
-            status: 404 | 405 | 501,
-            ..
-        } => (
-            format!("{said}; the recipient does not implement MSC4004 push (POST /_matrix/identity/v2/lookups)"),
-            Some("push to an identity server that implements MSC4004, such as ToM-server's federated identity service".to_owned()),
-        ),
-        ErrorKind::Status { status: 400, .. } if call.invalid_pepper().is_some() => (
-            format!("{said}; the recipient rotated its pepper during the run"),
-            Some("run mxlookup push again: it fetches the new pepper".to_owned()),
-        ),
-        ErrorKind::Status { status: 400, .. } if call.errcode() == Some(errcode::INVALID_PARAM) => (
-            said,
-            Some(
-                "ToM-server answers 400 M_INVALID_PARAM to a push naming more than one origin; mxlookup names exactly one per request, so the recipient objects to something else: read its message"
-                    .to_owned(),
-            ),
-        ),
-        ErrorKind::Timeout(_) | ErrorKind::Transport(_) => (
-            format!(
-                "{said}; the recipient may have stored this batch before the answer was lost (not sent again: a re-push is answered 500)"
-            ),
-            None,
-        ),
-        _ => (said, error.hint()),
+    /// Whether every hash ended definite: accepted, stored or held.
+    pub fn definite(&self) -> bool {
+        self.rejected == 0 && self.unknown == 0 && self.unknown_hashes == 0
+    }
+
+    fn count(&mut self, report: &BatchReport) {
+        match report.status {
+            BatchStatus::Accepted => self.accepted += 1,
+            BatchStatus::Rejected => self.rejected += 1,
+            BatchStatus::Unknown => self.unknown += 1,
+            BatchStatus::Isolated => self.isolated += 1,
+            BatchStatus::NotSent => {}
+        }
+        if let Some(isolation) = &report.isolation {
+            self.isolation_requests += isolation.requests;
+            self.stored += isolation.count(HashStatus::Stored);
+            self.already_held += isolation.count(HashStatus::AlreadyHeld);
+            self.unknown_hashes += isolation.count(HashStatus::Unknown);
+        }
     }
 }
 
@@ -376,8 +398,13 @@ async fn run(
     drop(connected);
     if settings.verbosity >= Verbosity::Normal {
         eprintln!("{}", summary.line());
+        if summary.already_held > 0 {
+            eprintln!(
+                "note: an already_held hash is one the recipient holds: pushed before this run, or stored by this run's batch that answered 500 (ToM stores the new hashes of such a batch); isolation cannot tell which"
+            );
+        }
     }
-    if summary.rejected > 0 {
+    if !summary.definite() {
         for hint in hints {
             eprintln!("hint: {hint}");
         }
@@ -418,19 +445,43 @@ async fn send_all(
             error: None,
             reason: None,
             request: None,
+            isolation: None,
         };
+        let (mut hint, mut refused) = (None, None);
         if settings.dry_run {
             report.request = Some(request);
-        } else if let Some(hint) = send(session, &request, &mut report).await
+        } else {
+            let sent = send(session, &request, &mut report).await;
+            hint = sent.hint;
+            refused = sent.refused;
+        }
+        if refused.is_some() && !settings.isolate {
+            // The largest batch's cost, so that the hint is said once.
+            hint = Some(isolate_hint(settings.batch_size.min(plan.addresses.len())));
+        }
+        if let Some(matrix) = refused
+            && settings.isolate
+        {
+            let addresses = &plan.addresses[batch.addresses.clone()];
+            let isolation = isolate::run(
+                session,
+                addresses,
+                &batch.pepper,
+                &settings.origin,
+                report.batch,
+                matrix,
+            )
+            .await;
+            hint = isolation.stopped.as_ref().map(|_| STOPPED_HINT.to_owned());
+            report.status = BatchStatus::Isolated;
+            report.isolation = Some(isolation);
+        }
+        if let Some(hint) = hint
             && !hints.contains(&hint)
         {
             hints.push(hint);
         }
-        match report.status {
-            BatchStatus::Accepted => summary.accepted += 1,
-            BatchStatus::Rejected => summary.rejected += 1,
-            BatchStatus::NotSent => {}
-        }
+        summary.count(&report);
         out.batch(&report)?;
     }
     out.finish(summary)?;
@@ -456,13 +507,16 @@ async fn recipient_details(session: &Session) -> Result<HashDetails, (String, Op
     Ok(details)
 }
 
-/// Sends one batch and fills in what the recipient answered; returns the
-/// hint that goes with a refusal.
-async fn send(
-    session: &Session,
-    request: &PushRequest,
-    report: &mut BatchReport,
-) -> Option<String> {
+/// What sending one batch leaves to do.
+struct Sent {
+    /// The hint that goes with a refusal.
+    hint: Option<String>,
+    /// It was answered 500: `true` with a Matrix error body.
+    refused: Option<bool>,
+}
+
+/// Sends one batch and fills in what the recipient answered.
+async fn send(session: &Session, request: &PushRequest, report: &mut BatchReport) -> Sent {
     let result = session
         .call(|client, token| async move { client.push(&token, request).await })
         .await;
@@ -470,18 +524,23 @@ async fn send(
         Ok(()) => {
             report.status = BatchStatus::Accepted;
             report.http_status = Some(201);
-            None
+            Sent {
+                hint: None,
+                refused: None,
+            }
         }
         Err(error) => {
-            report.status = BatchStatus::Rejected;
+            report.status = outcome_of(&error);
+            let mut refused = None;
             if let SessionError::Call(call) = &error {
                 report.http_status = call.status();
                 report.errcode = call.errcode().map(str::to_owned);
                 report.error = call.matrix_error().and_then(|e| e.error.clone());
+                refused = (call.status() == Some(500)).then(|| call.errcode().is_some());
             }
             let (reason, hint) = explain(&error);
             report.reason = Some(reason);
-            hint
+            Sent { hint, refused }
         }
     }
 }
@@ -489,10 +548,7 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mxlookup::identity::CallError;
-    use mxlookup::identity::wire::MatrixError;
     use mxlookup::threepid::Medium;
-    use std::time::Duration;
 
     fn details(alts: &[&str]) -> HashDetails {
         HashDetails {
@@ -540,38 +596,5 @@ mod tests {
             )]
             .into()
         );
-    }
-
-    fn refused(status: u16, code: &str) -> SessionError {
-        SessionError::Call(CallError {
-            server: "http://r".into(),
-            endpoint: "POST /_matrix/identity/v2/lookups".into(),
-            kind: ErrorKind::Status {
-                status,
-                error: Some(MatrixError {
-                    errcode: code.into(),
-                    error: Some("Internal server error".into()),
-                    ..MatrixError::default()
-                }),
-            },
-            tries: 1,
-            elapsed: Duration::ZERO,
-        })
-    }
-
-    #[test]
-    fn refusals_are_explained() {
-        let (reason, hint) = explain(&refused(500, "M_UNKNOWN"));
-        assert!(
-            reason.starts_with("HTTP 500 M_UNKNOWN: Internal server error; "),
-            "{reason}"
-        );
-        assert!(reason.contains("pushed before"), "{reason}");
-        assert!(hint.unwrap().contains("--batch-size 1"));
-        let (reason, hint) = explain(&refused(400, errcode::INVALID_PARAM));
-        assert!(reason.starts_with("HTTP 400 M_INVALID_PARAM"));
-        assert!(hint.unwrap().contains("more than one origin"));
-        let (reason, _) = explain(&refused(404, "M_UNRECOGNIZED"));
-        assert!(reason.contains("does not implement MSC4004"));
     }
 }

@@ -6,7 +6,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{BatchPlan, BatchReport, BatchStatus, PepperKind, PushFormat, PushSummary};
+use super::{
+    BatchPlan, BatchReport, BatchStatus, HashStatus, IsolationReport, PepperKind, PushFormat,
+    PushSummary,
+};
 use crate::commands::JobError;
 use mxlookup::sanitize::for_terminal;
 
@@ -78,20 +81,44 @@ impl BatchWriter {
                 let status = match report.status {
                     BatchStatus::Accepted => "accepted",
                     BatchStatus::Rejected => "rejected",
+                    BatchStatus::Unknown => "unknown",
+                    BatchStatus::Isolated => "isolated",
                     BatchStatus::NotSent => "not_sent",
                 };
-                let detail = match (&report.reason, report.status) {
-                    (Some(reason), _) => for_terminal(reason).into_owned(),
-                    (None, BatchStatus::NotSent) => "dry run".to_owned(),
-                    (None, _) => String::new(),
+                let detail = match (&report.isolation, &report.reason, report.status) {
+                    (Some(isolation), _, _) => isolation_detail(report, isolation),
+                    (None, Some(reason), _) => for_terminal(reason).into_owned(),
+                    (None, None, BatchStatus::NotSent) => "dry run".to_owned(),
+                    (None, None, _) => String::new(),
                 };
-                let line = format!(
+                let mut lines = vec![format!(
                     "{:<bw$}  {:pw$}  {:>6}  {status:8}  {detail}",
                     report.batch,
                     shown_pepper(&report.pepper, report.pepper_kind),
                     report.hashes,
-                );
-                write_stdout(|out| writeln!(out, "{}", line.trim_end()))
+                )];
+                for hash in report.isolation.iter().flat_map(|i| &i.hashes) {
+                    let status = match hash.status {
+                        HashStatus::Stored => "stored",
+                        HashStatus::AlreadyHeld => "already_held",
+                        HashStatus::Unknown => "unknown",
+                    };
+                    // Only an unknown hash has more to say than its status.
+                    let why = match hash.status {
+                        HashStatus::Unknown => for_terminal(&hash.reason).into_owned(),
+                        _ => String::new(),
+                    };
+                    lines.push(format!(
+                        "{:bw$}    {status:12}  {}  {why}",
+                        "",
+                        for_terminal(&hash.address),
+                    ));
+                }
+                write_stdout(|out| {
+                    lines
+                        .iter()
+                        .try_for_each(|line| writeln!(out, "{}", line.trim_end()))
+                })
             }
         }
     }
@@ -114,6 +141,27 @@ impl BatchWriter {
             writeln!(out)
         })
     }
+}
+
+/// What isolation found, in the table (the batch's own reason, which said
+/// its outcome was unknown, is in the JSON).
+fn isolation_detail(report: &BatchReport, isolation: &IsolationReport) -> String {
+    let answered = match report.http_status {
+        Some(status) => format!("HTTP {status}"),
+        None => "no answer".to_owned(),
+    };
+    let mut detail = format!(
+        "{answered}, then isolated in {} more requests: {} stored, {} already held, {} unknown",
+        isolation.requests,
+        isolation.count(HashStatus::Stored),
+        isolation.count(HashStatus::AlreadyHeld),
+        isolation.count(HashStatus::Unknown),
+    );
+    if let Some(stopped) = &isolation.stopped {
+        detail.push_str("; ");
+        detail.push_str(&for_terminal(stopped));
+    }
+    detail
 }
 
 /// Writes and flushes stdout, so that each batch shows when it is answered.
