@@ -22,8 +22,9 @@ use super::args::{
     BindArgs, HashArgs, LookupArgs, PushArgs, PushFormatArg, TableOrJson, TextOrJson, TraceArgs,
     UnbindArgs,
 };
-use super::layers::{Layers, NetworkLayer};
+use super::layers::{Layers, NetworkLayer, Source, TokenLayer};
 use crate::commands::hash::HashSettings;
+use crate::commands::tokens::{AccessTokens, GivenToken, Token, server_key};
 use crate::commands::{
     BindFormat, BindSettings, JobError, LookupSettings, Mode, NetworkSettings, OutputSettings,
     PushFormat, PushSettings, TraceSettings, UnbindSettings, Verbosity,
@@ -180,11 +181,18 @@ pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
     let servers = start_servers(&raw.servers)?;
     let homeserver = homeserver(raw.homeserver.as_deref())?;
     let policy = policy(&raw)?;
+    let hs_token = raw.hs_token.as_deref().map(hs_token).transpose()?;
+    let access_tokens = access_tokens(&raw.access_tokens)?;
+    if !servers.is_empty() {
+        // Start servers named: each token finds its own now. Discovered
+        // ones (and the sandbox's) are known only once connected.
+        access_tokens.bind(&servers)?;
+    }
     Ok(NetworkSettings {
         servers,
         homeserver,
-        hs_token: raw.hs_token,
-        access_token: raw.access_token,
+        hs_token,
+        access_tokens,
         ca_cert: raw.ca_cert,
         policy,
         allow_plaintext: raw.allow_plaintext,
@@ -211,7 +219,14 @@ pub fn http(raw: &NetworkLayer) -> Result<HttpSettings, JobError> {
 fn start_servers(given: &[String]) -> Result<Vec<Server>, JobError> {
     given
         .iter()
-        .map(|s| start_server(s).map_err(usage))
+        .map(|s| {
+            start_server(s).map_err(|e| {
+                JobError::config(
+                    e,
+                    Some("pass the identity server's base URL, e.g. -s https://vector.im (from -s, MXLOOKUP_SERVER or `servers` in the config file; see `mxlookup config show`)"),
+                )
+            })
+        })
         .collect()
 }
 
@@ -222,8 +237,107 @@ fn homeserver(given: Option<&str>) -> Result<Option<Url>, JobError> {
 
 /// `--homeserver`, a URL (a trailing `/` aside).
 pub fn homeserver_url(given: &str) -> Result<Url, JobError> {
-    Url::parse(given.trim_end_matches('/'))
-        .map_err(|e| usage(format!("--homeserver `{given}` is not a URL: {e}")))
+    Url::parse(given.trim_end_matches('/')).map_err(|e| {
+        JobError::config(
+            format!("--homeserver `{given}` is not a URL: {e}"),
+            Some("pass the homeserver's base URL, e.g. --homeserver https://matrix.org"),
+        )
+    })
+}
+
+/// `--hs-token`, checked as a token (and never shown).
+fn hs_token(given: &str) -> Result<String, JobError> {
+    match Token::check(given) {
+        Ok(token) => Ok(token.expose().to_owned()),
+        Err(why) => Err(JobError::config(
+            format!("the homeserver token {why}"),
+            Some(
+                "pass the access token of your Matrix account as it is (--hs-token, MXLOOKUP_HS_TOKEN or `hs_token_file`), without spaces or quotes around it",
+            ),
+        )),
+    }
+}
+
+/// Where a token was given, as messages name it (never the token).
+fn token_origin(from: &Source) -> String {
+    match from {
+        Source::Env(name) => (*name).to_owned(),
+        Source::File(path) => format!("the token file {}", path.display()),
+        _ => "--access-token".to_owned(),
+    }
+}
+
+/// The identity-server tokens given: each split into its server's URL
+/// (`URL=TOKEN`, or a file of `[access_token_files]`) and the token, both
+/// checked. What binds them to the start servers is
+/// [`AccessTokens::bind`].
+fn access_tokens(given: &[TokenLayer]) -> Result<AccessTokens, JobError> {
+    let mut tokens = AccessTokens::default();
+    for layer in given {
+        let from = token_origin(&layer.from);
+        let standing = matches!(layer.from, Source::File(_));
+        let (server, text) = match &layer.server {
+            Some(url) => (Some(url.as_str()), layer.text.as_str()),
+            None => split_token(&layer.text, &from)?,
+        };
+        let token = Token::check(text).map_err(|why| {
+            JobError::config(
+                format!("the token of {from} {why}"),
+                Some("pass the token as the server issued it, without spaces or quotes around it: --access-token TOKEN, or URL=TOKEN to name its server"),
+            )
+        })?;
+        let server = match server {
+            Some(url) => Some(token_server(url, &from)?),
+            None => None,
+        };
+        tokens.given.push(GivenToken {
+            server,
+            token,
+            from,
+            standing,
+        });
+    }
+    Ok(tokens)
+}
+
+/// `URL=TOKEN` (when it starts with `http://` or `https://`, split at the
+/// first `=`) or a bare `TOKEN`, in which `=` ends it if anywhere (base64
+/// padding): `host=TOKEN` is a server named without its scheme.
+fn split_token<'a>(text: &'a str, from: &str) -> Result<(Option<&'a str>, &'a str), JobError> {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return match text.split_once('=') {
+            Some((url, token)) => Ok((Some(url), token)),
+            None => Err(JobError::config(
+                format!("{from} gives a URL and no token"),
+                Some(
+                    "write the server's URL, `=`, then its token: --access-token https://is.example=TOKEN",
+                ),
+            )),
+        };
+    }
+    if text.trim_end_matches('=').contains('=') {
+        return Err(JobError::config(
+            format!("{from} has `=` inside its token"),
+            Some(
+                "to name a token's server, write the server's URL with its scheme: --access-token https://is.example=TOKEN",
+            ),
+        ));
+    }
+    Ok((None, text))
+}
+
+/// The URL of `URL=TOKEN`, and how it is compared with the start servers'.
+fn token_server(url: &str, from: &str) -> Result<(String, String), JobError> {
+    match server_key(url) {
+        Some(key) => Ok((url.to_owned(), key)),
+        None => Err(JobError::config(
+            format!("{from} names `{url}`, which is not a URL"),
+            Some(
+                "write the start server's URL as -s has it, then `=` and its token: --access-token https://is.example=TOKEN",
+            ),
+        )),
+    }
 }
 
 /// The referral policy: depth, budget, compiled patterns, `--resolve`.
@@ -282,7 +396,7 @@ mod tests {
             servers: vec!["https://is.example/".to_owned()],
             homeserver: Some("https://hs.example/".to_owned()),
             hs_token: Some("syt_t".to_owned()),
-            access_token: None,
+            access_tokens: Vec::new(),
             ca_cert: None,
             timeout: 30.0,
             accept_terms: false,

@@ -8,6 +8,7 @@ pub mod hash;
 pub mod lookup;
 pub mod push;
 pub mod sandbox;
+pub mod tokens;
 pub mod trace;
 
 pub use bind::{BindFormat, BindSettings, UnbindSettings, bind, unbind};
