@@ -30,10 +30,13 @@ use crate::commands::{
     PushFormat, PushSettings, TraceSettings, UnbindSettings, Verbosity,
 };
 
-/// A usage mistake: the message alone.
-fn usage(message: impl Into<String>) -> JobError {
-    JobError::config(message, None)
+/// A usage mistake, and what to do about it.
+fn usage(message: impl Into<String>, hint: &str) -> JobError {
+    JobError::config(message, Some(hint))
 }
+
+const PATTERN_HINT: &str = "a pattern is a glob on host:port, e.g. --deny-server '*.example.com:443' (also MXLOOKUP_ALLOW_SERVER, MXLOOKUP_DENY_SERVER or [policy] in the config file)";
+const RESOLVE_HINT: &str = "write --resolve NAME=URL, NAME as host:port, e.g. --resolve fed.example:443=http://127.0.0.1:8091 (or [resolve] in the config file)";
 
 /// The settings of `mxlookup lookup`.
 pub fn lookup(
@@ -51,6 +54,7 @@ pub fn lookup(
         (true, Some(_)) if net.names_a_server() => {
             return Err(usage(
                 "--pepper is for dry runs without a server: with a server, its own pepper is used",
+                "leave out --pepper to hash with each server's own, or leave out the servers (-s, --sandbox) to work offline",
             ));
         }
         (true, Some(pepper)) => Mode::DryRun {
@@ -206,7 +210,10 @@ pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
 /// Time allowed per request and the first retry delay.
 pub fn http(raw: &NetworkLayer) -> Result<HttpSettings, JobError> {
     if !(raw.timeout > 0.0 && raw.timeout <= 3600.0) {
-        return Err(usage("--timeout must be between 0 and 3600 seconds"));
+        return Err(usage(
+            "--timeout must be between 0 and 3600 seconds",
+            "pass the seconds allowed per request, e.g. --timeout 30 (also MXLOOKUP_TIMEOUT or `timeout` in the config file)",
+        ));
     }
     Ok(HttpSettings {
         timeout: Duration::from_secs_f64(raw.timeout),
@@ -345,14 +352,14 @@ fn policy(raw: &NetworkLayer) -> Result<Policy, JobError> {
     let allow = if raw.allow.is_empty() {
         None
     } else {
-        Some(globs(&raw.allow).map_err(usage)?)
+        Some(globs(&raw.allow).map_err(|e| usage(e, PATTERN_HINT))?)
     };
     Ok(Policy {
         max_depth: raw.max_depth,
         budget: raw.server_budget,
         resolve: resolve(&raw.resolve)?,
         allow,
-        deny: globs(&raw.deny).map_err(usage)?,
+        deny: globs(&raw.deny).map_err(|e| usage(e, PATTERN_HINT))?,
     })
 }
 
@@ -360,10 +367,14 @@ fn policy(raw: &NetworkLayer) -> Result<Policy, JobError> {
 fn resolve(given: &[(String, String)]) -> Result<BTreeMap<String, Url>, JobError> {
     let mut resolve = BTreeMap::new();
     for (name, url) in given {
-        let name =
-            server_name(name).map_err(|e| usage(format!("--resolve: bad server name {e}")))?;
-        let url = Url::parse(url)
-            .map_err(|e| usage(format!("--resolve {name}={url}: not a URL: {e}")))?;
+        let name = server_name(name)
+            .map_err(|e| usage(format!("--resolve: bad server name {e}"), RESOLVE_HINT))?;
+        let url = Url::parse(url).map_err(|e| {
+            usage(
+                format!("--resolve {name}={url}: not a URL: {e}"),
+                RESOLVE_HINT,
+            )
+        })?;
         resolve.insert(name, url);
     }
     Ok(resolve)
@@ -473,6 +484,27 @@ mod tests {
         let mut bad = raw();
         bad.resolve = vec![("fed.example".to_owned(), "nowhere".to_owned())];
         assert!(refused(bad).starts_with("--resolve fed.example:443=nowhere: not a URL: "));
+    }
+
+    #[test]
+    fn every_refusal_says_what_to_do() {
+        let mut cases = Vec::new();
+        for (i, mut bad) in std::iter::repeat_with(raw).take(6).enumerate() {
+            match i {
+                0 => bad.timeout = -1.0,
+                1 => bad.servers = vec!["https//typo.example".to_owned()],
+                2 => bad.homeserver = Some("hs".to_owned()),
+                3 => bad.deny = vec!["[".to_owned()],
+                4 => bad.resolve = vec![("a b".to_owned(), "http://x".to_owned())],
+                _ => bad.hs_token = Some("syt secret".to_owned()),
+            }
+            cases.push(bad);
+        }
+        for bad in cases {
+            let e = network(bad).map(drop).unwrap_err();
+            assert!(e.hint().is_some(), "no hint for: {e}");
+            assert!(!e.to_string().contains("secret"), "{e}");
+        }
     }
 
     #[test]
