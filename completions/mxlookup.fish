@@ -49,7 +49,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l pepper -d '
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l max-depth -d 'Follow at most N referral hops' -r
@@ -82,7 +82,7 @@ json\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l max-depth -d 'Follow at most N referral hops' -r
@@ -99,7 +99,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l accept-terms
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l origin -d 'The origin server that holds the associations, as host:port (port 443 when absent)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l input-format -d 'Read every file as this format instead of guessing from its name and content' -r -f -a "vcard\t'vCard 2.1, 3.0 or 4.0'
 csv\t'CSV with a header naming email or phone columns, or with none'
@@ -112,7 +112,7 @@ ndjson\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l max-depth -d 'Follow at most N referral hops' -r
@@ -140,7 +140,7 @@ json\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l max-depth -d 'Follow at most N referral hops' -r
@@ -166,7 +166,7 @@ json\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l max-depth -d 'Follow at most N referral hops' -r
@@ -206,7 +206,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_see
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l access-token -d 'An identity-server token for the start servers (referred servers register)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l max-depth -d 'Follow at most N referral hops' -r
@@ -223,7 +223,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_see
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -l pepper -d 'The server\'s lookup pepper (from its hash_details)' -r

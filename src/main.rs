@@ -15,6 +15,7 @@ use cli::{generate, settings};
 use commands::{Completion, JobError, Verbosity};
 
 fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(report_panic));
     let (cli, matches) = cli::parse();
     match run(cli, &matches) {
         Ok(Completion::Complete) => ExitCode::SUCCESS,
@@ -51,5 +52,66 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<Completion, JobError> {
             seed,
             format,
         } => generate::synth(contacts, seed, format),
+    }
+}
+
+/// Says a panic the way every other error is said, instead of Rust's panic
+/// text: an `error:` line, then a `hint:`; the backtrace follows only when
+/// `RUST_BACKTRACE` asks for it.
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let message = info
+        .payload()
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| info.payload().downcast_ref::<String>().cloned());
+    let at = info
+        .location()
+        .map(|l| format!("{}:{}", l.file(), l.line()));
+    let (error, hint) = panic_lines(message.as_deref(), at.as_deref());
+    eprintln!("{error}");
+    eprintln!("{hint}");
+    let backtrace = std::backtrace::Backtrace::capture();
+    if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+        eprintln!("{backtrace}");
+    }
+}
+
+/// The `error:` and `hint:` lines for a panic with `message`, at `at`.
+fn panic_lines(message: Option<&str>, at: Option<&str>) -> (String, String) {
+    let what = message.map_or_else(
+        || "an internal error".to_owned(),
+        |m| format!("internal error: {}", mxlookup::sanitize::for_terminal(m)),
+    );
+    let error = match at {
+        Some(at) => format!("error: {what} (at {at})"),
+        None => format!("error: {what}"),
+    };
+    let hint = "hint: this is a bug in mxlookup, not in your input or servers: please report it with the command you ran and what RUST_BACKTRACE=1 adds to this message".to_owned();
+    (error, hint)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_lines;
+
+    #[test]
+    fn a_panic_is_said_as_one_error_and_a_hint() {
+        let (error, hint) = panic_lines(
+            Some("walk tasks do not panic"),
+            Some("src/resolve/mod.rs:9"),
+        );
+        assert_eq!(
+            error,
+            "error: internal error: walk tasks do not panic (at src/resolve/mod.rs:9)"
+        );
+        assert!(
+            hint.starts_with("hint: this is a bug in mxlookup")
+                && hint.contains("RUST_BACKTRACE=1")
+        );
+        let (error, _) = panic_lines(None, None);
+        assert_eq!(error, "error: an internal error");
+        // Nothing from the message can drive the terminal, nor add a line.
+        let (error, _) = panic_lines(Some("a\x1b[2Jb\nthread 'main' panicked"), None);
+        assert!(!error.contains('\x1b') && !error.contains('\n'), "{error}");
     }
 }

@@ -455,14 +455,17 @@ pub struct NetworkArgs {
     )]
     pub hs_token: Option<String>,
 
-    /// An identity-server token for the start servers (referred servers register).
+    /// An identity-server token: TOKEN for the one start server, URL=TOKEN
+    /// for the start server at URL (repeatable; needed with several -s).
+    /// Sent to that server only; the others register through --homeserver.
     #[arg(
         long,
-        value_name = "TOKEN",
+        value_name = "[URL=]TOKEN",
         env = "MXLOOKUP_ACCESS_TOKEN",
-        hide_env_values = true
+        hide_env_values = true,
+        long_help = super::help::ACCESS_TOKEN_HELP
     )]
-    pub access_token: Option<String>,
+    pub access_token: Vec<String>,
 
     /// Reach server NAME (host:port) at URL instead of https://NAME (repeatable).
     #[arg(long, value_name = "NAME=URL", value_parser = parse_resolve)]

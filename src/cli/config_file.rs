@@ -3,8 +3,9 @@
 //! defaults a user would otherwise repeat on every command line; flags and
 //! `MXLOOKUP_*` variables override it (the binary does the layering).
 //!
-//! Secrets are never written in it: `hs_token_file` and `access_token_file`
-//! name files that hold them, read when the file is loaded.
+//! Secrets are never written in it: `hs_token_file`, `access_token_file`
+//! and the files of `[access_token_files]` (one per start server URL) name
+//! files that hold them, read when the file is loaded.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,9 +32,12 @@ pub struct ConfigFile {
     /// A file holding the homeserver access token.
     #[serde(default)]
     pub hs_token_file: Option<PathBuf>,
-    /// A file holding an identity-server token for the start servers.
+    /// A file holding an identity-server token for the one start server.
     #[serde(default)]
     pub access_token_file: Option<PathBuf>,
+    /// Start server URL → a file holding its identity-server token.
+    #[serde(default)]
+    pub access_token_files: BTreeMap<String, PathBuf>,
     /// Region of phone numbers written in national form.
     #[serde(default, deserialize_with = "parsed")]
     pub region: Option<Region>,
@@ -88,8 +92,28 @@ pub struct Loaded {
     pub file: ConfigFile,
     /// The content of `hs_token_file`.
     pub hs_token: Option<String>,
-    /// The content of `access_token_file`.
-    pub access_token: Option<String>,
+    /// The contents of `access_token_file` and `[access_token_files]`.
+    pub access_tokens: Vec<FileToken>,
+}
+
+/// An identity-server token read from a file the config file names.
+#[derive(Clone, PartialEq)]
+pub struct FileToken {
+    /// The start server's URL, for a file of `[access_token_files]`.
+    pub server: Option<String>,
+    /// The file's content, trimmed.
+    pub token: String,
+    /// The file.
+    pub file: PathBuf,
+}
+
+impl std::fmt::Debug for FileToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileToken")
+            .field("server", &self.server)
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a configuration file cannot be used.
@@ -210,6 +234,9 @@ impl Loaded {
                 *slot = Some(relative_to(folder, &p));
             }
         }
+        for p in file.access_token_files.values_mut() {
+            *p = relative_to(folder, p);
+        }
         let secret = |key: &str, file: &Option<PathBuf>| -> Result<Option<String>, ConfigError> {
             let Some(p) = file else { return Ok(None) };
             let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
@@ -224,12 +251,29 @@ impl Loaded {
             Ok(Some(token.to_owned()))
         };
         let hs_token = secret("hs_token_file", &file.hs_token_file)?;
-        let access_token = secret("access_token_file", &file.access_token_file)?;
+        let mut access_tokens = Vec::new();
+        if let Some(p) = &file.access_token_file {
+            let token = secret("access_token_file", &file.access_token_file)?;
+            access_tokens.extend(token.map(|token| FileToken {
+                server: None,
+                token,
+                file: p.clone(),
+            }));
+        }
+        for (server, p) in &file.access_token_files {
+            let key = format!("access_token_files.\"{server}\"");
+            let token = secret(&key, &Some(p.clone()))?;
+            access_tokens.extend(token.map(|token| FileToken {
+                server: Some(server.clone()),
+                token,
+                file: p.clone(),
+            }));
+        }
         Ok(Loaded {
             path: path.to_owned(),
             file,
             hs_token,
-            access_token,
+            access_tokens,
         })
     }
 }
@@ -256,8 +300,8 @@ fn parse_message(text: &str, e: &toml::de::Error) -> String {
     }
     out.push_str(": ");
     out.push_str(message);
-    if matches!(key, Some("hs_token" | "access_token")) {
-        out.push_str(" (tokens are not written in the file: put it in a file of its own and name that with `hs_token_file` or `access_token_file`)");
+    if matches!(key, Some("hs_token" | "access_token" | "access_tokens")) {
+        out.push_str(" (tokens are not written in the file: put it in a file of its own and name that with `hs_token_file`, `access_token_file` or `[access_token_files]`)");
     }
     out
 }
@@ -368,6 +412,39 @@ deny = ["bad.example:443"]
         let e = Loaded::parse(&path, "access_token_file = \"none\"\n").unwrap_err();
         assert!(
             e.to_string().starts_with("cannot read access_token_file "),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn per_server_token_files_are_read_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.token"), " mxs_a\n").unwrap();
+        std::fs::write(dir.path().join("b.token"), "mxs_b").unwrap();
+        let path = dir.path().join("config.toml");
+        let text = "access_token_file = \"b.token\"\n[access_token_files]\n\"https://a.example\" = \"a.token\"\n";
+        let loaded = Loaded::parse(&path, text).unwrap();
+        let tokens: Vec<(Option<&str>, &str, PathBuf)> = loaded
+            .access_tokens
+            .iter()
+            .map(|t| (t.server.as_deref(), t.token.as_str(), t.file.clone()))
+            .collect();
+        assert_eq!(
+            tokens,
+            [
+                (None, "mxs_b", dir.path().join("b.token")),
+                (
+                    Some("https://a.example"),
+                    "mxs_a",
+                    dir.path().join("a.token")
+                ),
+            ]
+        );
+        assert!(!format!("{loaded:?}").contains("mxs_a"));
+        let text = "[access_token_files]\n\"https://a.example\" = \"none\"\n";
+        let e = Loaded::parse(&path, text).unwrap_err().to_string();
+        assert!(
+            e.starts_with("cannot read access_token_files.\"https://a.example\" "),
             "{e}"
         );
     }

@@ -17,7 +17,30 @@ Exit codes:
 Data goes to stdout; progress, warnings and hints go to stderr.
 
 Settings: flags > MXLOOKUP_* variables > $XDG_CONFIG_HOME/mxlookup/config.toml
-(or --config FILE) > defaults; `mxlookup config show` prints them.";
+(or --config FILE) > defaults; `mxlookup config show` prints them.
+
+Tokens are per server. --access-token TOKEN is for the one start server; with
+several -s, name each token's server: --access-token URL=TOKEN (repeatable). A
+token goes to its own server only: the others, and every referred server, get a
+token of their own through --homeserver and --hs-token (sent to the homeserver
+only). See `mxlookup lookup --help` for the variables and the config file.";
+
+/// The long help of `--access-token`.
+pub const ACCESS_TOKEN_HELP: &str =
+    "An identity-server token, for one start server only. TOKEN alone is for the one
+start server; with several start servers, each token names its own:
+URL=TOKEN, repeatable (e.g. --access-token https://is.example=TOKEN). A bare
+TOKEN with several start servers, or a URL that is no start server, is refused
+before any request. A start server without a token, and every referred server,
+registers through --homeserver instead; no token is sent to another server.
+
+MXLOOKUP_ACCESS_TOKEN holds one TOKEN or URL=TOKEN. In the config file, tokens
+stay in files of their own: `access_token_file = \"FILE\"` for the one start
+server, or a table of one file per server:
+  [access_token_files]
+  \"https://is.example\" = \"is.token\"
+(a server of that table that a run does not start from is left aside). Flags
+and the variable replace the file's tokens; `config show` prints `(set)`.";
 
 pub const CONFIG_SHOW_HELP: &str = "\
 Precedence: flags > MXLOOKUP_* variables > the config file > defaults. With no

@@ -121,8 +121,9 @@ pub struct NetworkLayer {
     pub homeserver: Option<String>,
     /// `--hs-token`, or the content of `hs_token_file`.
     pub hs_token: Option<String>,
-    /// `--access-token`, or the content of `access_token_file`.
-    pub access_token: Option<String>,
+    /// `--access-token` (repeatable) or `MXLOOKUP_ACCESS_TOKEN`, else the
+    /// config file's token files.
+    pub access_tokens: Vec<TokenLayer>,
     /// `--ca-cert`.
     pub ca_cert: Option<PathBuf>,
     /// `--timeout`, in seconds.
@@ -145,6 +146,27 @@ pub struct NetworkLayer {
     pub backoff_ms: u64,
     /// `--sandbox`, with `--federation FILE` when given (flags only).
     pub sandbox: Option<Option<PathBuf>>,
+}
+
+/// An identity-server token as given, not yet checked.
+#[derive(Clone, PartialEq)]
+pub struct TokenLayer {
+    /// `TOKEN` or `URL=TOKEN` (a flag or the variable), or the content of
+    /// a token file.
+    pub text: String,
+    /// For a file of the config file's `[access_token_files]`: its server.
+    pub server: Option<String>,
+    /// The flag, the variable, or the token file (`Source::File`).
+    pub from: Source,
+}
+
+impl fmt::Debug for TokenLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenLayer")
+            .field("server", &self.server)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
 }
 
 impl NetworkLayer {
@@ -249,7 +271,7 @@ impl<'a> Layers<'a> {
     fn reach(&mut self, args: &NetworkArgs) -> NetworkLayer {
         let file = self.file.map(|f| &f.file);
         let hs_token = self.file.and_then(|f| f.hs_token.clone()).map(Some);
-        let access_token = self.file.and_then(|f| f.access_token.clone()).map(Some);
+        let access_tokens = self.access_tokens(args);
         let resolve = file
             .filter(|f| !f.resolve.is_empty())
             .map(|f| f.resolve.clone().into_iter().collect());
@@ -275,13 +297,7 @@ impl<'a> Layers<'a> {
                 args.hs_token.clone(),
                 hs_token,
             ),
-            access_token: self.pick(
-                "access_token",
-                "access_token",
-                Some("MXLOOKUP_ACCESS_TOKEN"),
-                args.access_token.clone(),
-                access_token,
-            ),
+            access_tokens,
             ca_cert: self.pick(
                 "ca_cert",
                 "ca_cert",
@@ -318,6 +334,39 @@ impl<'a> Layers<'a> {
             backoff_ms: args.backoff_ms,
             sandbox: args.sandbox.then(|| args.federation.clone()),
         }
+    }
+
+    /// `--access-token` or `MXLOOKUP_ACCESS_TOKEN`, else the config file's
+    /// token files: the file's as a whole, or none of them.
+    fn access_tokens(&mut self, args: &NetworkArgs) -> Vec<TokenLayer> {
+        const ENV: &str = "MXLOOKUP_ACCESS_TOKEN";
+        let from = match self.given.source("access_token") {
+            Some(ValueSource::EnvVariable) => Source::Env(ENV),
+            _ => Source::Flag,
+        };
+        let given = args
+            .access_token
+            .iter()
+            .map(|text| TokenLayer {
+                text: text.clone(),
+                server: None,
+                from: from.clone(),
+            })
+            .collect();
+        let from_file = self
+            .file
+            .map(|f| {
+                f.access_tokens
+                    .iter()
+                    .map(|t| TokenLayer {
+                        text: t.token.clone(),
+                        server: t.server.clone(),
+                        from: Source::File(t.file.clone()),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .filter(|tokens| !tokens.is_empty());
+        self.pick("access_token", "access_token", Some(ENV), given, from_file)
     }
 
     /// Which referrals are followed: depth, budget, allow and deny lists.
@@ -380,7 +429,7 @@ impl<'a> Layers<'a> {
             net.hs_token = None;
         }
         if ambient("access_token") {
-            net.access_token = None;
+            net.access_tokens.clear();
         }
         if ambient("policy.allow") {
             net.allow.clear();

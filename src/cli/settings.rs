@@ -22,17 +22,21 @@ use super::args::{
     BindArgs, HashArgs, LookupArgs, PushArgs, PushFormatArg, TableOrJson, TextOrJson, TraceArgs,
     UnbindArgs,
 };
-use super::layers::{Layers, NetworkLayer};
+use super::layers::{Layers, NetworkLayer, Source, TokenLayer};
 use crate::commands::hash::HashSettings;
+use crate::commands::tokens::{AccessTokens, GivenToken, Token, server_key};
 use crate::commands::{
     BindFormat, BindSettings, JobError, LookupSettings, Mode, NetworkSettings, OutputSettings,
     PushFormat, PushSettings, TraceSettings, UnbindSettings, Verbosity,
 };
 
-/// A usage mistake: the message alone.
-fn usage(message: impl Into<String>) -> JobError {
-    JobError::config(message, None)
+/// A usage mistake, and what to do about it.
+fn usage(message: impl Into<String>, hint: &str) -> JobError {
+    JobError::config(message, Some(hint))
 }
+
+const PATTERN_HINT: &str = "a pattern is a glob on host:port, e.g. --deny-server '*.example.com:443' (also MXLOOKUP_ALLOW_SERVER, MXLOOKUP_DENY_SERVER or [policy] in the config file)";
+const RESOLVE_HINT: &str = "write --resolve NAME=URL, NAME as host:port, e.g. --resolve fed.example:443=http://127.0.0.1:8091 (or [resolve] in the config file)";
 
 /// The settings of `mxlookup lookup`.
 pub fn lookup(
@@ -50,6 +54,7 @@ pub fn lookup(
         (true, Some(_)) if net.names_a_server() => {
             return Err(usage(
                 "--pepper is for dry runs without a server: with a server, its own pepper is used",
+                "leave out --pepper to hash with each server's own, or leave out the servers (-s, --sandbox) to work offline",
             ));
         }
         (true, Some(pepper)) => Mode::DryRun {
@@ -181,11 +186,18 @@ pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
     let servers = start_servers(&raw.servers)?;
     let homeserver = homeserver(raw.homeserver.as_deref())?;
     let policy = policy(&raw)?;
+    let hs_token = raw.hs_token.as_deref().map(hs_token).transpose()?;
+    let access_tokens = access_tokens(&raw.access_tokens)?;
+    if !servers.is_empty() {
+        // Start servers named: each token finds its own now. Discovered
+        // ones (and the sandbox's) are known only once connected.
+        access_tokens.bind(&servers)?;
+    }
     Ok(NetworkSettings {
         servers,
         homeserver,
-        hs_token: raw.hs_token,
-        access_token: raw.access_token,
+        hs_token,
+        access_tokens,
         ca_cert: raw.ca_cert,
         policy,
         allow_plaintext: raw.allow_plaintext,
@@ -199,7 +211,10 @@ pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
 /// Time allowed per request and the first retry delay.
 pub fn http(raw: &NetworkLayer) -> Result<HttpSettings, JobError> {
     if !(raw.timeout > 0.0 && raw.timeout <= 3600.0) {
-        return Err(usage("--timeout must be between 0 and 3600 seconds"));
+        return Err(usage(
+            "--timeout must be between 0 and 3600 seconds",
+            "pass the seconds allowed per request, e.g. --timeout 30 (also MXLOOKUP_TIMEOUT or `timeout` in the config file)",
+        ));
     }
     Ok(HttpSettings {
         timeout: Duration::from_secs_f64(raw.timeout),
@@ -212,7 +227,14 @@ pub fn http(raw: &NetworkLayer) -> Result<HttpSettings, JobError> {
 fn start_servers(given: &[String]) -> Result<Vec<Server>, JobError> {
     given
         .iter()
-        .map(|s| start_server(s).map_err(usage))
+        .map(|s| {
+            start_server(s).map_err(|e| {
+                JobError::config(
+                    e,
+                    Some("pass the identity server's base URL, e.g. -s https://vector.im (from -s, MXLOOKUP_SERVER or `servers` in the config file; see `mxlookup config show`)"),
+                )
+            })
+        })
         .collect()
 }
 
@@ -223,8 +245,107 @@ fn homeserver(given: Option<&str>) -> Result<Option<Url>, JobError> {
 
 /// `--homeserver`, a URL (a trailing `/` aside).
 pub fn homeserver_url(given: &str) -> Result<Url, JobError> {
-    Url::parse(given.trim_end_matches('/'))
-        .map_err(|e| usage(format!("--homeserver `{given}` is not a URL: {e}")))
+    Url::parse(given.trim_end_matches('/')).map_err(|e| {
+        JobError::config(
+            format!("--homeserver `{given}` is not a URL: {e}"),
+            Some("pass the homeserver's base URL, e.g. --homeserver https://matrix.org"),
+        )
+    })
+}
+
+/// `--hs-token`, checked as a token (and never shown).
+fn hs_token(given: &str) -> Result<String, JobError> {
+    match Token::check(given) {
+        Ok(token) => Ok(token.expose().to_owned()),
+        Err(why) => Err(JobError::config(
+            format!("the homeserver token {why}"),
+            Some(
+                "pass the access token of your Matrix account as it is (--hs-token, MXLOOKUP_HS_TOKEN or `hs_token_file`), without spaces or quotes around it",
+            ),
+        )),
+    }
+}
+
+/// Where a token was given, as messages name it (never the token).
+fn token_origin(from: &Source) -> String {
+    match from {
+        Source::Env(name) => (*name).to_owned(),
+        Source::File(path) => format!("the token file {}", path.display()),
+        _ => "--access-token".to_owned(),
+    }
+}
+
+/// The identity-server tokens given: each split into its server's URL
+/// (`URL=TOKEN`, or a file of `[access_token_files]`) and the token, both
+/// checked. What binds them to the start servers is
+/// [`AccessTokens::bind`].
+fn access_tokens(given: &[TokenLayer]) -> Result<AccessTokens, JobError> {
+    let mut tokens = AccessTokens::default();
+    for layer in given {
+        let from = token_origin(&layer.from);
+        let standing = matches!(layer.from, Source::File(_));
+        let (server, text) = match &layer.server {
+            Some(url) => (Some(url.as_str()), layer.text.as_str()),
+            None => split_token(&layer.text, &from)?,
+        };
+        let token = Token::check(text).map_err(|why| {
+            JobError::config(
+                format!("the token of {from} {why}"),
+                Some("pass the token as the server issued it, without spaces or quotes around it: --access-token TOKEN, or URL=TOKEN to name its server"),
+            )
+        })?;
+        let server = match server {
+            Some(url) => Some(token_server(url, &from)?),
+            None => None,
+        };
+        tokens.given.push(GivenToken {
+            server,
+            token,
+            from,
+            standing,
+        });
+    }
+    Ok(tokens)
+}
+
+/// `URL=TOKEN` (when it starts with `http://` or `https://`, split at the
+/// first `=`) or a bare `TOKEN`, in which `=` ends it if anywhere (base64
+/// padding): `host=TOKEN` is a server named without its scheme.
+fn split_token<'a>(text: &'a str, from: &str) -> Result<(Option<&'a str>, &'a str), JobError> {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return match text.split_once('=') {
+            Some((url, token)) => Ok((Some(url), token)),
+            None => Err(JobError::config(
+                format!("{from} gives a URL and no token"),
+                Some(
+                    "write the server's URL, `=`, then its token: --access-token https://is.example=TOKEN",
+                ),
+            )),
+        };
+    }
+    if text.trim_end_matches('=').contains('=') {
+        return Err(JobError::config(
+            format!("{from} has `=` inside its token"),
+            Some(
+                "to name a token's server, write the server's URL with its scheme: --access-token https://is.example=TOKEN",
+            ),
+        ));
+    }
+    Ok((None, text))
+}
+
+/// The URL of `URL=TOKEN`, and how it is compared with the start servers'.
+fn token_server(url: &str, from: &str) -> Result<(String, String), JobError> {
+    match server_key(url) {
+        Some(key) => Ok((url.to_owned(), key)),
+        None => Err(JobError::config(
+            format!("{from} names `{url}`, which is not a URL"),
+            Some(
+                "write the start server's URL as -s has it, then `=` and its token: --access-token https://is.example=TOKEN",
+            ),
+        )),
+    }
 }
 
 /// The referral policy: depth, budget, compiled patterns, `--resolve`.
@@ -232,14 +353,14 @@ fn policy(raw: &NetworkLayer) -> Result<Policy, JobError> {
     let allow = if raw.allow.is_empty() {
         None
     } else {
-        Some(globs(&raw.allow).map_err(usage)?)
+        Some(globs(&raw.allow).map_err(|e| usage(e, PATTERN_HINT))?)
     };
     Ok(Policy {
         max_depth: raw.max_depth,
         budget: raw.server_budget,
         resolve: resolve(&raw.resolve)?,
         allow,
-        deny: globs(&raw.deny).map_err(usage)?,
+        deny: globs(&raw.deny).map_err(|e| usage(e, PATTERN_HINT))?,
     })
 }
 
@@ -247,10 +368,14 @@ fn policy(raw: &NetworkLayer) -> Result<Policy, JobError> {
 fn resolve(given: &[(String, String)]) -> Result<BTreeMap<String, Url>, JobError> {
     let mut resolve = BTreeMap::new();
     for (name, url) in given {
-        let name =
-            server_name(name).map_err(|e| usage(format!("--resolve: bad server name {e}")))?;
-        let url = Url::parse(url)
-            .map_err(|e| usage(format!("--resolve {name}={url}: not a URL: {e}")))?;
+        let name = server_name(name)
+            .map_err(|e| usage(format!("--resolve: bad server name {e}"), RESOLVE_HINT))?;
+        let url = Url::parse(url).map_err(|e| {
+            usage(
+                format!("--resolve {name}={url}: not a URL: {e}"),
+                RESOLVE_HINT,
+            )
+        })?;
         resolve.insert(name, url);
     }
     Ok(resolve)
@@ -283,7 +408,7 @@ mod tests {
             servers: vec!["https://is.example/".to_owned()],
             homeserver: Some("https://hs.example/".to_owned()),
             hs_token: Some("syt_t".to_owned()),
-            access_token: None,
+            access_tokens: Vec::new(),
             ca_cert: None,
             timeout: 30.0,
             accept_terms: false,
@@ -360,6 +485,27 @@ mod tests {
         let mut bad = raw();
         bad.resolve = vec![("fed.example".to_owned(), "nowhere".to_owned())];
         assert!(refused(bad).starts_with("--resolve fed.example:443=nowhere: not a URL: "));
+    }
+
+    #[test]
+    fn every_refusal_says_what_to_do() {
+        let mut cases = Vec::new();
+        for (i, mut bad) in std::iter::repeat_with(raw).take(6).enumerate() {
+            match i {
+                0 => bad.timeout = -1.0,
+                1 => bad.servers = vec!["https//typo.example".to_owned()],
+                2 => bad.homeserver = Some("hs".to_owned()),
+                3 => bad.deny = vec!["[".to_owned()],
+                4 => bad.resolve = vec![("a b".to_owned(), "http://x".to_owned())],
+                _ => bad.hs_token = Some("syt secret".to_owned()),
+            }
+            cases.push(bad);
+        }
+        for bad in cases {
+            let e = network(bad).map(drop).unwrap_err();
+            assert!(e.hint().is_some(), "no hint for: {e}");
+            assert!(!e.to_string().contains("secret"), "{e}");
+        }
     }
 
     #[test]

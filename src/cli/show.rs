@@ -122,7 +122,7 @@ fn values(
         ("servers", json!(net.servers)),
         ("homeserver", json!(net.homeserver)),
         ("hs_token", secret(&net.hs_token)),
-        ("access_token", secret(&net.access_token)),
+        ("access_token", access_tokens(net)),
         ("region", json!(region.map(|r| r.to_string()))),
         ("format", json!(format.unwrap_or(OutputFormat::Table))),
         ("timeout", json!(net.timeout)),
@@ -138,6 +138,25 @@ fn values(
         ("policy.deny", json!(net.deny)),
         ("resolve", json!(resolve)),
     ]
+}
+
+/// The tokens given, each as `(set)` after the server it names, if any.
+fn access_tokens(net: &NetworkLayer) -> Value {
+    let shown: Vec<String> = net
+        .access_tokens
+        .iter()
+        .map(|t| {
+            let named = t.server.as_deref().or_else(|| {
+                let (url, _) = t.text.split_once('=')?;
+                url.contains("://").then_some(url)
+            });
+            match named {
+                Some(url) => format!("{url}=(set)"),
+                None => "(set)".to_owned(),
+            }
+        })
+        .collect();
+    json!(shown)
 }
 
 /// `{"settings": {KEY: {"value", "source", "from"?}}}`.

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::JobError;
+use super::tokens::AccessTokens;
 use mxlookup::identity::discovery::{self, Discovery};
 use mxlookup::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
 use mxlookup::resolve::policy::{Policy, globs, server_name};
@@ -28,8 +29,8 @@ pub struct NetworkSettings {
     pub homeserver: Option<Url>,
     /// `--hs-token`.
     pub hs_token: Option<String>,
-    /// `--access-token`: an IS token for the start servers.
-    pub access_token: Option<String>,
+    /// `--access-token`s, checked; each goes to the start server it is for.
+    pub access_tokens: AccessTokens,
     /// `--ca-cert`.
     pub ca_cert: Option<PathBuf>,
     /// Depth, budget, compiled `--allow-server`/`--deny-server` patterns
@@ -85,6 +86,14 @@ impl NetworkSettings {
         } else {
             None
         };
+        // Every start server is known (named, the sandbox's or discovered)
+        // and none has been asked: each token finds its own, or the run stops.
+        let start_tokens = net
+            .access_tokens
+            .bind(&net.servers)?
+            .into_iter()
+            .map(|t| t.map(|t| t.expose().to_owned()))
+            .collect();
         let homeserver = net.homeserver_client(&http)?;
         let cache = if net.token_cache {
             TokenCache::default_path().map(TokenCache::open)
@@ -98,7 +107,7 @@ impl NetworkSettings {
         ));
         let settings = ResolveSettings {
             starts: net.servers,
-            access_token: net.access_token,
+            start_tokens,
             policy: net.policy,
             ask: AskSettings {
                 allow_plaintext: net.allow_plaintext,

@@ -2,7 +2,6 @@
 //! plan, resolve it through the federation (or, in a dry run, only compute
 //! what would be sent), write the report.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -22,6 +21,7 @@ use mxlookup::resolve::server::ServerStats;
 use mxlookup::resolve::{Reporter, Resolution, Warning};
 use mxlookup::threepid::{self, Algorithm, MsisdnOptions};
 
+use super::output_file::Destination;
 use super::{
     Completion, Connected, JobError, NetworkSettings, Verbosity, error_hints, runtime, stage,
 };
@@ -102,25 +102,32 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     // read, not on the first chunk's critical path.
     let msisdn = settings.msisdn;
     std::thread::spawn(move || threepid::warm_up(&msisdn));
-    // Every file is opened and checked before anything reaches the network.
+    // Every file is opened and checked, and the file of `-o` created
+    // beside its place, before anything reaches the network.
     let books = open(settings, started)?;
+    let dest = Destination::prepare(settings.output.path.as_deref())?;
     let reaching = reach(settings)?;
     let contacts: usize = books.iter().map(Opened::len).sum();
     let mut planner = Planner::new(&settings.msisdn, contacts);
     let (plan, done) = match reaching {
         Reaching::Offline(pepper, algorithm) => {
-            offline(settings, planner, books, (pepper, algorithm), started)
+            offline(settings, planner, books, (pepper, algorithm), started, dest)
         }
         Reaching::Network(runtime, connecting, true) => {
             take_all(&mut planner, books, |_| true);
             let plan = planner.finish();
             normalised(&plan, verbosity, started);
-            let done = runtime.block_on(dry_ask(settings, connecting, &plan));
+            let done = runtime.block_on(dry_ask(settings, connecting, &plan, dest));
             (plan, done)
         }
-        Reaching::Network(runtime, connecting, false) => {
-            online(settings, planner, books, (runtime, connecting), started)?
-        }
+        Reaching::Network(runtime, connecting, false) => online(
+            settings,
+            planner,
+            books,
+            (runtime, connecting),
+            started,
+            dest,
+        )?,
     };
     stage(verbosity, started, "wrote the results");
     drop_aside(plan);
@@ -182,6 +189,7 @@ fn offline(
     books: Vec<Opened>,
     hashing: (&str, Algorithm),
     started: Instant,
+    dest: Destination,
 ) -> Looked {
     take_all(&mut planner, books, |_| true);
     let plan = planner.finish();
@@ -193,6 +201,7 @@ fn offline(
         &[] as &[ServerStats],
         summarise(&plan, |_| Status::NotAsked),
         "dry run, nothing sent",
+        dest,
     );
     drop(records);
     (plan, done)
@@ -214,6 +223,7 @@ fn online(
     books: Vec<Opened>,
     (runtime, connecting): Connecting,
     started: Instant,
+    dest: Destination,
 ) -> Result<Looked, JobError> {
     let verbosity = settings.output.verbosity;
     let (feed, fed) = mpsc::unbounded_channel();
@@ -240,9 +250,9 @@ fn online(
         started,
     };
     let done = if streaming {
-        Ok(streamed(settings, &plan, walked, finished)?)
+        Ok(streamed(settings, &plan, walked, finished, dest)?)
     } else {
-        at_the_end(settings, &plan, walked)?
+        at_the_end(settings, &plan, walked, dest)?
     };
     Ok((plan, done))
 }
@@ -261,10 +271,11 @@ fn streamed(
     plan: &Plan,
     mut walked: Walked,
     mut finished: mpsc::UnboundedReceiver<Vec<(AddressId, Outcome)>>,
+    dest: Destination,
 ) -> Result<Completion, JobError> {
     let verbosity = settings.output.verbosity;
     let mut outcomes = Outcomes::default();
-    let (target, mut out) = open_output(&settings.output)?;
+    let (target, mut out) = open_output(&dest)?;
     let mut stream = Stream::new(&mut out, settings.output.format);
     let streamed = stream_results(&mut stream, plan, &mut outcomes, &mut finished);
     let resolution = walked_to_the_end(&mut walked, verbosity)?;
@@ -275,7 +286,10 @@ fn streamed(
         stream.finish(&resolution.servers, &summary)
     });
     drop(records);
+    let written = written.and_then(|()| out.flush());
+    drop(out);
     output_result(target, written)?;
+    dest.commit()?;
     drop_aside(outcomes);
     Ok(conclude(
         settings,
@@ -291,6 +305,7 @@ fn at_the_end(
     settings: &LookupSettings,
     plan: &Plan,
     mut walked: Walked,
+    dest: Destination,
 ) -> Result<Result<Completion, JobError>, JobError> {
     let resolution = walked_to_the_end(&mut walked, settings.output.verbosity)?;
     let outcomes = &resolution.outcomes;
@@ -302,6 +317,7 @@ fn at_the_end(
         &resolution.servers,
         summary,
         "looked up",
+        dest,
     );
     drop(records);
     drop_aside(resolution);
@@ -429,6 +445,7 @@ async fn dry_ask(
     settings: &LookupSettings,
     connecting: tokio::task::JoinHandle<Result<Connected, JobError>>,
     plan: &Plan,
+    dest: Destination,
 ) -> Result<Completion, JobError> {
     let connected = reached(connecting, settings.output.verbosity).await?;
     let details = connected
@@ -454,6 +471,7 @@ async fn dry_ask(
         &servers,
         summarise(plan, |_| status),
         "dry run, no address or hash sent",
+        dest,
     )
 }
 
@@ -531,8 +549,9 @@ fn finish(
     servers: &[ServerStats],
     summary: Summary,
     what: &str,
+    dest: Destination,
 ) -> Result<Completion, JobError> {
-    write_output(&settings.output, records, servers, &summary)?;
+    write_output(&settings.output, dest, records, servers, &summary)?;
     Ok(conclude(settings, servers, &summary, what))
 }
 
@@ -574,8 +593,11 @@ fn summarise(plan: &Plan, status_of: impl Fn(u32) -> Status) -> Summary {
     summary
 }
 
+/// Writes the results to `dest`, which takes the place of the file of
+/// `-o` only once all are written.
 fn write_output(
     output: &OutputSettings,
+    dest: Destination,
     records: &impl Records,
     servers: &[ServerStats],
     summary: &Summary,
@@ -583,24 +605,17 @@ fn write_output(
     let style = TableStyle {
         color: output.color,
     };
-    let (target, mut out) = open_output(output)?;
-    let result = report::write(&mut out, output.format, style, records, servers, summary);
-    output_result(target, result)
+    let (target, mut out) = open_output(&dest)?;
+    let result = report::write(&mut out, output.format, style, records, servers, summary)
+        .and_then(|()| out.flush());
+    drop(out);
+    output_result(target, result)?;
+    dest.commit()
 }
 
-/// Where results go, buffered: the file of `-o` (created), else stdout;
-/// and how errors name it.
-fn open_output(output: &OutputSettings) -> Result<(String, BufWriter<Box<dyn Write>>), JobError> {
-    let (target, out): (String, Box<dyn Write>) = match &output.path {
-        Some(path) => {
-            let target = path.display().to_string();
-            match File::create(path) {
-                Ok(file) => (target, Box::new(file)),
-                Err(source) => return Err(JobError::Output { target, source }),
-            }
-        }
-        None => ("stdout".to_owned(), Box::new(io::stdout().lock())),
-    };
+/// A buffered writer to `dest`, and how errors name it.
+fn open_output(dest: &Destination) -> Result<(String, BufWriter<Box<dyn Write + '_>>), JobError> {
+    let (target, out) = dest.writer()?;
     Ok((target, BufWriter::with_capacity(1 << 16, out)))
 }
 

@@ -6,8 +6,10 @@ pub mod bind;
 pub mod connect;
 pub mod hash;
 pub mod lookup;
+pub mod output_file;
 pub mod push;
 pub mod sandbox;
+pub mod tokens;
 pub mod trace;
 
 pub use bind::{BindFormat, BindSettings, UnbindSettings, bind, unbind};

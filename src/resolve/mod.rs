@@ -33,8 +33,10 @@ use walk::{Server, ServerId, Task, Walk};
 pub struct ResolveSettings {
     /// The start servers, as named by the user and reached.
     pub starts: Vec<Server>,
-    /// `--access-token`: an IS token for the start servers.
-    pub access_token: Option<String>,
+    /// The IS token given for each start server, in the order of
+    /// `starts` (`None`, or missing: it registers, as referred servers do).
+    /// A token goes to its own server and no other.
+    pub start_tokens: Vec<Option<String>>,
     /// The referral policy.
     pub policy: Policy,
     /// How servers are asked.
@@ -102,7 +104,8 @@ impl Resolver {
             .settings
             .starts
             .iter()
-            .map(|server| Arc::new(resolver.new_state(server, true)))
+            .enumerate()
+            .map(|(index, server)| Arc::new(resolver.new_state(server, Some(index))))
             .collect();
         resolver
     }
@@ -125,33 +128,33 @@ impl Resolver {
         &self.settings.starts
     }
 
-    /// A session with start server `index` (with `--access-token`), for
-    /// calls other than the walk's (`mxlookup push`).
+    /// A session with start server `index` (with its own token, if one
+    /// was given), for calls other than the walk's (`mxlookup push`).
     pub fn start_session(&self, index: usize) -> Option<Session> {
         let server = self.settings.starts.get(index)?;
-        Some(self.session(server, true))
+        Some(self.session(server, Some(index)))
     }
 
-    /// A session with `server`: `--access-token` belongs to the start
-    /// servers; referred ones register.
-    fn session(&self, server: &Server, is_start: bool) -> Session {
+    /// A session with `server`, start server `start` if it is one: a token
+    /// given belongs to the one start server it was given for; the other
+    /// servers register.
+    fn session(&self, server: &Server, start: Option<usize>) -> Session {
         let http = if server.public_only {
             self.http.public_only()
         } else {
             self.http.clone()
         };
         let client = IdentityClient::new(http, server.name.clone(), server.url.clone());
-        let token = if is_start {
-            self.settings.access_token.clone()
-        } else {
-            None
-        };
+        let token = start
+            .and_then(|index| self.settings.start_tokens.get(index))
+            .cloned()
+            .flatten();
         Session::new(client, Arc::clone(&self.auth), token)
     }
 
-    fn new_state(&self, server: &Server, is_start: bool) -> ServerState {
+    fn new_state(&self, server: &Server, start: Option<usize>) -> ServerState {
         ServerState::new(
-            self.session(server, is_start),
+            self.session(server, start),
             &server.name,
             self.settings.ask.clone(),
             self.settings.trace,
@@ -169,7 +172,7 @@ impl Resolver {
             .entry(id)
             .or_insert_with(|| match self.starts.get(id) {
                 Some(start) => Arc::clone(start),
-                None => Arc::new(self.new_state(walk.server(id), false)),
+                None => Arc::new(self.new_state(walk.server(id), None)),
             })
             .clone()
     }

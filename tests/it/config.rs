@@ -218,3 +218,43 @@ fn the_sandbox_ignores_the_servers_and_tokens_of_the_file() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(",found,@alice:matrix.example,"), "{stdout}");
 }
+
+#[test]
+fn config_show_names_each_tokens_server_and_never_the_token() {
+    let mx = mxlookup();
+    with_config(
+        &mx,
+        "servers = [\"https://a.example\", \"https://b.example\"]\n[access_token_files]\n\"https://a.example\" = \"hs_token\"\n",
+    );
+    // The file's tokens, each shown as `(set)` after its server.
+    let (code, stdout, stderr) = mx.args(["config", "show", "-f", "json"]).run();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("syt_do_not_print"), "{stdout}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let shown = &json["settings"]["access_token"];
+    assert_eq!(
+        shown["value"],
+        serde_json::json!(["https://a.example=(set)"])
+    );
+    assert_eq!(shown["source"], "file");
+    // Flags replace them.
+    let mx = mxlookup();
+    with_config(
+        &mx,
+        "[access_token_files]\n\"https://a.example\" = \"hs_token\"\n",
+    );
+    let (code, stdout, stderr) = mx
+        .args(["config", "show", "-f", "json"])
+        .args(["--access-token", "https://b.example=mxs_flag_secret"])
+        .args(["--access-token", "mxs_bare_secret"])
+        .run();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stdout.contains("secret"), "{stdout}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let shown = &json["settings"]["access_token"];
+    assert_eq!(
+        shown["value"],
+        serde_json::json!(["https://b.example=(set)", "(set)"])
+    );
+    assert_eq!(shown["source"], "flag");
+}

@@ -252,3 +252,141 @@ fn unusable_inputs_with_a_server_set_stop_before_any_request() {
         );
     }
 }
+
+#[test]
+fn every_mistake_with_a_server_set_stops_before_any_request() {
+    // Issue 14: each mistake of a run with real servers set is said as one
+    // error and one hint, exit 2, no panic text, and no server (nor the
+    // homeserver) receives anything.
+    let fed = Fed::start(None);
+    let (_book_dir, book) = text_book(["ann@example.org".to_owned()]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    std::fs::write(path("empty.vcf"), "").unwrap();
+    std::fs::write(
+        path("binary.vcf"),
+        [0u8, 159, 146, 150, 0, 1, 2, 3, 255, 254],
+    )
+    .unwrap();
+    std::fs::write(path("plain.txt"), "not a folder\n").unwrap();
+    std::fs::create_dir(path("books")).unwrap();
+    let start = fed.url("matrix.example:443");
+    let other = fed.url("fed.example:443");
+    let unknown = "https://unknown.example=mxs_secret_token".to_owned();
+    let mut cases: Vec<(&str, String, Vec<String>)> = vec![
+        ("misspelt file", path("contcats.vcf"), vec![]),
+        ("a folder", path("books"), vec![]),
+        ("an empty file", path("empty.vcf"), vec![]),
+        ("a binary file", path("binary.vcf"), vec![]),
+        (
+            "-o in no folder",
+            book.clone(),
+            vec!["-o".into(), path("no/out.json")],
+        ),
+        (
+            "-o under a file",
+            book.clone(),
+            vec!["-o".into(), path("plain.txt/out.json")],
+        ),
+        (
+            "-o a folder",
+            book.clone(),
+            vec!["-o".into(), path("books")],
+        ),
+        (
+            "two servers, one bare token",
+            book.clone(),
+            vec![
+                "-s".into(),
+                other,
+                "--access-token".into(),
+                "mxs_secret_token".into(),
+            ],
+        ),
+        (
+            "a token for no start server",
+            book.clone(),
+            vec!["--access-token".into(), unknown],
+        ),
+        (
+            "a token with a space",
+            book.clone(),
+            vec!["--access-token".into(), format!("{start}=mxs_secret token")],
+        ),
+        (
+            "a bad -s URL",
+            book.clone(),
+            vec!["-s".into(), "https//typo.example".into()],
+        ),
+    ];
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let locked = path("locked");
+        std::fs::create_dir(&locked).unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+        // root writes there anyway: then there is no mistake to show.
+        if std::fs::write(dir.path().join("locked/probe"), "").is_err() {
+            let out = dir.path().join("locked/out.json").display().to_string();
+            cases.push((
+                "-o in a read-only folder",
+                book.clone(),
+                vec!["-o".into(), out],
+            ));
+        } else {
+            println!(
+                "note: running as root, a read-only folder does not stop writes: case skipped"
+            );
+        }
+    }
+    for (name, input, extra) in &cases {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        let (code, results, stderr) = fed.lookup(input, &extra);
+        assert_eq!(code, 2, "{name}: {stderr}");
+        assert!(results.is_empty(), "{name}: {results:?}");
+        assert_eq!(stderr.matches("error: ").count(), 1, "{name}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{name}: {stderr}");
+        assert_hint(&stderr);
+        for panic_text in ["panicked", "thread '", "cancelled", "RUST_BACKTRACE"] {
+            assert!(!stderr.contains(panic_text), "{name}: {stderr}");
+        }
+        assert!(!stderr.contains("mxs_secret"), "{name}: {stderr}");
+        let mut servers: Vec<String> = fed
+            .sandbox
+            .servers()
+            .iter()
+            .map(|s| s.name.clone())
+            .collect();
+        servers.push(mxlookup::sandbox::HOMESERVER.to_owned());
+        for server in servers {
+            assert!(
+                fed.received(&server).is_empty(),
+                "{name}: {server} was sent {:?}",
+                fed.received(&server)
+            );
+        }
+    }
+    // Nothing was left beside the -o files refused.
+    assert!(!dir.path().join("no").exists());
+}
+
+#[test]
+fn the_file_of_o_is_replaced_only_by_a_complete_run() {
+    let fed = Fed::start(Some(ONE));
+    let (_book_dir, book) = text_book(["ann@example.org".to_owned()]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.ndjson");
+    std::fs::write(&out, "earlier results\n").unwrap();
+    // A run stopped by a mistake leaves it as it was.
+    let (code, _, stderr) = fed.lookup(&book, &["-o", out.to_str().unwrap(), "-s", "nope"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "earlier results\n");
+    // A complete run replaces it, and leaves nothing beside it.
+    let (code, results, stderr) = fed.lookup(&book, &["-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(results.is_empty(), "results went to stdout: {results:?}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("@ann:matrix.example"), "{written}");
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+}
