@@ -228,26 +228,36 @@ pub fn homeserver_url(given: &str) -> Result<Url, JobError> {
 
 /// The referral policy: depth, budget, compiled patterns, `--resolve`.
 fn policy(raw: &NetworkLayer) -> Result<Policy, JobError> {
+    let patterns = |given| globs(given).map_err(|e| JobError::config(e, Some(PATTERN_HINT)));
     let allow = if raw.allow.is_empty() {
         None
     } else {
-        Some(globs(&raw.allow).map_err(usage)?)
+        Some(patterns(&raw.allow)?)
     };
     Ok(Policy {
         max_depth: raw.max_depth,
         budget: raw.server_budget,
         resolve: resolve(&raw.resolve)?,
         allow,
-        deny: globs(&raw.deny).map_err(usage)?,
+        deny: patterns(&raw.deny)?,
     })
 }
 
-/// `--resolve NAME=URL`: a server name and a URL each; the last of a name wins.
+const PATTERN_HINT: &str = "a pattern is a server name, host or host:port (443 when absent), where `*` matches any characters: --deny-server '*.example.org' --deny-server 'c.test:*'; an IPv6 address goes in brackets, as in '[::1]:*'";
+
+const RESOLVE_HINT: &str = "NAME is a server name, host or host:port (443 when absent), as in --resolve fed.example:443=http://127.0.0.1:8091; an IPv6 address goes in brackets, as in [::1]:8448";
+
+/// `--resolve NAME=URL`: a server name and a URL each; the last of a name
+/// wins. Names are canonical (`C.Test.` is `c.test:443`), as referrals are.
 fn resolve(given: &[(String, String)]) -> Result<BTreeMap<String, Url>, JobError> {
     let mut resolve = BTreeMap::new();
     for (name, url) in given {
-        let name =
-            server_name(name).map_err(|e| usage(format!("--resolve: bad server name {e}")))?;
+        let name = server_name(name).map_err(|e| {
+            JobError::config(
+                format!("--resolve: bad server name {e}"),
+                Some(RESOLVE_HINT),
+            )
+        })?;
         let url = Url::parse(url)
             .map_err(|e| usage(format!("--resolve {name}={url}: not a URL: {e}")))?;
         resolve.insert(name, url);
@@ -359,6 +369,26 @@ mod tests {
         let mut bad = raw();
         bad.resolve = vec![("fed.example".to_owned(), "nowhere".to_owned())];
         assert!(refused(bad).starts_with("--resolve fed.example:443=nowhere: not a URL: "));
+    }
+
+    #[test]
+    fn names_and_patterns_are_canonical_and_bad_ones_have_a_hint() {
+        let mut spelt = raw();
+        spelt.resolve = vec![("C.Test.".to_owned(), "http://127.0.0.1:8091".to_owned())];
+        spelt.deny = vec!["BÜCHER.test.:*".to_owned()];
+        let policy = network(spelt).unwrap().policy;
+        assert!(policy.resolve.contains_key("c.test:443"));
+        assert!(policy.deny.is_match("xn--bcher-kva.test:8448"));
+        let mut bad = raw();
+        bad.deny = vec!["::1".to_owned()];
+        let e = network(bad).err().unwrap();
+        assert!(e.to_string().contains("in brackets"), "{e}");
+        assert!(e.hint().unwrap().contains("'[::1]:*'"));
+        let mut bad = raw();
+        bad.resolve = vec![("c.test:0".to_owned(), "http://127.0.0.1:1".to_owned())];
+        let e = network(bad).err().unwrap();
+        assert!(e.to_string().contains("port 0"), "{e}");
+        assert!(e.hint().unwrap().contains("--resolve fed.example:443="));
     }
 
     #[test]

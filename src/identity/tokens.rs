@@ -37,7 +37,24 @@ impl TokenCache {
         }
     }
 
+    /// `server` (a base URL) as the URL parser writes it, less a trailing
+    /// dot after its host name: `https://IS.example./` and
+    /// `https://is.example/` are one server, as its canonical name
+    /// (`crate::mxid::canonical_server_name`) has it, and keep one token.
     fn key(server: &str, user: &str) -> String {
+        let server = match url::Url::parse(server) {
+            Ok(mut url) => {
+                if let Some(domain) = url.domain().and_then(|d| d.strip_suffix('.'))
+                    && !domain.is_empty()
+                {
+                    let domain = domain.to_owned();
+                    // A domain less its dot is still a domain.
+                    let _ = url.set_host(Some(&domain));
+                }
+                url.to_string()
+            }
+            Err(_) => server.to_owned(),
+        };
         format!("{server} {user}")
     }
 
@@ -118,6 +135,20 @@ mod tests {
                 0o600
             );
         }
+        // Another spelling of the same server finds the same token.
+        for spelling in [
+            "https://IS.example./",
+            "https://is.example:443",
+            "https://is.example.",
+        ] {
+            assert_eq!(
+                again.get(spelling, "@a:hs").as_deref(),
+                Some("tok"),
+                "{spelling}"
+            );
+        }
+        assert_eq!(again.get("https://is.example:8443", "@a:hs"), None);
+        assert_eq!(again.get("http://is.example", "@a:hs"), None);
         again.set("https://is.example", "@a:hs", None).unwrap();
         assert_eq!(
             TokenCache::open(path).get("https://is.example", "@a:hs"),
