@@ -105,8 +105,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mxlookup;push'= {
             cand --origin 'The origin server that holds the associations, as host:port (port 443 when absent)'
@@ -259,8 +259,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --quiet 'Print nothing on stderr but errors'
             cand -v 'Say more on stderr (repeat for more)'
             cand --verbose 'Say more on stderr (repeat for more)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'mxlookup;config;help'= {
             cand show 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'

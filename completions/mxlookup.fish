@@ -99,7 +99,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l accept-terms
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l origin -d 'The origin server that holds the associations, as host:port (port 443 when absent)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l input-format -d 'Read every file as this format instead of guessing from its name and content' -r -f -a "vcard\t'vCard 2.1, 3.0 or 4.0'
 csv\t'CSV with a header naming email or phone columns, or with none'
@@ -222,7 +222,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_see
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand hash" -l pepper -d 'The server\'s lookup pepper (from its hash_details)' -r
