@@ -26,7 +26,8 @@ pub struct Policy {
     pub allow: Option<GlobSet>,
     /// Server names never followed.
     pub deny: GlobSet,
-    /// Where names are reached instead of `https://host:port`.
+    /// Where names are reached instead of `https://host:port`, by
+    /// canonical name ([`server_name`]).
     pub resolve: BTreeMap<String, Url>,
 }
 
@@ -83,7 +84,9 @@ pub fn canonical_pattern(pattern: &str) -> Result<String, String> {
         return Err("empty pattern".to_owned());
     }
     let (host, port) = if text.starts_with('[') {
-        split_host_port(text).ok_or("an IPv6 address must end with `]`, as in [::1]:*")?
+        // Not a character class: a name has no `[` but an IPv6 address's.
+        split_host_port(text)
+            .ok_or("a pattern starting with `[` is an IPv6 address in brackets, as in [::1]:*")?
     } else {
         match text.rsplit_once(':') {
             Some((host, _)) if host.contains(':') => {
@@ -275,7 +278,9 @@ mod tests {
         }
         for (pattern, why) in [
             ("::1", "in brackets"),
-            ("[::1", "`]`"),
+            ("[::1", "IPv6 address in brackets"),
+            ("[ab].test", "IPv6 address in brackets"),
+            ("[ab]:443", "bad IPv6 address"),
             ("c.test:0", "port 0"),
             ("c.test:70000", "above 65535"),
             ("c..test", "empty label"),

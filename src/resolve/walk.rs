@@ -10,7 +10,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::policy::{Decision, Policy, server_name};
-use crate::mxid::{check_user_id, url_server_name};
+use crate::mxid::{canonical_server_name, check_user_id, url_server_name};
 use crate::outcome::{AddressId, Outcome, Outcomes, Status};
 use crate::sanitize::excerpt;
 
@@ -27,6 +27,18 @@ pub struct Server {
     /// Reached only at the public addresses its name resolves to (a
     /// referred server the user did not place or allow).
     pub public_only: bool,
+}
+
+impl Server {
+    /// Its canonical name, `host:port` ([`crate::mxid::canonical_server_name`]):
+    /// a referred server's name, or the one a start server's URL reaches
+    /// (`https://Example.org./` is `example.org:443`); `None` for a URL
+    /// without a host. What anything kept per server should be keyed by.
+    pub fn canonical_name(&self) -> Option<String> {
+        canonical_server_name(&self.name)
+            .ok()
+            .or_else(|| url_server_name(&self.url))
+    }
 }
 
 /// Ask `server` about `addresses`, reached through `path`.
@@ -113,7 +125,7 @@ impl Walk {
     /// about those [added](Walk::add)): the walk and its first tasks.
     pub fn new(policy: Policy, starts: Vec<Server>, addresses: &[AddressId]) -> (Walk, Vec<Task>) {
         let n = starts.len();
-        let keys = starts.iter().map(|s| url_server_name(&s.url)).collect();
+        let keys = starts.iter().map(Server::canonical_name).collect();
         let mut walk = Walk {
             policy,
             servers: starts,
@@ -523,6 +535,8 @@ mod tests {
             },
             server("http://127.0.0.1:8090", 8090),
         ];
+        assert_eq!(starts[0].canonical_name().unwrap(), "example.org:443");
+        assert_eq!(starts[1].canonical_name().unwrap(), "127.0.0.1:8090");
         let (mut walk, tasks) = Walk::new(p, starts, &[0, 1]);
         // Each refers to itself, spelt otherwise: a loop, nothing to ask.
         assert!(
