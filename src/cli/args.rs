@@ -468,6 +468,10 @@ pub struct NetworkArgs {
     pub access_token: Vec<String>,
 
     /// Reach server NAME (host:port) at URL instead of https://NAME (repeatable).
+    ///
+    /// NAME is read as every server name is (see --allow-server): `C.Test.`,
+    /// `c.test` and `c.test:443` name the same server, so any of them places
+    /// a referral to `c.test:443`, however the referral spells it.
     #[arg(long, value_name = "NAME=URL", value_parser = parse_resolve)]
     pub resolve: Vec<(String, String)>,
 
@@ -489,6 +493,19 @@ pub struct NetworkArgs {
     pub no_follow: bool,
 
     /// Follow referrals only to servers matching PATTERN (glob on host:port; repeatable).
+    ///
+    /// Server names are compared in one canonical form: lower case, no
+    /// trailing dot, an explicit port (443 when absent), an IPv6 address in
+    /// brackets (`[::1]:8448`), a Unicode name as IDNA A-labels (`bücher.test`
+    /// is `xn--bcher-kva.test:443`). So `C.Test.:443`, `c.test` and
+    /// `c.test:443` are one server for the patterns, loops, the server budget,
+    /// caches and `via`.
+    ///
+    /// A pattern is put in that form before it is matched: a missing port
+    /// means 443 (write `:*` for any port), a host without wildcards is
+    /// canonical as a name is, and in a host with wildcards, letters are
+    /// lowered and Unicode labels become A-labels. `*` matches any
+    /// characters, `.` and `:` included; `?`, `[a-z]` and `{a,b}` work too.
     #[arg(
         long = "allow-server",
         value_name = "PATTERN",
@@ -498,6 +515,9 @@ pub struct NetworkArgs {
     pub allow: Vec<String>,
 
     /// Never follow referrals to servers matching PATTERN (repeatable).
+    ///
+    /// Patterns and names as for --allow-server: `--deny-server 'c.test:*'`
+    /// leaves a referral to `C.Test.:8448` as much as one to `c.test:443`.
     #[arg(
         long = "deny-server",
         value_name = "PATTERN",

@@ -35,9 +35,6 @@ fn usage(message: impl Into<String>, hint: &str) -> JobError {
     JobError::config(message, Some(hint))
 }
 
-const PATTERN_HINT: &str = "a pattern is a glob on host:port, e.g. --deny-server '*.example.com:443' (also MXLOOKUP_ALLOW_SERVER, MXLOOKUP_DENY_SERVER or [policy] in the config file)";
-const RESOLVE_HINT: &str = "write --resolve NAME=URL, NAME as host:port, e.g. --resolve fed.example:443=http://127.0.0.1:8091 (or [resolve] in the config file)";
-
 /// The settings of `mxlookup lookup`.
 pub fn lookup(
     args: LookupArgs,
@@ -350,21 +347,27 @@ fn token_server(url: &str, from: &str) -> Result<(String, String), JobError> {
 
 /// The referral policy: depth, budget, compiled patterns, `--resolve`.
 fn policy(raw: &NetworkLayer) -> Result<Policy, JobError> {
+    let patterns = |given| globs(given).map_err(|e| usage(e, PATTERN_HINT));
     let allow = if raw.allow.is_empty() {
         None
     } else {
-        Some(globs(&raw.allow).map_err(|e| usage(e, PATTERN_HINT))?)
+        Some(patterns(&raw.allow)?)
     };
     Ok(Policy {
         max_depth: raw.max_depth,
         budget: raw.server_budget,
         resolve: resolve(&raw.resolve)?,
         allow,
-        deny: globs(&raw.deny).map_err(|e| usage(e, PATTERN_HINT))?,
+        deny: patterns(&raw.deny)?,
     })
 }
 
-/// `--resolve NAME=URL`: a server name and a URL each; the last of a name wins.
+const PATTERN_HINT: &str = "a pattern is a server name, host or host:port (443 when absent), where `*` matches any characters: --deny-server '*.example.org' --deny-server 'c.test:*'; an IPv6 address goes in brackets, as in '[::1]:*'";
+
+const RESOLVE_HINT: &str = "NAME is a server name, host or host:port (443 when absent), as in --resolve fed.example:443=http://127.0.0.1:8091; an IPv6 address goes in brackets, as in [::1]:8448";
+
+/// `--resolve NAME=URL`: a server name and a URL each; the last of a name
+/// wins. Names are canonical (`C.Test.` is `c.test:443`), as referrals are.
 fn resolve(given: &[(String, String)]) -> Result<BTreeMap<String, Url>, JobError> {
     let mut resolve = BTreeMap::new();
     for (name, url) in given {
@@ -506,6 +509,26 @@ mod tests {
             assert!(e.hint().is_some(), "no hint for: {e}");
             assert!(!e.to_string().contains("secret"), "{e}");
         }
+    }
+
+    #[test]
+    fn names_and_patterns_are_canonical_and_bad_ones_have_a_hint() {
+        let mut spelt = raw();
+        spelt.resolve = vec![("C.Test.".to_owned(), "http://127.0.0.1:8091".to_owned())];
+        spelt.deny = vec!["BÜCHER.test.:*".to_owned()];
+        let policy = network(spelt).unwrap().policy;
+        assert!(policy.resolve.contains_key("c.test:443"));
+        assert!(policy.deny.is_match("xn--bcher-kva.test:8448"));
+        let mut bad = raw();
+        bad.deny = vec!["::1".to_owned()];
+        let e = network(bad).err().unwrap();
+        assert!(e.to_string().contains("in brackets"), "{e}");
+        assert!(e.hint().unwrap().contains("'[::1]:*'"));
+        let mut bad = raw();
+        bad.resolve = vec![("c.test:0".to_owned(), "http://127.0.0.1:1".to_owned())];
+        let e = network(bad).err().unwrap();
+        assert!(e.to_string().contains("port 0"), "{e}");
+        assert!(e.hint().unwrap().contains("--resolve fed.example:443="));
     }
 
     #[test]

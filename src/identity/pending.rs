@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::tokens::{TokenCache, write_private};
+use super::tokens::{TokenCache, server_key, write_private};
 
 /// Sessions older than this are forgotten: sydent expires them after 24 hours.
 const LIFETIME_SECS: u64 = 24 * 3600;
@@ -59,7 +59,7 @@ impl PendingValidations {
     }
 
     fn key(server: &str, medium: &str, address: &str) -> String {
-        format!("{server} {medium} {address}")
+        format!("{} {medium} {address}", server_key(server))
     }
 
     /// The session for this address on this server (its URL).

@@ -38,7 +38,7 @@ impl TokenCache {
     }
 
     fn key(server: &str, user: &str) -> String {
-        format!("{server} {user}")
+        format!("{} {user}", server_key(server))
     }
 
     /// The token cached for `server` (its URL) and `user`.
@@ -69,6 +69,25 @@ impl TokenCache {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// `server` (a base URL) as the URL parser writes it, less a trailing dot
+/// after its host name, as the key of what is kept per server:
+/// `https://IS.example./` and `https://is.example/` are one server, as its
+/// canonical name (`crate::mxid::canonical_server_name`) has it, and keep
+/// one token. Text that is no URL is its own key.
+pub(crate) fn server_key(server: &str) -> String {
+    let Ok(mut url) = url::Url::parse(server) else {
+        return server.to_owned();
+    };
+    if let Some(domain) = url.domain().and_then(|d| d.strip_suffix('.'))
+        && !domain.is_empty()
+    {
+        let domain = domain.to_owned();
+        // A domain less its dot is still a domain.
+        let _ = url.set_host(Some(&domain));
+    }
+    url.into()
 }
 
 /// Writes `bytes` to `path` readable by the owner only, through a temporary
@@ -118,6 +137,20 @@ mod tests {
                 0o600
             );
         }
+        // Another spelling of the same server finds the same token.
+        for spelling in [
+            "https://IS.example./",
+            "https://is.example:443",
+            "https://is.example.",
+        ] {
+            assert_eq!(
+                again.get(spelling, "@a:hs").as_deref(),
+                Some("tok"),
+                "{spelling}"
+            );
+        }
+        assert_eq!(again.get("https://is.example:8443", "@a:hs"), None);
+        assert_eq!(again.get("http://is.example", "@a:hs"), None);
         again.set("https://is.example", "@a:hs", None).unwrap();
         assert_eq!(
             TokenCache::open(path).get("https://is.example", "@a:hs"),

@@ -1,6 +1,10 @@
 //! Which referrals are followed: depth, allow and deny lists (globs on
 //! `host:port`), a budget of distinct referred servers, and where a server
 //! name is reached (`--resolve NAME=URL`, else `https://host:port`). Pure.
+//!
+//! Every name here is in the canonical form of
+//! [`crate::mxid::canonical_server_name`], and patterns are put in that form
+//! too ([`canonical_pattern`]), so that no spelling of a server escapes them.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -9,7 +13,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use url::{Host, Url};
 
 use crate::identity::guard::is_local;
-use crate::mxid::{check_server_name, split_host_port};
+use crate::mxid::{canonical_host, canonical_port, canonical_server_name, split_host_port};
 
 /// The referral policy.
 #[derive(Debug, Clone)]
@@ -22,7 +26,8 @@ pub struct Policy {
     pub allow: Option<GlobSet>,
     /// Server names never followed.
     pub deny: GlobSet,
-    /// Where names are reached instead of `https://host:port`.
+    /// Where names are reached instead of `https://host:port`, by
+    /// canonical name ([`server_name`]).
     pub resolve: BTreeMap<String, Url>,
 }
 
@@ -38,27 +43,110 @@ impl Default for Policy {
     }
 }
 
-/// Builds a glob set from `--allow-server`/`--deny-server` patterns.
+/// Builds a glob set from `--allow-server`/`--deny-server` patterns, each
+/// first put in the canonical form names take ([`canonical_pattern`]).
 pub fn globs(patterns: &[String]) -> Result<GlobSet, String> {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        let glob = Glob::new(&with_default_port(pattern))
-            .map_err(|e| format!("bad server pattern `{pattern}`: {e}"))?;
-        builder.add(glob);
+        let bad = |why: &dyn std::fmt::Display| {
+            format!(
+                "bad server pattern `{}`: {why}",
+                crate::sanitize::excerpt(pattern, 300)
+            )
+        };
+        let canonical = canonical_pattern(pattern).map_err(|why| bad(&why))?;
+        builder.add(Glob::new(&canonical).map_err(|e| bad(&e))?);
     }
     builder.build().map_err(|e| e.to_string())
 }
 
-/// `host` means `host:443`, for names and patterns alike.
-fn with_default_port(name: &str) -> String {
-    match split_host_port(name) {
-        Some((_, Some(_))) => name.to_owned(),
-        _ => format!("{name}:443"),
+/// What globset reads as more than a character.
+const GLOB_META: &[char] = &['*', '?', '[', ']', '{', '}', '\\', '!', ','];
+
+/// A `--allow-server`/`--deny-server` pattern in the canonical form of
+/// server names, so that it matches what [`server_name`] gives:
+///
+/// - a missing port means 443 (write `:*` for any port); a port written as
+///   a number is read as one (`0443` is 443);
+/// - a host without wildcards is a server name's host, canonical as one
+///   (`C.Test.` → `c.test`, `bücher.test` → `xn--bcher-kva.test`, `127.1` →
+///   `127.0.0.1`), and an IPv6 address is a literal in brackets
+///   (`[::1]:*`), never a character class;
+/// - a host with wildcards (`*`, `?`, `[…]`, `{a,b}`) is lowered and loses
+///   a trailing dot; its labels without wildcards that are Unicode become
+///   A-labels (`*.bücher.test`); Unicode beside a wildcard is refused, since
+///   no canonical name holds it.
+///
+/// `*` matches any characters, `.` and `:` included.
+pub fn canonical_pattern(pattern: &str) -> Result<String, String> {
+    let text = pattern.trim();
+    if text.is_empty() {
+        return Err("empty pattern".to_owned());
     }
+    let (host, port) = if text.starts_with('[') {
+        // Not a character class: a name has no `[` but an IPv6 address's.
+        split_host_port(text)
+            .ok_or("a pattern starting with `[` is an IPv6 address in brackets, as in [::1]:*")?
+    } else {
+        match text.rsplit_once(':') {
+            Some((host, _)) if host.contains(':') => {
+                return Err("an IPv6 address must be in brackets, as in [::1]:*".to_owned());
+            }
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        }
+    };
+    let port = match port {
+        None => "443".to_owned(),
+        Some(port) if port.contains(GLOB_META) => port.to_owned(),
+        Some(port) => canonical_port(port)?.to_string(),
+    };
+    let host = if host.starts_with('[') || !host.contains(GLOB_META) {
+        globset::escape(&canonical_host(host)?)
+    } else {
+        wildcard_host(host)?
+    };
+    Ok(format!("{host}:{port}"))
 }
 
-/// A server name from a referral, as `host:port` (port 443 when absent), or
-/// why it is not one.
+/// The host of a pattern with wildcards: lowered, less a trailing dot, its
+/// Unicode labels as A-labels.
+fn wildcard_host(host: &str) -> Result<String, String> {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let mut labels = Vec::new();
+    for label in host.split('.') {
+        let label = if label.is_ascii() {
+            label.to_ascii_lowercase()
+        } else if label.contains(GLOB_META) {
+            return Err(format!(
+                "`{label}`: write a Unicode label beside a wildcard as its A-label (xn--…)"
+            ));
+        } else {
+            match Host::parse(label) {
+                Ok(Host::Domain(a_label)) => a_label,
+                _ => {
+                    return Err(format!(
+                        "`{label}`: not a valid internationalised name (IDNA)"
+                    ));
+                }
+            }
+        };
+        let odd = label
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || c == '-' || GLOB_META.contains(&c)));
+        if let Some(c) = odd {
+            return Err(format!(
+                "`{}`: no server name holds it (letters, digits, `-`, `.` and wildcards only)",
+                c.escape_debug()
+            ));
+        }
+        labels.push(label);
+    }
+    Ok(labels.join("."))
+}
+
+/// A server name from a referral (or `--resolve`, `--origin`) in canonical
+/// form, `host:port` ([`canonical_server_name`]), or why it is not one.
 pub fn server_name(raw: &str) -> Result<String, String> {
     if raw.len() > 300 {
         return Err(format!(
@@ -66,10 +154,8 @@ pub fn server_name(raw: &str) -> Result<String, String> {
             crate::sanitize::excerpt(raw, 100)
         ));
     }
-    let name = with_default_port(raw.trim().to_ascii_lowercase().as_str());
-    check_server_name(&name)
-        .map_err(|why| format!("`{}`: {why}", crate::sanitize::excerpt(raw, 300)))?;
-    Ok(name)
+    canonical_server_name(raw)
+        .map_err(|why| format!("`{}`: {why}", crate::sanitize::excerpt(raw, 300)))
 }
 
 /// What to do with a referral.
@@ -165,6 +251,66 @@ mod tests {
         assert_eq!(server_name("[::1]").unwrap(), "[::1]:443");
         assert!(server_name("bad host").is_err());
         assert!(server_name("x:99999").is_err());
+    }
+
+    #[test]
+    fn patterns_take_the_canonical_form_of_names() {
+        for (pattern, canonical) in [
+            ("C.TEST.:*", "c.test:*"),
+            ("c.test", "c.test:443"),
+            ("c.test.:0443", "c.test:443"),
+            ("BÜCHER.test", "xn--bcher-kva.test:443"),
+            ("*.Bücher.TEST.", "*.xn--bcher-kva.test:443"),
+            ("*.EVIL.example", "*.evil.example:443"),
+            // Brackets escaped: a literal, not a character class.
+            ("[::1]", "[[]::1[]]:443"),
+            ("[0::1]:*", "[[]::1[]]:*"),
+            ("127.1:8090", "127.0.0.1:8090"),
+            ("10.0.0.*", "10.0.0.*:443"),
+            ("*", "*:443"),
+            ("{a,B}.test:84?8", "{a,b}.test:84?8"),
+        ] {
+            assert_eq!(
+                canonical_pattern(pattern).as_deref(),
+                Ok(canonical),
+                "{pattern}"
+            );
+        }
+        for (pattern, why) in [
+            ("::1", "in brackets"),
+            ("[::1", "IPv6 address in brackets"),
+            ("[ab].test", "IPv6 address in brackets"),
+            ("[ab]:443", "bad IPv6 address"),
+            ("c.test:0", "port 0"),
+            ("c.test:70000", "above 65535"),
+            ("c..test", "empty label"),
+            ("c_d.*", "no server name holds"),
+            ("bü*.test", "A-label"),
+            ("", "empty"),
+        ] {
+            match canonical_pattern(pattern) {
+                Ok(p) => panic!("{pattern:?} accepted as {p}"),
+                Err(e) => assert!(e.contains(why), "{pattern:?}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn every_spelling_of_a_name_meets_the_patterns() {
+        let deny = globs(&["C.TEST.:*".into(), "[::1]".into(), "bücher.*".into()]).unwrap();
+        for raw in [
+            "c.test",
+            "C.Test.:443",
+            "c.test.:8448",
+            "[0:0::1]",
+            "XN--BCHER-KVA.example",
+        ] {
+            let name = server_name(raw).unwrap();
+            assert!(deny.is_match(&name), "{raw} as {name} escaped");
+        }
+        for raw in ["c.test.example", "[::2]", "[::1]:8448"] {
+            assert!(!deny.is_match(server_name(raw).unwrap()), "{raw}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use url::Url;
 
 use super::policy::{Decision, Policy, server_name};
-use crate::mxid::check_user_id;
+use crate::mxid::{canonical_server_name, check_user_id, url_server_name};
 use crate::outcome::{AddressId, Outcome, Outcomes, Status};
 use crate::sanitize::excerpt;
 
@@ -27,6 +27,18 @@ pub struct Server {
     /// Reached only at the public addresses its name resolves to (a
     /// referred server the user did not place or allow).
     pub public_only: bool,
+}
+
+impl Server {
+    /// Its canonical name, `host:port` ([`crate::mxid::canonical_server_name`]):
+    /// a referred server's name, or the one a start server's URL reaches
+    /// (`https://Example.org./` is `example.org:443`); `None` for a URL
+    /// without a host. What anything kept per server should be keyed by.
+    pub fn canonical_name(&self) -> Option<String> {
+        canonical_server_name(&self.name)
+            .ok()
+            .or_else(|| url_server_name(&self.url))
+    }
 }
 
 /// Ask `server` about `addresses`, reached through `path`.
@@ -85,6 +97,10 @@ enum What {
 pub struct Walk {
     policy: Policy,
     servers: Vec<Server>,
+    /// Each server's canonical name (`host:port`): a referred server's
+    /// name, the one a start server's URL reaches. A referral is to a
+    /// known server when it names one of these.
+    keys: Vec<Option<String>>,
     /// Servers reached by referral (the budget counts these).
     referred: usize,
     is_start: Vec<bool>,
@@ -109,9 +125,11 @@ impl Walk {
     /// about those [added](Walk::add)): the walk and its first tasks.
     pub fn new(policy: Policy, starts: Vec<Server>, addresses: &[AddressId]) -> (Walk, Vec<Task>) {
         let n = starts.len();
+        let keys = starts.iter().map(Server::canonical_name).collect();
         let mut walk = Walk {
             policy,
             servers: starts,
+            keys,
             referred: 0,
             is_start: vec![true; n],
             heard: Vec::new(),
@@ -255,11 +273,13 @@ impl Walk {
     }
 
     /// Where a referral from the end of `path` to `raw` leads: a server to
-    /// ask, `None` for a loop, or why it is left.
+    /// ask, `None` for a loop, or why it is left. Servers are compared by
+    /// canonical name, so every spelling of one is that one server: once
+    /// in the budget, asked once, a loop when it is in the path.
     fn refer(&mut self, path: &[ServerId], raw: &str) -> Result<Option<ServerId>, String> {
         let name =
             server_name(raw).map_err(|why| format!("referred to an invalid server name {why}"))?;
-        let known = self.servers.iter().position(|s| s.name == name);
+        let known = self.keys.iter().position(|k| k.as_ref() == Some(&name));
         let depth = path.len() as u32;
         match self
             .policy
@@ -272,6 +292,7 @@ impl Walk {
                     Some(id) => id,
                     None => {
                         let public_only = self.policy.public_only(&name);
+                        self.keys.push(Some(name.clone()));
                         self.servers.push(Server {
                             name,
                             url,
@@ -500,6 +521,63 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(walk.finish()[0].status, Status::NotFound);
+    }
+
+    #[test]
+    fn a_start_server_named_by_its_url_is_the_server_a_referral_names() {
+        let mut p = policy();
+        p.allow = Some(globs(&["127.0.0.1:*".into(), "example.org".into()]).unwrap());
+        let starts = vec![
+            Server {
+                name: "https://Example.org.".into(),
+                url: Url::parse("https://Example.org./").unwrap(),
+                public_only: false,
+            },
+            server("http://127.0.0.1:8090", 8090),
+        ];
+        assert_eq!(starts[0].canonical_name().unwrap(), "example.org:443");
+        assert_eq!(starts[1].canonical_name().unwrap(), "127.0.0.1:8090");
+        let (mut walk, tasks) = Walk::new(p, starts, &[0, 1]);
+        // Each refers to itself, spelt otherwise: a loop, nothing to ask.
+        assert!(
+            walk.answer(&tasks[0], referred(&[(0, "EXAMPLE.org:443")]))
+                .is_empty()
+        );
+        assert!(
+            walk.answer(&tasks[1], referred(&[(1, "127.1:8090")]))
+                .is_empty()
+        );
+        let out = walk.finish();
+        assert_eq!(out[0].status, Status::NotFound);
+        assert_eq!(out[1].status, Status::NotFound);
+    }
+
+    #[test]
+    fn two_spellings_of_a_server_are_one_server() {
+        let mut small = policy();
+        small.budget = 1;
+        let (mut walk, tasks) = start(small, &[0, 1, 2]);
+        let next = walk.answer(
+            &tasks[0],
+            referred(&[
+                (0, "FED.Example."),
+                (1, "fed.example:443"),
+                (2, "far.example"),
+            ]),
+        );
+        // One task for both spellings; the budget of one is spent by it.
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].addresses, vec![0, 1]);
+        assert_eq!(walk.server(next[0].server).name, "fed.example:443");
+        // fed.example names itself otherwise: a loop.
+        assert!(
+            walk.answer(&next[0], referred(&[(0, "Fed.Example.:0443")]))
+                .is_empty()
+        );
+        let out = walk.finish();
+        assert_eq!(out[0].status, Status::NotFound);
+        assert_eq!(*out[0].via, ["http://127.0.0.1:1", "fed.example:443"]);
+        assert!(out[2].reason.as_deref().unwrap().contains("budget of 1"));
     }
 
     #[test]

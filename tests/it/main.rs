@@ -20,6 +20,7 @@ mod hash;
 mod hostile;
 mod lookup;
 mod messages;
+mod names;
 mod properties;
 mod push;
 mod sandbox;
