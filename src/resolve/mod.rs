@@ -5,6 +5,7 @@
 //! and tells a [`Reporter`] how it goes (the library prints nothing).
 
 pub mod batching;
+pub mod limits;
 pub mod policy;
 pub mod reporter;
 pub mod server;
@@ -41,6 +42,8 @@ pub struct ResolveSettings {
     pub ask: AskSettings,
     /// Keep every hop (for `mxlookup trace`).
     pub trace: bool,
+    /// Batch sizes learned per server, kept across runs (none: not kept).
+    pub limits: Option<Arc<limits::LimitStore>>,
 }
 
 /// One hop of the walk, as `mxlookup trace` shows it.
@@ -150,12 +153,15 @@ impl Resolver {
     }
 
     fn new_state(&self, server: &Server, is_start: bool) -> ServerState {
+        let now = std::time::SystemTime::now();
+        let learned = self.settings.limits.as_ref();
         ServerState::new(
             self.session(server, is_start),
             &server.name,
             self.settings.ask.clone(),
             self.settings.trace,
         )
+        .with_learned(learned.and_then(|l| l.get(&server.name, now)))
     }
 
     /// Server `id` of `walk` (the start servers first, as in every walk).
@@ -374,11 +380,34 @@ impl<'r> Run<'r> {
     }
 
     fn finish(self) -> Resolution {
+        self.remember_limits();
         let servers = self.states.values().map(|s| s.stats()).collect();
         Resolution {
             outcomes: self.walk.finish(),
             servers,
             hops: self.hops,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// Keeps what this run learned of the servers' batch sizes for later
+    /// runs. A file that cannot be written costs the next run a probe or
+    /// two, no more: it does not fail this one.
+    fn remember_limits(&self) {
+        let Some(store) = &self.resolver.settings.limits else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let mut changed = false;
+        for (&id, state) in &self.states {
+            if let Some(lesson) = state.lesson() {
+                store.set(&self.walk.server(id).name, lesson, now);
+                changed = true;
+            }
+        }
+        if changed {
+            let _ = store.save();
         }
     }
 }
