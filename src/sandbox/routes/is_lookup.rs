@@ -264,6 +264,7 @@ fn check_limit(spec: &ServerSpec, count: usize) -> Answer<()> {
             LimitStyle::InvalidParam => {
                 invalid_param(&format!("Adresses limit of {limit} exceeded"))
             }
+            LimitStyle::InvalidParamPlain => invalid_param("Invalid Param"),
         }),
         _ => Ok(()),
     }
