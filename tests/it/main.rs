@@ -23,4 +23,5 @@ mod messages;
 mod properties;
 mod push;
 mod sandbox;
+mod tom;
 mod vcard_out;
