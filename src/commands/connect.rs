@@ -13,6 +13,7 @@ use super::JobError;
 use super::tokens::AccessTokens;
 use mxlookup::identity::discovery::{self, Discovery};
 use mxlookup::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
+use mxlookup::resolve::limits::LimitStore;
 use mxlookup::resolve::policy::{Policy, globs, server_name};
 use mxlookup::resolve::server::AskSettings;
 use mxlookup::resolve::walk::Server;
@@ -114,6 +115,12 @@ impl NetworkSettings {
                 ..AskSettings::default()
             },
             trace,
+            // Kept like the tokens, and off with them for the sandbox.
+            limits: net
+                .token_cache
+                .then(LimitStore::default_path)
+                .flatten()
+                .map(|path| Arc::new(LimitStore::open(path))),
         };
         Ok(Connected {
             resolver: Resolver::new(http, auth, settings),

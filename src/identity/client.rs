@@ -68,19 +68,24 @@ impl IdentityClient {
     }
 
     /// `POST lookup`. What the answer says of hashes not in the request is
-    /// dropped as it is read.
+    /// dropped as it is read. A batch on `trial` (larger than any the
+    /// server answered) is not sent again after a 5xx or a reset, which
+    /// may refuse its size (see [`Retry::Trial`]).
     pub async fn lookup(
         &self,
         token: &str,
         body: &LookupRequest,
+        trial: bool,
     ) -> Result<BatchAnswer, CallError> {
         let sent = sent_keys(body.addresses.iter().map(String::as_str));
+        let mut request = self
+            .request(Method::POST, path::LOOKUP, Some(token))
+            .json(body);
+        if trial {
+            request.retry = Retry::Trial;
+        }
         self.http
-            .call_with(
-                self.request(Method::POST, path::LOOKUP, Some(token))
-                    .json(body),
-                |answer| decode_lookup(answer, &sent),
-            )
+            .call_with(request, |answer| decode_lookup(answer, &sent))
             .await
     }
 

@@ -80,9 +80,10 @@ impl CallError {
         }
     }
 
-    /// The server refused the request for its size: sydent's `M_TOO_LARGE`,
-    /// ToM's `M_INVALID_PARAM` "Adresses limit", 413, or a connection reset
-    /// with no answer (sydent, over 512 KiB). A refused connection is not.
+    /// The server says it refused the request for its size: sydent's
+    /// `M_TOO_LARGE`, ToM's `M_INVALID_PARAM` "Adresses limit", 413. A
+    /// reset (sydent, over 512 KiB) or a 500 may be one too: see
+    /// [`CallError::may_be_size_refusal`].
     pub fn is_size_refusal(&self) -> bool {
         match &self.kind {
             ErrorKind::Status { status: 413, .. } => true,
@@ -93,9 +94,38 @@ impl CallError {
                             .as_deref()
                             .is_some_and(|m| m.to_ascii_lowercase().contains("limit")))
             }
+            _ => false,
+        }
+    }
+
+    /// The failure may be a refusal of the request's size, from a server
+    /// that does not say so: any 400 but a wrong pepper (ToM's plain
+    /// identity server: `M_INVALID_PARAM` "Invalid Param"), a 5xx (ToM's
+    /// federated one past 100 KB: 500 `{"error": "request entity too
+    /// large"}`), or a reset. Only the caller knows whether the size was
+    /// answered before, and so whether it is.
+    pub fn may_be_size_refusal(&self) -> bool {
+        match &self.kind {
+            ErrorKind::Status { status: 400, .. } => self.invalid_pepper().is_none(),
+            ErrorKind::Status { status, .. } => *status >= 500 || self.is_size_refusal(),
             ErrorKind::Transport(_) => true,
             _ => false,
         }
+    }
+
+    /// The limit a size refusal states, as ToM's federated identity server
+    /// does ("Adresses limit of 100 exceeded"): the first number of the
+    /// message of a refusal that names a limit.
+    pub fn stated_limit(&self) -> Option<usize> {
+        let message = self.matrix_error()?.error.as_deref()?;
+        if !self.is_size_refusal() || !message.to_ascii_lowercase().contains("limit") {
+            return None;
+        }
+        message
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|digits| !digits.is_empty())?
+            .parse()
+            .ok()
     }
 
     /// 403 `M_TERMS_NOT_SIGNED`.
@@ -159,5 +189,56 @@ impl fmt::Display for CallError {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, errcode: &str, message: &str) -> CallError {
+        let error = (!errcode.is_empty()).then(|| MatrixError {
+            errcode: errcode.to_owned(),
+            error: Some(message.to_owned()),
+            ..MatrixError::default()
+        });
+        CallError {
+            server: "is.example:443".to_owned(),
+            endpoint: "POST /_matrix/identity/v2/lookup".to_owned(),
+            kind: ErrorKind::Status { status, error },
+            tries: 1,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn size_refusals_as_real_servers_give_them() {
+        // sydent, ToM's federated and plain identity servers.
+        let sydent = status(
+            400,
+            "M_TOO_LARGE",
+            "More than the maximum amount of addresses provided",
+        );
+        let federated = status(400, "M_INVALID_PARAM", "Adresses limit of 100 exceeded");
+        let plain = status(400, "M_INVALID_PARAM", "Invalid Param");
+        let body_limit = status(500, "", "");
+        assert!(sydent.is_size_refusal() && sydent.may_be_size_refusal());
+        assert_eq!(sydent.stated_limit(), None);
+        assert!(federated.is_size_refusal());
+        assert_eq!(federated.stated_limit(), Some(100));
+        assert!(!plain.is_size_refusal() && plain.may_be_size_refusal());
+        assert_eq!(plain.stated_limit(), None);
+        assert!(!body_limit.is_size_refusal() && body_limit.may_be_size_refusal());
+        assert!(status(413, "", "").is_size_refusal());
+        // Never a wrong pepper, a refused token or terms, a rate limit.
+        assert!(!status(400, "M_INVALID_PEPPER", "pepper does not match").may_be_size_refusal());
+        assert!(!status(401, "M_UNKNOWN_TOKEN", "").may_be_size_refusal());
+        assert!(!status(403, "M_TERMS_NOT_SIGNED", "").may_be_size_refusal());
+        assert!(!status(429, "M_LIMIT_EXCEEDED", "").may_be_size_refusal());
+        // A number in a message that names no limit is not one.
+        assert_eq!(
+            status(400, "M_TOO_LARGE", "at most 10000").stated_limit(),
+            None
+        );
     }
 }

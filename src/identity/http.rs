@@ -85,6 +85,13 @@ pub enum Retry {
     /// before timing out or failing would be answered 500 the second time
     /// (ToM-server), hiding what happened to the first.
     Unprocessed,
+    /// Every transient failure but a 5xx and a reset, which may be the
+    /// server refusing the request's size (ToM answers 500 past 100 KB,
+    /// sydent resets past 512 KiB): for a lookup batch larger than any the
+    /// server answered, which the caller sends again smaller rather than
+    /// the same three more times (each costs one of ToM's 100 requests per
+    /// 10 minutes).
+    Trial,
 }
 
 impl Retry {
@@ -94,6 +101,12 @@ impl Retry {
             Retry::Unprocessed => matches!(
                 kind,
                 ErrorKind::Connect(_) | ErrorKind::Status { status: 429, .. }
+            ),
+            Retry::Trial => matches!(
+                kind,
+                ErrorKind::Connect(_)
+                    | ErrorKind::Timeout(_)
+                    | ErrorKind::Status { status: 429, .. }
             ),
         }
     }
@@ -453,5 +466,21 @@ mod tests {
         assert!(!once.allows(&ErrorKind::Transport("reset".into())));
         assert!(!once.allows(&ErrorKind::Timeout(Duration::from_secs(1))));
         assert!(Retry::Transient.allows(&status(500)));
+    }
+
+    #[test]
+    fn a_batch_on_trial_is_not_resent_after_what_may_refuse_its_size() {
+        let status = |s| ErrorKind::Status {
+            status: s,
+            error: None,
+        };
+        let trial = Retry::Trial;
+        assert!(!trial.allows(&status(500)));
+        assert!(!trial.allows(&status(502)));
+        assert!(!trial.allows(&ErrorKind::Transport("reset".into())));
+        assert!(!trial.allows(&status(400)));
+        assert!(trial.allows(&status(429)));
+        assert!(trial.allows(&ErrorKind::Connect("refused".into())));
+        assert!(trial.allows(&ErrorKind::Timeout(Duration::from_secs(1))));
     }
 }

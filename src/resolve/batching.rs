@@ -24,6 +24,18 @@ pub const MAX_PEPPER_BYTES: usize = 1024;
 /// a pass.
 pub const MAX_REFRESHES: u32 = 2;
 
+/// Sizes refused in a run before the largest size answered is taken as the
+/// limit: the first size tried and one probe above the size answered after
+/// it. Each refused probe costs a request that a rate limit counts (ToM:
+/// 100 requests per 10 minutes), so a 100-address server asked 1,000
+/// addresses costs 10 answers and 2 refusals.
+pub const FREE_REFUSALS: u32 = 2;
+
+/// Beyond [`FREE_REFUSALS`], one more size may be risked for every this
+/// many batches answered (at most one request in 16 wasted), so that a
+/// long run still closes in on a limit between two sizes tried.
+pub const ANSWERS_PER_REFUSAL: u32 = 16;
+
 /// The bounds batching works within.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchLimits {
@@ -38,14 +50,36 @@ pub struct BatchLimits {
     pub max_body: usize,
 }
 
+/// What an earlier run learned of a server's limit (see
+/// [`super::limits`]): the largest size it answered and the smallest it
+/// refused (one more than a limit it stated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Learned {
+    /// The largest size answered.
+    pub answered: usize,
+    /// The smallest size refused.
+    pub refused: usize,
+}
+
 /// Batch-size memory of a server for the run.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizing {
     current: usize,
-    /// The largest size answered.
+    /// The largest size answered in this run.
     good: usize,
     /// The smallest size refused for its size.
     bad: Option<usize>,
+    /// A size an earlier run saw answered, or the limit the server
+    /// stated: sent without probing, but a refusal of it is a refusal (the
+    /// server lowered its limit) and it is forgotten.
+    trusted: usize,
+    /// Refusals that taught a smaller size, and batches answered: more
+    /// sizes are risked only within [`FREE_REFUSALS`] and
+    /// [`ANSWERS_PER_REFUSAL`].
+    refusals: u32,
+    answers: u32,
+    /// A refusal in this run taught something to remember.
+    taught: bool,
     /// A batch larger than `good` is in flight: the others are sent at a
     /// size known to pass until it is back (one refusal per size, not four).
     probing: bool,
@@ -78,6 +112,10 @@ impl Sizing {
             current: first,
             good: 0,
             bad: None,
+            trusted: 0,
+            refusals: 0,
+            answers: 0,
+            taught: false,
             probing: false,
             first: true,
             small: limits.small_batch.clamp(1, first),
@@ -86,11 +124,27 @@ impl Sizing {
         }
     }
 
+    /// A server an earlier run learned about: its largest size answered
+    /// is sent at once, several in flight, and no size above it is tried
+    /// before [`ANSWERS_PER_REFUSAL`] batches are answered.
+    pub fn learned(limits: &BatchLimits, learned: Learned) -> Self {
+        let mut sizing = Sizing::new(limits);
+        if learned.answered == 0 || learned.refused <= learned.answered {
+            return sizing;
+        }
+        sizing.trusted = learned.answered.min(sizing.cap);
+        sizing.current = sizing.trusted;
+        sizing.bad = Some(learned.refused);
+        sizing.refusals = FREE_REFUSALS;
+        sizing.first = false;
+        sizing
+    }
+
     /// The size of the next batch: `current`, unless a larger size than
     /// any answered is being tried already, then the largest answered (or,
     /// while the first size is tried, a few small ones, then none).
     pub fn take(&mut self) -> Take {
-        if self.current <= self.good {
+        if self.current <= self.good.max(self.trusted) {
             return Take::Size(self.current);
         }
         if !self.probing {
@@ -98,7 +152,7 @@ impl Sizing {
             return Take::Probe(self.current);
         }
         if !self.first {
-            return Take::Size(self.good.max(1));
+            return Take::Size(self.good.max(self.trusted).max(1));
         }
         if self.smalls > 0 {
             self.smalls -= 1;
@@ -113,25 +167,75 @@ impl Sizing {
     /// is not it).
     pub fn answered(&mut self, size: usize) {
         self.good = self.good.max(size);
+        self.answers = self.answers.saturating_add(1);
         if size >= self.current {
-            self.current = next_size(self.current, self.good, self.bad, self.cap);
+            let may_probe = self.may_probe();
+            self.current = next_size(self.current, self.good, self.bad, self.cap, may_probe);
         }
     }
 
-    /// A batch of `size` was refused for its size: never try that again.
-    /// Batches sent before an earlier refusal come back refused too: they
-    /// never raise the size again.
-    pub fn refused(&mut self, size: usize) {
-        self.bad = Some(self.bad.map_or(size, |b| b.min(size)));
-        let below = self.bad.unwrap_or(size) - 1;
-        let next = if self.good > 0 && self.good <= below {
-            self.good
+    /// Whether a size above the largest answered may still be risked: no
+    /// size was refused yet, or the refusals are within their budget.
+    fn may_probe(&self) -> bool {
+        self.bad.is_none() || self.refusals < FREE_REFUSALS + self.answers / ANSWERS_PER_REFUSAL
+    }
+
+    /// A batch of `size` was refused for its size: never try that again;
+    /// with the limit the server `stated`, never try above it. Batches sent
+    /// before an earlier refusal come back refused too: they never raise
+    /// the size again, and teach nothing.
+    pub fn refused(&mut self, size: usize, stated: Option<usize>) {
+        // A limit at or above the size refused says nothing.
+        let stated = stated.filter(|&limit| limit >= 1 && limit < size);
+        if let Some(limit) = stated {
+            // Sent at once, several in flight, with no probe.
+            self.cap = self.cap.min(limit);
+            self.trusted = self.cap;
+        }
+        let lesson = stated.map_or(size, |limit| limit + 1);
+        if self.bad.is_none_or(|b| lesson < b) {
+            self.refusals = self.refusals.saturating_add(1);
+            self.taught = true;
+        }
+        if stated.is_none() && size <= self.trusted {
+            // Refused at a size an earlier run saw answered: the server
+            // lowered its limit.
+            self.trusted = 0;
+        }
+        let bad = self.bad.map_or(lesson, |b| b.min(lesson));
+        self.bad = Some(bad);
+        let good = if self.good < bad { self.good } else { 0 };
+        let next = if stated.is_some() {
+            // The stated limit, which the largest batch now is.
+            self.cap
         } else if size > self.small {
-            self.small
+            good.max(self.small)
+        } else if good > 0 {
+            good
         } else {
             (size / 2).max(1)
         };
         self.current = self.current.min(next);
+    }
+
+    /// What to remember of this server for later runs: `Some` once a
+    /// refusal in this run taught its limit (none: keep what was known);
+    /// `Some(None)` when nothing it answered is left to trust.
+    pub fn lesson(&self) -> Option<Option<Learned>> {
+        if !self.taught {
+            return None;
+        }
+        let refused = self.bad?;
+        let answered = self.good.max(self.trusted).min(refused.saturating_sub(1));
+        Some((answered > 0).then_some(Learned { answered, refused }))
+    }
+
+    /// Whether a failure of a batch of `size` (a 5xx, a reset, a 400
+    /// that names no limit) may be a refusal of its size: the batch is
+    /// larger than any size answered and than the small size. Such a batch
+    /// is sent once, not retried as it is.
+    pub fn on_trial(&self, size: usize) -> bool {
+        size > self.good.max(self.small)
     }
 
     /// The probe is back, whatever its answer: another size may be tried,
@@ -161,19 +265,28 @@ impl Sizing {
 /// (after the first size was refused, four round trips from 100 back to
 /// 10,000), below the smallest size refused, whose gap with the largest
 /// size answered is halved while it is larger than that size (a refusal or
-/// two, not one per address).
-pub fn next_size(current: usize, good: usize, bad: Option<usize>, cap: usize) -> usize {
+/// two, not one per address). Once a size was refused and no more may be
+/// risked (`may_probe`), the largest size answered is the limit.
+pub fn next_size(
+    current: usize,
+    good: usize,
+    bad: Option<usize>,
+    cap: usize,
+    may_probe: bool,
+) -> usize {
     let next = current.saturating_mul(4).min(cap);
-    match bad {
-        Some(bad) if next >= bad => {
-            let good = good.clamp(1, bad - 1);
-            if bad - good > good {
-                good + (bad - good) / 2
-            } else {
-                good
-            }
-        }
-        _ => next,
+    let Some(bad) = bad else {
+        return next;
+    };
+    let good = good.clamp(1, bad.saturating_sub(1).max(1));
+    if !may_probe {
+        good
+    } else if next < bad {
+        next
+    } else if bad - good > good {
+        good + (bad - good) / 2
+    } else {
+        good
     }
 }
 
@@ -192,6 +305,14 @@ impl Batching {
     pub fn new(limits: &BatchLimits) -> Self {
         Batching {
             sizing: Sizing::new(limits),
+            broken: None,
+        }
+    }
+
+    /// A server an earlier run learned about (see [`Sizing::learned`]).
+    pub fn learned(limits: &BatchLimits, learned: Learned) -> Self {
+        Batching {
+            sizing: Sizing::learned(limits, learned),
             broken: None,
         }
     }
@@ -225,9 +346,12 @@ pub fn not_asked(why: &str) -> String {
 /// What a failed batch's error says, as far as batching is concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    /// The server refused the batch for its size (413, `M_TOO_LARGE`,
-    /// `M_INVALID_PARAM` naming a limit, or no answer at all).
+    /// The server refused the batch for its size: 413, `M_TOO_LARGE`,
+    /// `M_INVALID_PARAM` naming a limit; or, for a batch on trial
+    /// ([`Sizing::on_trial`]), any 400, 5xx or reset.
     pub too_large: bool,
+    /// The limit the refusal states ("Adresses limit of 100 exceeded").
+    pub stated_limit: Option<usize>,
     /// `M_INVALID_PEPPER`, with the pepper the error names (sydent), if any.
     pub invalid_pepper: Option<Option<String>>,
     /// The error, as the reason of the addresses it fails.
@@ -372,7 +496,7 @@ impl Pass {
     ) -> Next {
         if failure.too_large && batch.len() > 1 {
             self.alone = true;
-            server.sizing.refused(batch.len());
+            server.sizing.refused(batch.len(), failure.stated_limit);
             requeue(&mut self.pending, batch);
             return Next::Resend;
         }
@@ -498,6 +622,7 @@ mod tests {
     fn refused() -> Failure {
         Failure {
             too_large: true,
+            stated_limit: None,
             invalid_pepper: None,
             why: "no answer: connection reset".to_owned(),
         }
@@ -506,6 +631,7 @@ mod tests {
     fn bad_pepper(named: Option<&str>) -> Failure {
         Failure {
             too_large: false,
+            stated_limit: None,
             invalid_pepper: Some(named.map(str::to_owned)),
             why: "HTTP 400 M_INVALID_PEPPER: wrong pepper".to_owned(),
         }
@@ -514,6 +640,7 @@ mod tests {
     fn timeout() -> Failure {
         Failure {
             too_large: false,
+            stated_limit: None,
             invalid_pepper: None,
             why: "no answer within 30s".to_owned(),
         }
@@ -550,11 +677,11 @@ mod tests {
         let mut size = 100;
         let mut steps = vec![size];
         while size < 10_000 {
-            size = next_size(size, size, None, 10_000);
+            size = next_size(size, size, None, 10_000, true);
             steps.push(size);
         }
         assert_eq!(steps, [100, 400, 1600, 6400, 10_000]);
-        assert_eq!(next_size(10_000, 10_000, None, 10_000), 10_000);
+        assert_eq!(next_size(10_000, 10_000, None, 10_000, true), 10_000);
     }
 
     #[test]
@@ -564,7 +691,7 @@ mod tests {
         let (mut good, mut bad, mut current) = (400, Some(1600), 400);
         let mut tried = Vec::new();
         for _ in 0..10 {
-            current = next_size(current, good, bad, 8714);
+            current = next_size(current, good, bad, 8714, true);
             tried.push(current);
             if current <= limit {
                 good = good.max(current);
@@ -578,10 +705,152 @@ mod tests {
         assert!(tried.iter().all(|&s| s < 1600), "{tried:?}");
         assert_eq!(good, 1000, "{tried:?}");
         // ToM's 100: never above it again once 400 was refused.
-        assert_eq!(next_size(100, 100, Some(400), 8714), 250);
-        assert_eq!(next_size(100, 100, Some(250), 8714), 175);
-        assert_eq!(next_size(100, 100, Some(175), 8714), 100);
-        assert_eq!(next_size(100, 100, Some(101), 8714), 100);
+        assert_eq!(next_size(100, 100, Some(400), 8714, true), 250);
+        assert_eq!(next_size(100, 100, Some(250), 8714, true), 175);
+        assert_eq!(next_size(100, 100, Some(175), 8714, true), 100);
+        assert_eq!(next_size(100, 100, Some(101), 8714, true), 100);
+    }
+
+    /// A server answering at most `limit` addresses (stating it when
+    /// `states`), asked about `n` addresses through `server` as the driver
+    /// does (batches in flight together, answered in the order sent):
+    /// (sizes answered, sizes refused).
+    fn against(
+        server: &mut Batching,
+        limit: usize,
+        states: bool,
+        n: u32,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let mut pass = Pass::new((0..n).collect(), "p".to_owned(), true);
+        let (mut answered, mut refusals) = (Vec::new(), Vec::new());
+        let mut flight: VecDeque<(Vec<AddressId>, bool)> = VecDeque::new();
+        loop {
+            while flight.len() < pass.room(LIMITS.in_flight) && !pass.all_sent() {
+                match pass.next(server, LIMITS.max_body, |_| 46, &mut Vec::new()) {
+                    Step::Send { batch, probe } => flight.push_back((batch, probe)),
+                    Step::Wait | Step::Broken => break,
+                }
+            }
+            let Some((batch, probe)) = flight.pop_front() else {
+                break;
+            };
+            if batch.len() <= limit {
+                answered.push(batch.len());
+                pass.answered(server, batch.len());
+            } else {
+                refusals.push(batch.len());
+                let failure = Failure {
+                    stated_limit: states.then_some(limit),
+                    ..refused()
+                };
+                let mut failed = Vec::new();
+                let next = pass.failed(server, batch, "p", failure, &mut failed);
+                assert_eq!(next, Next::Resend);
+            }
+            if probe {
+                server.probe_back();
+            }
+        }
+        assert!(pass.all_sent());
+        assert_eq!(answered.iter().sum::<usize>(), n as usize);
+        (answered, refusals)
+    }
+
+    #[test]
+    fn a_limit_not_stated_costs_two_refusals_then_the_largest_answered_is_the_limit() {
+        // ToM's plain identity server: 400 "Invalid Param" past 100.
+        let mut server = Batching::new(&LIMITS);
+        let (answered, refused) = against(&mut server, 100, false, 1_000);
+        assert_eq!(refused, [1_000, 400], "{answered:?}");
+        assert_eq!(answered, [100; 10]);
+        let lesson = server.sizing().lesson();
+        assert_eq!(
+            lesson,
+            Some(Some(Learned {
+                answered: 100,
+                refused: 400
+            }))
+        );
+        // The next run sends no refused probe.
+        let mut again = Batching::learned(&LIMITS, lesson.unwrap().unwrap());
+        let (answered, refused) = against(&mut again, 100, false, 1_000);
+        assert_eq!((answered.len(), refused.len()), (10, 0), "{answered:?}");
+        assert_eq!(again.sizing().lesson(), None);
+        // A long run risks one more size every 16 answers, and closes in.
+        let mut long = Batching::new(&LIMITS);
+        let (answered, refused) = against(&mut long, 100, false, 25_000);
+        assert_eq!(refused, [10_000, 400, 250, 175], "{answered:?}");
+        assert_eq!(answered.len(), 250);
+    }
+
+    #[test]
+    fn a_stated_limit_is_the_size_at_once() {
+        // ToM's federated identity server: "Adresses limit of 100 exceeded".
+        let mut server = Batching::new(&LIMITS);
+        let (answered, refused) = against(&mut server, 100, true, 1_000);
+        assert_eq!(refused, [1_000]);
+        assert_eq!(answered, [100; 10]);
+        assert_eq!(
+            server.sizing().lesson(),
+            Some(Some(Learned {
+                answered: 100,
+                refused: 101
+            }))
+        );
+        // sydent with a limit of 1,000, not stated: 400, then 1,000.
+        let mut sydent = Batching::new(&LIMITS);
+        let (answered, refused) = against(&mut sydent, 1_000, false, 25_000);
+        assert_eq!(refused, [10_000, 1_600], "{answered:?}");
+        assert_eq!(answered.iter().max(), Some(&1_000));
+        assert!(answered.len() <= 40, "{answered:?}");
+    }
+
+    #[test]
+    fn a_learned_size_refused_is_forgotten_and_learned_again() {
+        let learned = Learned {
+            answered: 400,
+            refused: 1_600,
+        };
+        // The server lowered its limit to 100 since.
+        let mut server = Batching::learned(&LIMITS, learned);
+        assert_eq!(server.sizing.take(), Take::Size(400));
+        let (answered, refused) = against(&mut server, 100, false, 1_000);
+        // The three batches in flight at once (400, 400, 200), no more.
+        assert_eq!(refused, [400, 400, 200]);
+        assert!(answered.iter().all(|&s| s == 100), "{answered:?}");
+        assert_eq!(
+            server.sizing().lesson(),
+            Some(Some(Learned {
+                answered: 100,
+                refused: 200
+            }))
+        );
+        // Nonsense on file is not trusted.
+        let odd = Batching::learned(
+            &LIMITS,
+            Learned {
+                answered: 400,
+                refused: 400,
+            },
+        );
+        assert_eq!(odd.sizing().current(), 10_000);
+    }
+
+    #[test]
+    fn only_a_batch_above_the_largest_answered_and_the_small_size_is_on_trial() {
+        let mut sizing = Sizing::new(&LIMITS);
+        assert!(sizing.on_trial(10_000));
+        assert!(sizing.on_trial(101));
+        assert!(!sizing.on_trial(100));
+        sizing.answered(400);
+        assert!(!sizing.on_trial(400));
+        assert!(sizing.on_trial(401));
+        // A stated limit at or above the size refused teaches nothing more
+        // than the size itself.
+        let mut sizing = Sizing::new(&LIMITS);
+        sizing.refused(500, Some(500));
+        assert_eq!(sizing.smallest_refused(), Some(500));
+        assert_eq!(sizing.current(), 100);
     }
 
     #[test]
@@ -624,7 +893,7 @@ mod tests {
         // The probe's own answer does not clear it either: its return does.
         let mut sizing = Sizing::new(&LIMITS);
         assert_eq!(sizing.take(), Take::Probe(10_000));
-        sizing.refused(10_000);
+        sizing.refused(10_000, None);
         sizing.probe_back();
         assert_eq!(sizing.take(), Take::Probe(100));
         sizing.answered(100);
@@ -635,7 +904,7 @@ mod tests {
         // A first size refused and not back yet: the first round still waits.
         let mut sizing = Sizing::new(&LIMITS);
         assert_eq!(sizing.take(), Take::Probe(10_000));
-        sizing.refused(10_000);
+        sizing.refused(10_000, None);
         assert_eq!(sizing.current(), 100);
         for _ in 0..3 {
             assert_eq!(sizing.take(), Take::Size(100));
@@ -649,7 +918,7 @@ mod tests {
     fn while_a_larger_size_is_probed_the_others_go_at_the_largest_answered() {
         let mut sizing = Sizing::new(&LIMITS);
         assert_eq!(sizing.take(), Take::Probe(10_000));
-        sizing.refused(10_000);
+        sizing.refused(10_000, None);
         sizing.probe_back();
         assert_eq!(sizing.take(), Take::Probe(100));
         sizing.answered(100);
@@ -669,12 +938,12 @@ mod tests {
     #[test]
     fn a_refusal_shrinks_to_the_largest_answered_else_the_small_size_then_halves() {
         let mut sizing = Sizing::new(&LIMITS);
-        sizing.refused(10_000);
+        sizing.refused(10_000, None);
         assert_eq!(sizing.current(), 100);
         assert_eq!(sizing.smallest_refused(), Some(10_000));
         let mut halves = Vec::new();
         for _ in 0..8 {
-            sizing.refused(sizing.current());
+            sizing.refused(sizing.current(), None);
             halves.push(sizing.current());
         }
         assert_eq!(halves, [50, 25, 12, 6, 3, 1, 1, 1]);
@@ -683,11 +952,11 @@ mod tests {
         sizing.answered(400);
         sizing.answered(1600);
         assert_eq!(sizing.current(), 10_000);
-        sizing.refused(6400);
+        sizing.refused(6400, None);
         assert_eq!(sizing.current(), 1600);
         // A refusal at or below the largest answered (the server changed
         // its mind): the small size.
-        sizing.refused(1600);
+        sizing.refused(1600, None);
         assert_eq!(sizing.current(), 100);
     }
 
@@ -695,11 +964,11 @@ mod tests {
     fn a_refusal_teaches_the_smallest_size_refused_and_late_ones_teach_nothing_more() {
         let mut sizing = Sizing::new(&LIMITS);
         sizing.answered(400);
-        sizing.refused(1600);
+        sizing.refused(1600, None);
         assert_eq!(sizing.current(), 400);
         // A batch of 10,000 sent before comes back refused: the lesson
         // stays 1600, and the size does not rise again.
-        sizing.refused(10_000);
+        sizing.refused(10_000, None);
         assert_eq!(sizing.smallest_refused(), Some(1600));
         assert_eq!(sizing.current(), 400);
         // Growing stays below it.

@@ -5,6 +5,7 @@
 //! and tells a [`Reporter`] how it goes (the library prints nothing).
 
 pub mod batching;
+pub mod limits;
 pub mod policy;
 pub mod reporter;
 pub mod server;
@@ -43,6 +44,8 @@ pub struct ResolveSettings {
     pub ask: AskSettings,
     /// Keep every hop (for `mxlookup trace`).
     pub trace: bool,
+    /// Batch sizes learned per server, kept across runs (none: not kept).
+    pub limits: Option<Arc<limits::LimitStore>>,
 }
 
 /// One hop of the walk, as `mxlookup trace` shows it.
@@ -153,12 +156,15 @@ impl Resolver {
     }
 
     fn new_state(&self, server: &Server, start: Option<usize>) -> ServerState {
+        let now = std::time::SystemTime::now();
+        let learned = self.settings.limits.as_ref();
         ServerState::new(
             self.session(server, start),
             &server.name,
             self.settings.ask.clone(),
             self.settings.trace,
         )
+        .with_learned(learned.and_then(|l| l.get(&limits_key(server), now)))
     }
 
     /// Server `id` of `walk` (the start servers first, as in every walk).
@@ -377,6 +383,7 @@ impl<'r> Run<'r> {
     }
 
     fn finish(self) -> Resolution {
+        self.remember_limits();
         let servers = self.states.values().map(|s| s.stats()).collect();
         Resolution {
             outcomes: self.walk.finish(),
@@ -384,6 +391,36 @@ impl<'r> Run<'r> {
             hops: self.hops,
         }
     }
+}
+
+impl Run<'_> {
+    /// Keeps what this run learned of the servers' batch sizes for later
+    /// runs. A file that cannot be written costs the next run a probe or
+    /// two, no more: it does not fail this one.
+    fn remember_limits(&self) {
+        let Some(store) = &self.resolver.settings.limits else {
+            return;
+        };
+        let now = std::time::SystemTime::now();
+        let mut changed = false;
+        for (&id, state) in &self.states {
+            if let Some(lesson) = state.lesson() {
+                store.set(&limits_key(self.walk.server(id)), lesson, now);
+                changed = true;
+            }
+        }
+        if changed {
+            let _ = store.save();
+        }
+    }
+}
+
+/// The key of a server's learned limits: its canonical `host:port`, so
+/// that every spelling of it (as a start URL or in a referral) shares them.
+fn limits_key(server: &Server) -> String {
+    server
+        .canonical_name()
+        .unwrap_or_else(|| server.name.clone())
 }
 
 /// Addresses fed to a walk together, numbered from `first`: every task's

@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 
 use super::Slab;
 use super::batching::{
-    BatchLimits, Batching, Failure, MAX_PEPPER_BYTES, Next, Pass, Step, key_bytes, not_asked,
-    usable_pepper,
+    BatchLimits, Batching, Failure, Learned, MAX_PEPPER_BYTES, Next, Pass, Step, key_bytes,
+    not_asked, usable_pepper,
 };
 use super::reporter::{Reporter, Warning};
 use super::walk::Answer;
@@ -102,6 +102,8 @@ pub struct ServerStats {
     pub errors: u64,
     /// The largest batch it answered.
     pub batch_size: usize,
+    /// Lookups it refused for their size (each sent again smaller).
+    pub refused: u64,
     /// Time spent waiting for it, summed over requests, in milliseconds.
     pub time_ms: u64,
     /// The first error it gave, if any.
@@ -168,6 +170,20 @@ impl ServerState {
             warned_plaintext: AtomicBool::new(false),
             trace,
         }
+    }
+
+    /// Starts from what an earlier run learned of its batch sizes.
+    pub fn with_learned(self, learned: Option<Learned>) -> Self {
+        if let Some(learned) = learned {
+            *self.batching() = Batching::learned(&self.settings.limits(), learned);
+        }
+        self
+    }
+
+    /// What this run taught of its batch sizes, to remember (see
+    /// [`super::batching::Sizing::lesson`]).
+    pub fn lesson(&self) -> Option<Option<Learned>> {
+        self.batching().sizing().lesson()
     }
 
     /// The counters so far.
@@ -354,6 +370,9 @@ struct Batch {
     pepper: String,
     /// It tried a size not answered before.
     probe: bool,
+    /// Larger than any size answered when it left: a failure that may
+    /// refuse its size does (see [`failure`]).
+    trial: bool,
     result: Result<BatchAnswer, SessionError>,
 }
 
@@ -393,12 +412,13 @@ impl ServerState {
                 );
                 match step {
                     Step::Send { batch, probe } => {
+                        let trial = self.batching().sizing().on_trial(batch.len());
                         running.spawn(Arc::clone(self).send(
                             batch,
                             addresses.clone(),
                             algorithm,
                             pass.pepper().to_owned(),
-                            (permit, probe),
+                            (permit, probe, trial),
                         ));
                     }
                     Step::Broken => break,
@@ -448,11 +468,15 @@ impl ServerState {
             Err(error) => error,
         };
         let failed = &mut asked.answer.failed;
+        let failure = failure(&error, batch.trial);
+        if failure.too_large && batch.ids.len() > 1 {
+            self.count(|s| s.refused += 1);
+        }
         let next = pass.failed(
             &mut self.batching(),
             batch.ids,
             &batch.pepper,
-            failure(&error),
+            failure,
             failed,
         );
         match next {
@@ -480,7 +504,7 @@ impl ServerState {
         addresses: Slab,
         algorithm: Algorithm,
         pepper: String,
-        (_permit, probe): (tokio::sync::OwnedSemaphorePermit, bool),
+        (_permit, probe, trial): (tokio::sync::OwnedSemaphorePermit, bool, bool),
     ) -> Batch {
         let keys: Vec<String> = ids
             .iter()
@@ -501,7 +525,7 @@ impl ServerState {
         let result = {
             let request = &request;
             self.session
-                .call(|client, token| async move { client.lookup(&token, request).await })
+                .call(|client, token| async move { client.lookup(&token, request, trial).await })
                 .await
         };
         let elapsed: Duration = started.elapsed();
@@ -515,6 +539,7 @@ impl ServerState {
             keys: request.addresses,
             pepper,
             probe,
+            trial,
             result,
         }
     }
@@ -566,14 +591,18 @@ impl ServerState {
     }
 }
 
-/// What batching needs to know of a failed lookup (see [`Failure`]).
-fn failure(error: &SessionError) -> Failure {
+/// What batching needs to know of a failed lookup (see [`Failure`]): a
+/// batch on `trial` (larger than any size answered) is refused for its size
+/// by any failure that may be such a refusal; the others only by one that
+/// says so.
+fn failure(error: &SessionError, trial: bool) -> Failure {
     let call = match error {
         SessionError::Call(e) => Some(e),
         _ => None,
     };
     Failure {
-        too_large: call.is_some_and(|e| e.is_size_refusal()),
+        too_large: call.is_some_and(|e| e.is_size_refusal() || (trial && e.may_be_size_refusal())),
+        stated_limit: call.and_then(|e| e.stated_limit()),
         invalid_pepper: call
             .and_then(|e| e.invalid_pepper())
             .map(|named| named.map(str::to_owned)),

@@ -106,7 +106,7 @@ fn server(name: &str, pepper: &str) -> ServerSpec {
         address_limit: None,
         limit_style: LimitStyle::TooLarge,
         max_body_bytes: None,
-        push_body_limit: None,
+        body_limit_500: None,
         latency_ms: 0,
         fail_first: 0,
         down: false,

@@ -169,7 +169,7 @@ async fn handle(
     });
     let response = match complete {
         Read::Whole => {
-            let fault = site.faults.intercept(parts.uri.path());
+            let fault = site.faults.intercept(parts.uri.path(), bytes.len());
             match fault {
                 Some(response) => response,
                 None => route(&site.router, Request::from_parts(parts, Body::from(bytes))).await,

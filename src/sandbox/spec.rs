@@ -109,11 +109,12 @@ pub struct ServerSpec {
     /// no HTTP answer (sydent).
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
-    /// A push (`POST lookups`) body over this many bytes answers 500
-    /// `{"error": "request entity too large"}` (no `errcode`) and stores
-    /// nothing (ToM's federated IS: its JSON body parser stops at 100 KB).
+    /// A request body over this many bytes is answered 500
+    /// `{"error": "request entity too large"}`, no `errcode` (ToM's
+    /// federated identity server: its JSON body parser's "100kb", 102,400
+    /// bytes).
     #[serde(default)]
-    pub push_body_limit: Option<usize>,
+    pub body_limit_500: Option<usize>,
     /// How long every request takes, in milliseconds, from its arrival to
     /// its answer (its handling included, unless that takes longer).
     #[serde(default)]
@@ -218,8 +219,12 @@ pub enum LimitStyle {
     /// sydent: 400 `M_TOO_LARGE`.
     #[default]
     TooLarge,
-    /// ToM: 400 `M_INVALID_PARAM` "Adresses limit of N exceeded".
+    /// ToM's federated identity server: 400 `M_INVALID_PARAM` "Adresses
+    /// limit of N exceeded".
     InvalidParam,
+    /// A plain ToM identity server: 400 `M_INVALID_PARAM` "Invalid Param",
+    /// which names neither a limit nor a number.
+    InvalidParamPlain,
 }
 
 /// The shape of a referral's hashes.
@@ -248,6 +253,11 @@ pub struct RateLimit {
     /// `Retry-After` (and `retry_after_ms` in the matrix style), in seconds.
     #[serde(default)]
     pub retry_after_s: u64,
+    /// `Retry-After` is sent as an HTTP date (RFC 9110 §10.2.3):
+    /// `retry_after_s` from now, and never before the window ends,
+    /// rounded up to the second.
+    #[serde(default)]
+    pub retry_after_date: bool,
     /// Endpoints counted, as the path after `/_matrix/identity/v2/`
     /// (`lookup`, `hash_details`, `account/register`…); empty: all requests.
     #[serde(default)]
@@ -330,8 +340,8 @@ impl ServerSpec {
         if self.max_body_bytes == Some(0) {
             return Err("`max_body_bytes` must be at least 1".into());
         }
-        if self.push_body_limit == Some(0) {
-            return Err("`push_body_limit` must be at least 1".into());
+        if self.body_limit_500 == Some(0) {
+            return Err("`body_limit_500` must be at least 1".into());
         }
         if let Some(limit) = &self.rate_limit
             && limit.window_ms == 0

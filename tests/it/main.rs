@@ -25,4 +25,5 @@ mod properties;
 mod push;
 mod sandbox;
 mod tokens;
+mod tom;
 mod vcard_out;

@@ -426,7 +426,7 @@ fn body_limited() -> Fed {
     assert!(body(2) < body(3));
     let limited = FEDERATION.replacen(
         "check_pepper = false",
-        &format!("check_pepper = false\npush_body_limit = {}", body(2)),
+        &format!("check_pepper = false\nbody_limit_500 = {}", body(2)),
         1,
     );
     Fed::start(Some(&limited))

@@ -95,20 +95,11 @@ fn answer(is: &IsState, request: &LookupRequest) -> Answer<Vec<u8>> {
     found.to_json(spec.referral_style).map_err(|_| internal())
 }
 
-/// `POST lookups` (MSC4004 push), as ToM-server's federated IS answers it:
-/// a body over `push_body_limit` is 500 `{"error": "request entity too
-/// large"}` before anything else (its body parser), storing nothing; else
-/// each hash is inserted on its own, so a batch with any hash already
+/// `POST lookups` (MSC4004 push), as ToM-server's federated IS answers it
+/// (a body over `body_limit_500` never gets here: see `faults`, nothing is
+/// stored): each hash is inserted on its own, so a batch with any hash already
 /// pushed answers 500 *and* stores the others; 201 `{}` when all were new.
 pub(crate) async fn push(State(is): Is, headers: HeaderMap, body: Bytes) -> Answer<Response> {
-    if is
-        .spec
-        .push_body_limit
-        .is_some_and(|limit| body.len() > limit)
-    {
-        let too_large = json!({ "error": "request entity too large" });
-        return Ok((StatusCode::INTERNAL_SERVER_ERROR, Json(too_large)).into_response());
-    }
     is_user(&is, &headers, true)?;
     let request: PushRequest = reply::json_body(&body)?;
     let spec = &is.spec;
@@ -284,6 +275,7 @@ fn check_limit(spec: &ServerSpec, count: usize) -> Answer<()> {
             LimitStyle::InvalidParam => {
                 invalid_param(&format!("Adresses limit of {limit} exceeded"))
             }
+            LimitStyle::InvalidParamPlain => invalid_param("Invalid Param"),
         }),
         _ => Ok(()),
     }
