@@ -11,6 +11,7 @@ pub mod http;
 pub mod pending;
 pub mod session;
 pub mod signed;
+pub mod terms;
 pub mod tokens;
 pub mod wire;
 
