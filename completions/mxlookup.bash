@@ -304,7 +304,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__config__subcmd__show)
-            opts="-f -r -s -q -v -h --format --lookup-format --region --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
+            opts="-f -r -s -q -v -h --format --lookup-format --discover --region --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

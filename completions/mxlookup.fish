@@ -46,7 +46,7 @@ csv\t'CSV with a header naming email or phone columns, or with none'
 text\t'One address per line'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l pepper -d 'With --dry-run and no server: hash with this pepper, offline' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
@@ -69,7 +69,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l config -d '
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l dry-run -d 'Fetch the start servers\' hash_details only, and print what would be sent for each address; send no address and no hash'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -79,7 +79,7 @@ msisdn\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s f -l format -d '`table` for people, `json` for data' -r -f -a "table\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
@@ -95,7 +95,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l federation -
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -109,7 +109,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l batch-size -d
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s f -l format -d '`table` for people, `json` or `ndjson` for data' -r -f -a "table\t''
 json\t''
 ndjson\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
@@ -127,7 +127,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l dry-run -d 'F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l isolate -d 'After a batch answers 500, resend it in halves, quarters… down to single hashes, until each hash is `stored` (answered 201) or `already_held` (answered 500 alone): up to 2n-2 more requests for a batch of n hashes'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -137,7 +137,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l id-server -d 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s f -l format -d '`text` for people, `json` for scripts' -r -f -a "text\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
@@ -154,7 +154,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l config -d 'Re
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l request-only -d 'Have the token sent, keep the session, and stop; finish with --token'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -163,7 +163,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l id-server -
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s f -l format -d '`text` for people, `json` for scripts' -r -f -a "text\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
@@ -179,7 +179,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l federation 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -203,7 +203,7 @@ ndjson\t'One JSON result object per line'
 csv\t'`contact,medium,address,status,mxid,via`'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l hs-token -d 'Access token for --homeserver (sent to the homeserver only)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
@@ -217,9 +217,10 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_see
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l discover -d 'With a homeserver and no server named, ask it now which identity server a run would use (your m.identity_server account data, else its /.well-known/matrix/client); without it, config show stays offline'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr (repeat for more)'

@@ -17,7 +17,8 @@
 //! SMTP sink and a TLS front), `home` (runs of mxlookup, through `support`,
 //! the harness shared with `tests/it/`), and `contacts` (the address book
 //! most tests look up). The tests, by topic: `accounts`, `peppers`,
-//! `batches`, `hashing`, `referrals`, `bind`.
+//! `batches`, `hashing`, `referrals`, `bind`, `choice` (the user's account
+//! data: chosen identity server, accepted terms).
 
 // The crate root is in tests/: module files are named from there.
 #[path = "support/mod.rs"]
@@ -42,6 +43,8 @@ mod accounts;
 mod batches;
 #[path = "interop/bind.rs"]
 mod bind;
+#[path = "interop/choice.rs"]
+mod choice;
 #[path = "interop/hashing.rs"]
 mod hashing;
 #[path = "interop/peppers.rs"]

@@ -16,7 +16,7 @@ use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, Region};
 
 use super::help::{
-    AFTER_HELP, BIND_EXAMPLES, CONFIG_SHOW_HELP, EXIT_CODES, HASH_EXAMPLES, LONG_ABOUT,
+    AFTER_HELP, BIND_EXAMPLES, CONFIG_SHOW_HELP, DISCOVERY, EXIT_CODES, HASH_EXAMPLES, LONG_ABOUT,
     LOOKUP_EXAMPLES, PUSH_EXAMPLES, TRACE_EXAMPLES, UNBIND_EXAMPLES,
 };
 
@@ -47,10 +47,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Look up the contacts of address books.
-    #[command(after_help = format!("{LOOKUP_EXAMPLES}\n\n{EXIT_CODES}"))]
+    #[command(after_help = format!("{LOOKUP_EXAMPLES}\n\n{DISCOVERY}\n\n{EXIT_CODES}"))]
     Lookup(LookupArgs),
     /// Follow one address hop by hop, showing what each server was sent and said.
-    #[command(after_help = format!("{TRACE_EXAMPLES}\n\n{EXIT_CODES}"))]
+    #[command(after_help = format!("{TRACE_EXAMPLES}\n\n{DISCOVERY}\n\n{EXIT_CODES}"))]
     Trace(TraceArgs),
     /// MSC4004: declare an origin server's addresses, hashed, to a trusted identity server.
     #[command(after_help = PUSH_EXAMPLES)]
@@ -127,6 +127,12 @@ pub struct ConfigShowArgs {
         hide = true
     )]
     pub lookup_format: Option<OutputFormat>,
+
+    /// With a homeserver and no server named, ask it now which identity
+    /// server a run would use (your m.identity_server account data, else its
+    /// /.well-known/matrix/client); without it, config show stays offline.
+    #[arg(long)]
+    pub discover: bool,
 
     #[command(flatten)]
     pub region: RegionArg,
@@ -431,8 +437,9 @@ pub struct HashArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Servers")]
 pub struct NetworkArgs {
-    /// An identity server to start from (repeat for several) [default:
-    /// discovered from --homeserver's /.well-known/matrix/client].
+    /// An identity server to start from (repeat for several) [default: the
+    /// one your account chose on --homeserver (m.identity_server account
+    /// data), else those its /.well-known/matrix/client names].
     #[arg(
         short = 's',
         long = "server",
@@ -539,7 +546,10 @@ pub struct NetworkArgs {
     #[arg(long)]
     pub allow_plaintext: bool,
 
-    /// Accept the identity servers' terms of service when they ask.
+    /// Accept the identity servers' terms of service when they ask (terms
+    /// you accepted in another client, listed in your m.accepted_terms
+    /// account data, are accepted without it; what this accepts is added
+    /// there).
     #[arg(long)]
     pub accept_terms: bool,
 

@@ -43,13 +43,35 @@ server, or a table of one file per server:
 and the variable replace the file's tokens; `config show` prints `(set)`.";
 
 pub const CONFIG_SHOW_HELP: &str = "\
-Precedence: flags > MXLOOKUP_* variables > the config file > defaults. With no
-server anywhere but a homeserver, the start servers are discovered from its
-/.well-known/matrix/client (shown as `discovered`).
+Precedence: flags > MXLOOKUP_* variables > the config file > defaults.
+
+Which identity server: -s (or `servers` in the config file) wins. Without it, a
+run asks --homeserver: first the identity server your account chose (the
+m.identity_server account data that Element and other clients write; if you
+chose none, mxlookup stops and says so), then the servers its
+/.well-known/matrix/client names. config show does not ask unless --discover
+is given (then shown as `discovered`, with the URL it came from).
 
 Examples:
   mxlookup config show
+  mxlookup config show --homeserver https://hs.example --hs-token T --discover
   mxlookup config show --config ./mxlookup.toml -f json";
+
+/// How the start servers are chosen and terms handled, for the `--help`
+/// of the commands that walk the federation.
+pub const DISCOVERY: &str = "\
+Which identity server:
+  -s URL (or `servers` in the config file) wins. Without it, with --homeserver
+  and --hs-token, the identity server your account chose (the
+  m.identity_server account data that Element and other clients write); if
+  you chose none (`base_url: null`), mxlookup stops with exit 2 and says so.
+  With no choice recorded, the servers the homeserver's
+  /.well-known/matrix/client names. `mxlookup config show --discover` shows
+  which, and from where.
+Terms of service:
+  a server's terms you already accepted in any client (listed in your
+  m.accepted_terms account data) are accepted for you; others need
+  --accept-terms, which accepts them and adds them to that list.";
 
 /// The exit codes, for the `--help` of every command that runs a job.
 pub const EXIT_CODES: &str = "\

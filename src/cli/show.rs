@@ -4,8 +4,8 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use mxlookup::identity::HttpSettings;
 use mxlookup::identity::discovery::Discovery;
+use mxlookup::identity::{HomeserverClient, HttpSettings};
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::Region;
 
@@ -15,8 +15,11 @@ use super::settings;
 use crate::commands::connect::{discover_servers, http_client};
 use crate::commands::{Completion, JobError, runtime};
 
-/// Prints the effective settings with their sources; with no server
-/// anywhere but a homeserver, the start servers a run would discover.
+/// Prints the effective settings with their sources. With no server
+/// anywhere but a homeserver, the start servers are the homeserver's to
+/// say at run time: offline, `config show` says so; with `--discover` it
+/// asks now (the user's `m.identity_server` account data, else the
+/// well-known document) and shows what a run would use.
 pub fn config_show(
     args: ConfigShowArgs,
     file: &ConfigFile,
@@ -26,11 +29,28 @@ pub fn config_show(
     let mut net = layers.network(&args.network);
     let format = layers.lookup_format("lookup_format", args.lookup_format);
     let mut sources = layers.sources();
-    if let Some(found) = discovered(&net)? {
-        net.servers = found.servers;
-        sources.insert("servers", Source::Discovered(found.url));
+    let from_homeserver = match &net.homeserver {
+        Some(hs) if net.servers.is_empty() && net.sandbox.is_none() => Some(hs.clone()),
+        _ => None,
+    };
+    let mut later = None;
+    if let Some(homeserver) = from_homeserver {
+        if args.discover {
+            if let Some(found) = discovered(&net, &homeserver)? {
+                net.servers = found.servers;
+                sources.insert("servers", Source::Discovered(found.url));
+            }
+        } else {
+            later = Some(at_run_time(&homeserver));
+        }
     }
-    let rows = rows(file, &sources, values(&net, region, format));
+    let mut rows = rows(file, &sources, values(&net, region, format));
+    if let Some(from) = later
+        && let Some(row) = rows.iter_mut().find(|r| r.key == "servers")
+    {
+        row.kind = "homeserver";
+        row.from = Some(from);
+    }
     let mut out = std::io::stdout().lock();
     let written = match args.format {
         TableOrJson::Json => write_json(&mut out, rows),
@@ -43,21 +63,26 @@ pub fn config_show(
     Ok(Completion::Complete)
 }
 
-/// The servers a run would discover, when none is named and a homeserver
-/// is; a failure to discover them is a warning, not an error.
-fn discovered(net: &NetworkLayer) -> Result<Option<Discovery>, JobError> {
-    let Some(homeserver) = &net.homeserver else {
-        return Ok(None);
-    };
-    if !net.servers.is_empty() || net.sandbox.is_some() {
-        return Ok(None);
-    }
+/// Where a run finds its servers, said without asking.
+fn at_run_time(homeserver: &str) -> String {
+    format!(
+        "at run time: your m.identity_server account data on {}, else its /.well-known/matrix/client (`config show --discover` asks now)",
+        homeserver.trim_end_matches('/')
+    )
+}
+
+/// The servers a run would use, asked now; a failure to find them is a
+/// warning (with its hint), not an error.
+fn discovered(net: &NetworkLayer, homeserver: &str) -> Result<Option<Discovery>, JobError> {
     let http = settings::http(net)?;
     let runtime = runtime()?;
     match runtime.block_on(discover(&http, net, homeserver)) {
         Ok(found) => Ok(Some(found)),
         Err(e) => {
             eprintln!("warning: {e}");
+            if let Some(hint) = e.hint() {
+                eprintln!("hint: {hint}");
+            }
             Ok(None)
         }
     }
@@ -69,14 +94,40 @@ async fn discover(
     homeserver: &str,
 ) -> Result<Discovery, JobError> {
     let client = http_client(http, net.ca_cert.as_deref())?;
-    discover_servers(&client, &settings::homeserver_url(homeserver)?).await
+    let url = settings::homeserver_url(homeserver)?;
+    let account = net
+        .hs_token
+        .as_ref()
+        .map(|token| HomeserverClient::new(client.clone(), url.clone(), token.clone()));
+    discover_servers(&client, &url, account.as_ref()).await
 }
 
-/// One line of `config show`.
+/// One line of `config show`: its source as a kind (`flag`, `file`…) and
+/// where, when there is more to say.
 struct Shown {
     key: &'static str,
     value: Value,
-    source: Source,
+    kind: &'static str,
+    from: Option<String>,
+}
+
+impl Shown {
+    fn new(key: &'static str, value: Value, source: &Source) -> Shown {
+        Shown {
+            key,
+            value,
+            kind: source.kind(),
+            from: source.detail(),
+        }
+    }
+
+    /// `KIND FROM`, as the table shows it.
+    fn source(&self) -> String {
+        match &self.from {
+            Some(from) => format!("{} {from}", self.kind),
+            None => self.kind.to_owned(),
+        }
+    }
 }
 
 /// The file in force first, then each setting with its source.
@@ -90,17 +141,11 @@ fn rows(file: &ConfigFile, sources: &Sources, values: Vec<(&'static str, Value)>
         .path
         .as_ref()
         .map_or(Source::Default, |(_, s)| s.clone());
-    std::iter::once(Shown {
-        key: "config",
-        value: config_file,
-        source: file_source,
-    })
-    .chain(values.into_iter().map(|(key, value)| Shown {
-        key,
-        value,
-        source: sources.get(key).cloned().unwrap_or(Source::Default),
-    }))
-    .collect()
+    std::iter::once(Shown::new("config", config_file, &file_source))
+        .chain(values.into_iter().map(|(key, value)| {
+            Shown::new(key, value, sources.get(key).unwrap_or(&Source::Default))
+        }))
+        .collect()
 }
 
 /// Each setting's value, tokens as `(set)`.
@@ -164,9 +209,9 @@ fn write_json(out: &mut impl Write, rows: Vec<Shown>) -> std::io::Result<()> {
     let settings: serde_json::Map<String, Value> = rows
         .into_iter()
         .map(|r| {
-            let mut entry = json!({ "value": r.value, "source": r.source.kind() });
-            if let Some(detail) = r.source.detail() {
-                entry["from"] = json!(detail);
+            let mut entry = json!({ "value": r.value, "source": r.kind });
+            if let Some(from) = r.from {
+                entry["from"] = json!(from);
             }
             (r.key.to_owned(), entry)
         })
@@ -191,7 +236,7 @@ fn write_table(out: &mut impl Write, rows: &[Shown]) -> std::io::Result<()> {
     };
     let cells: Vec<(&str, String, String)> = rows
         .iter()
-        .map(|r| (r.key, text(&r.value), r.source.to_string()))
+        .map(|r| (r.key, text(&r.value), r.source()))
         .collect();
     let w0 = cells.iter().map(|c| c.0.len()).max().unwrap_or(0);
     let w1 = cells

@@ -11,7 +11,7 @@ use url::Url;
 
 use super::JobError;
 use super::tokens::AccessTokens;
-use mxlookup::identity::discovery::{self, Discovery};
+use mxlookup::identity::discovery::{self, Discovery, DiscoveryError};
 use mxlookup::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
 use mxlookup::resolve::limits::LimitStore;
 use mxlookup::resolve::policy::{Policy, globs, server_name};
@@ -75,8 +75,11 @@ impl NetworkSettings {
             None => None,
         };
         let http = net.http_client()?;
+        // Before discovery: a missing token is found before any request,
+        // and discovery reads the user's choice with this client.
+        let homeserver = net.homeserver_client(&http)?;
         let discovered = if net.servers.is_empty() {
-            let found = net.discover(&http).await?;
+            let found = net.discover(&http, homeserver.as_ref()).await?;
             net.servers = found
                 .servers
                 .iter()
@@ -95,7 +98,6 @@ impl NetworkSettings {
             .into_iter()
             .map(|t| t.map(|t| t.expose().to_owned()))
             .collect();
-        let homeserver = net.homeserver_client(&http)?;
         let cache = if net.token_cache {
             TokenCache::default_path().map(TokenCache::open)
         } else {
@@ -130,16 +132,20 @@ impl NetworkSettings {
         })
     }
 
-    async fn discover(&self, http: &Http) -> Result<Discovery, JobError> {
+    async fn discover(
+        &self,
+        http: &Http,
+        account: Option<&HomeserverClient>,
+    ) -> Result<Discovery, JobError> {
         let Some(homeserver) = &self.homeserver else {
             return Err(config(
                 "no identity server to ask",
                 Some(&format!(
-                    "pass -s URL (e.g. -s https://vector.im), set `servers` in the config file (see `mxlookup config show`), --homeserver URL to discover them from its /.well-known/matrix/client, {OFFLINE}"
+                    "pass -s URL (e.g. -s https://vector.im), set `servers` in the config file (see `mxlookup config show`), --homeserver URL with --hs-token to use the identity server your account chose (else those its /.well-known/matrix/client names), {OFFLINE}"
                 )),
             ));
         };
-        discover_servers(http, homeserver).await
+        discover_servers(http, homeserver, account).await
     }
 
     /// The HTTP client: timeouts, limits and `--ca-cert`.
@@ -221,16 +227,41 @@ impl NetworkSettings {
 const OFFLINE: &str =
     "or --sandbox for the embedded federation, or --dry-run --pepper P to work offline";
 
-/// The identity servers the homeserver's `/.well-known/matrix/client` names.
-pub async fn discover_servers(http: &Http, homeserver: &Url) -> Result<Discovery, JobError> {
-    discovery::discover(http, homeserver).await.map_err(|e| {
-        config(
-            format!("no identity server to ask: {e}"),
-            Some(&format!(
-                "pass -s URL (e.g. -s https://vector.im) or set `servers` in the config file, {OFFLINE}"
-            )),
-        )
-    })
+/// The identity servers to start from when none is named: the user's
+/// choice (their `m.identity_server` account data, read with `account`),
+/// else those the homeserver's `/.well-known/matrix/client` names.
+pub async fn discover_servers(
+    http: &Http,
+    homeserver: &Url,
+    account: Option<&HomeserverClient>,
+) -> Result<Discovery, JobError> {
+    discovery::discover(http, homeserver, account)
+        .await
+        .map_err(|e| {
+            let hint = match &e {
+                DiscoveryError::NoneChosen { .. } => {
+                    "pass -s URL to ask one for this run all the same, or choose one in your Matrix client (in Element: Settings > General > Identity server)".to_owned()
+                }
+                DiscoveryError::BadChoice { .. } => {
+                    "choose your identity server again in your Matrix client (in Element: Settings > General > Identity server), or pass -s URL".to_owned()
+                }
+                DiscoveryError::AccountData(e) if e.is_unauthorized() => format!(
+                    "the homeserver {} refused the token: pass an access token of your Matrix account with --hs-token or MXLOOKUP_HS_TOKEN, or name a server with -s URL",
+                    e.server
+                ),
+                DiscoveryError::AccountData(_) => {
+                    "check --homeserver and your network, or name a server with -s URL".to_owned()
+                }
+                _ => format!(
+                    "pass -s URL (e.g. -s https://vector.im) or set `servers` in the config file, {OFFLINE}"
+                ),
+            };
+            let message = match &e {
+                DiscoveryError::NoneChosen { .. } => e.to_string(),
+                _ => format!("no identity server to ask: {e}"),
+            };
+            config(message, Some(&hint))
+        })
 }
 
 /// The HTTP client: timeouts, limits and the CA certificates of `ca_cert`.

@@ -1,7 +1,12 @@
-//! One identity server's endpoints, typed. The client holds where the server
-//! is reached and never sends a token it is not given for this server.
+//! One identity server's endpoints, typed, and the homeserver's. A client
+//! holds where its server is reached and never sends a token it is not
+//! given for that server.
+
+use std::sync::Arc;
 
 use reqwest::Method;
+use serde_json::Value;
+use tokio::sync::OnceCell;
 use url::Url;
 
 use super::answer::{BatchAnswer, decode_lookup, sent_keys};
@@ -209,14 +214,22 @@ impl IdentityClient {
     }
 }
 
-/// The homeserver, asked only for OpenID tokens; its token goes nowhere else.
+/// The homeserver: who the user is, OpenID tokens, the user's account
+/// data (`m.identity_server`, `m.accepted_terms`) and 3PID binding; its
+/// token goes nowhere else.
 #[derive(Clone)]
 pub struct HomeserverClient {
     http: Http,
     base: Url,
     name: String,
     token: String,
+    /// `whoami`, asked once for every clone (discovery and registration
+    /// both need it).
+    user_id: Arc<OnceCell<Result<String, CallError>>>,
 }
+
+/// `GET`/`PUT` one type of a user's account data.
+const ACCOUNT_DATA: &str = "/_matrix/client/v3/user/{userId}/account_data/{type}";
 
 impl HomeserverClient {
     /// A client for the homeserver at `base`, with the user's access token.
@@ -227,7 +240,13 @@ impl HomeserverClient {
             base,
             name,
             token,
+            user_id: Arc::default(),
         }
+    }
+
+    /// The homeserver as the user gave it (no trailing `/`).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     fn request<'a>(&'a self, method: Method, path: &'a str) -> Request<'a> {
@@ -255,6 +274,52 @@ impl HomeserverClient {
             .call(self.request(Method::GET, path::WHOAMI))
             .await?;
         Ok(account.user_id)
+    }
+
+    /// The user's Matrix ID, from one `whoami` shared by every clone.
+    pub async fn user_id(&self) -> Result<String, CallError> {
+        self.user_id.get_or_init(|| self.whoami()).await.clone()
+    }
+
+    /// `GET user/{userId}/account_data/{type}`: its content, or `None`
+    /// when the user has none of that type (404 `M_NOT_FOUND`, as Synapse
+    /// answers).
+    pub async fn account_data(
+        &self,
+        user_id: &str,
+        kind: &str,
+    ) -> Result<Option<Value>, CallError> {
+        let path = account_data_path(user_id, kind);
+        match self.http.call(self.request(Method::GET, &path)).await {
+            Ok(content) => Ok(Some(content)),
+            Err(e) if e.status() == Some(404) && e.errcode() == Some("M_NOT_FOUND") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `PUT user/{userId}/account_data/{type}`: replaces its content
+    /// (repeating the same `PUT` is harmless, so it is retried).
+    pub async fn set_account_data(
+        &self,
+        user_id: &str,
+        kind: &str,
+        content: &Value,
+    ) -> Result<(), CallError> {
+        let path = account_data_path(user_id, kind);
+        let _: serde::de::IgnoredAny = self
+            .http
+            .call(self.request(Method::PUT, &path).json(content))
+            .await?;
+        Ok(())
+    }
+
+    /// Where a type of the user's account data is, as a person reads it
+    /// (the Matrix ID not percent-encoded).
+    pub fn account_data_url(&self, user_id: &str, kind: &str) -> String {
+        let path = ACCOUNT_DATA
+            .replace("{userId}", user_id)
+            .replace("{type}", kind);
+        format!("{}{path}", self.name)
     }
 
     /// `POST account/3pid/bind`: the homeserver asks `id_server` to bind the
@@ -292,4 +357,13 @@ impl HomeserverClient {
             )
             .await
     }
+}
+
+/// The path of one type of a user's account data, both percent-encoded.
+fn account_data_path(user_id: &str, kind: &str) -> String {
+    let encode =
+        |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
+    ACCOUNT_DATA
+        .replace("{userId}", &encode(user_id))
+        .replace("{type}", &encode(kind))
 }

@@ -1,7 +1,11 @@
-//! Start servers from a homeserver's `GET /.well-known/matrix/client`: its
+//! Which identity server to ask when none is named, as the Client-Server
+//! spec has it ("Notes on identity servers"): the user's own choice first,
+//! the `m.identity_server` account data on their homeserver (a `base_url`
+//! there is the server; `null` means they want none; none set, 404, means
+//! no choice), then the homeserver's `GET /.well-known/matrix/client`: its
 //! `m.identity_server.base_url`, and the base URLs of ToM/Twake's
 //! `m.federated_identity_services` (`{"base_urls": [...]}`; a bare array is
-//! read too). One bounded call through [`Http`] (time limit, body cap, no
+//! read too). Bounded calls through [`Http`] (time limit, body cap, no
 //! redirect followed); every URL is checked before it is used, as `-s`
 //! URLs are ([`server_url`]).
 
@@ -9,17 +13,32 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
+use super::client::HomeserverClient;
 use super::error::CallError;
 use super::http::{Http, Request, Retry};
 
 /// The well-known document's path.
 pub const WELL_KNOWN: &str = "/.well-known/matrix/client";
 
+/// The account data type holding the user's choice of identity server.
+pub const IDENTITY_SERVER: &str = "m.identity_server";
+
+/// Where the start servers were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The user's `m.identity_server` account data.
+    AccountData,
+    /// The homeserver's `/.well-known/matrix/client`.
+    WellKnown,
+}
+
 /// What discovery found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovery {
-    /// The document's URL.
+    /// Where it was read: the account data's or the document's URL.
     pub url: String,
+    /// Which of the two that is.
+    pub origin: Origin,
     /// Start servers, as `-s` takes them (no trailing `/`), without repeats.
     pub servers: Vec<String>,
 }
@@ -27,11 +46,14 @@ pub struct Discovery {
 impl Discovery {
     /// One line for stderr: which servers, from where.
     pub fn describe(&self) -> String {
-        format!(
-            "identity servers from {}: {}",
-            self.url,
-            crate::sanitize::for_terminal(&self.servers.join(", "))
-        )
+        let servers = crate::sanitize::for_terminal(&self.servers.join(", ")).into_owned();
+        match self.origin {
+            Origin::AccountData => format!(
+                "identity server of your choice (m.identity_server account data, {}): {servers}",
+                crate::sanitize::for_terminal(&self.url)
+            ),
+            Origin::WellKnown => format!("identity servers from {}: {servers}", self.url),
+        }
     }
 }
 
@@ -57,10 +79,95 @@ pub enum DiscoveryError {
         /// What is wrong.
         problem: String,
     },
+    /// The user's choice could not be read (whoami or the account data).
+    #[error("cannot read your choice of identity server (m.identity_server account data): {0}")]
+    AccountData(CallError),
+    /// The user's choice is `base_url: null`: they want no identity server.
+    #[error(
+        "you chose to use no identity server: your m.identity_server account data has `base_url: null` ({url})"
+    )]
+    NoneChosen {
+        /// The account data's URL.
+        url: String,
+    },
+    /// The user's choice is not an identity server's URL.
+    #[error("your m.identity_server account data ({url}): {problem}")]
+    BadChoice {
+        /// The account data's URL.
+        url: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// What the user chose in their `m.identity_server` account data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// This server (its name as `-s` takes it).
+    Server(String),
+    /// `base_url: null`: no identity server at all.
+    NoServer,
+    /// No `base_url` (a type emptied to `{}`, as a deletion leaves it).
+    Unset,
+}
+
+/// The start servers: with a homeserver client, the user's choice in their
+/// account data first; when they made none (or no token is at hand), the
+/// homeserver's well-known document.
+pub async fn discover(
+    http: &Http,
+    homeserver: &Url,
+    account: Option<&HomeserverClient>,
+) -> Result<Discovery, DiscoveryError> {
+    if let Some(hs) = account
+        && let Some(found) = user_choice(hs).await?
+    {
+        return Ok(found);
+    }
+    well_known(http, homeserver).await
+}
+
+/// The server the user chose, `None` when they made no choice.
+async fn user_choice(hs: &HomeserverClient) -> Result<Option<Discovery>, DiscoveryError> {
+    let user = hs.user_id().await.map_err(DiscoveryError::AccountData)?;
+    let content = hs
+        .account_data(&user, IDENTITY_SERVER)
+        .await
+        .map_err(DiscoveryError::AccountData)?;
+    let url = hs.account_data_url(&user, IDENTITY_SERVER);
+    let Some(content) = content else {
+        return Ok(None);
+    };
+    match choice_in(&content) {
+        Ok(Choice::Server(name)) => Ok(Some(Discovery {
+            url,
+            origin: Origin::AccountData,
+            servers: vec![name],
+        })),
+        Ok(Choice::Unset) => Ok(None),
+        Ok(Choice::NoServer) => Err(DiscoveryError::NoneChosen { url }),
+        Err(problem) => Err(DiscoveryError::BadChoice { url, problem }),
+    }
+}
+
+/// Reads the content of `m.identity_server`: a `base_url` string must be
+/// an http(s) URL; `null` is a choice of none; no `base_url` is no choice.
+pub fn choice_in(content: &Value) -> Result<Choice, String> {
+    let Value::Object(content) = content else {
+        return Err("not a JSON object".to_owned());
+    };
+    match content.get("base_url") {
+        None => Ok(Choice::Unset),
+        Some(Value::Null) => Ok(Choice::NoServer),
+        Some(Value::String(url)) => server_url(url)
+            .map(|(name, _)| Choice::Server(name))
+            .map_err(|e| format!("`base_url`: {e}")),
+        Some(_) => Err("`base_url` is neither a string nor null".to_owned()),
+    }
 }
 
 /// Fetches `homeserver`'s well-known document and reads its identity servers.
-pub async fn discover(http: &Http, homeserver: &Url) -> Result<Discovery, DiscoveryError> {
+async fn well_known(http: &Http, homeserver: &Url) -> Result<Discovery, DiscoveryError> {
     let name = homeserver.as_str().trim_end_matches('/');
     let url = format!("{}{WELL_KNOWN}", homeserver.origin().ascii_serialization());
     let document: Value = http
@@ -82,7 +189,11 @@ pub async fn discover(http: &Http, homeserver: &Url) -> Result<Discovery, Discov
     if servers.is_empty() {
         return Err(DiscoveryError::Nothing { url });
     }
-    Ok(Discovery { url, servers })
+    Ok(Discovery {
+        url,
+        origin: Origin::WellKnown,
+        servers,
+    })
 }
 
 /// The identity servers a well-known document names: `m.identity_server`
@@ -189,6 +300,32 @@ mod tests {
             server_url("vector.im").unwrap_err(),
             "`vector.im` is not a URL: relative URL without a base"
         );
+    }
+
+    #[test]
+    fn the_users_choice_is_a_server_none_or_no_choice() {
+        assert_eq!(
+            choice_in(&json!({"base_url": "https://is.example/"})),
+            Ok(Choice::Server("https://is.example".to_owned()))
+        );
+        assert_eq!(choice_in(&json!({"base_url": null})), Ok(Choice::NoServer));
+        assert_eq!(choice_in(&json!({})), Ok(Choice::Unset));
+        for (content, expected) in [
+            (
+                json!({"base_url": "vector.im"}),
+                "`base_url`: `vector.im` is not a URL",
+            ),
+            (json!({"base_url": ""}), "`base_url`: `` is not a URL"),
+            (
+                json!({"base_url": "ftp://is.example"}),
+                "only http and https servers",
+            ),
+            (json!({"base_url": 1}), "neither a string nor null"),
+            (json!("https://is.example"), "not a JSON object"),
+        ] {
+            let e = choice_in(&content).unwrap_err();
+            assert!(e.contains(expected), "{content}: {e}");
+        }
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Talking to identity servers: wire types, one typed client per server,
-//! tokens and terms (sessions), retries and bounds (http).
+//! Talking to identity servers: wire types, one typed client per server
+//! (and the homeserver's: OpenID, the user's account data), tokens and
+//! terms (sessions, terms), retries and bounds (http), which servers to
+//! start from (discovery: the user's choice, then `.well-known`).
 
 pub mod answer;
 pub mod association;
@@ -11,6 +13,7 @@ pub mod http;
 pub mod pending;
 pub mod session;
 pub mod signed;
+pub mod terms;
 pub mod tokens;
 pub mod wire;
 

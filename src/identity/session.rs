@@ -1,7 +1,9 @@
 //! An authenticated conversation with one identity server: its token (given
 //! with `--access-token`, cached, or obtained through the homeserver's OpenID
-//! flow), renewed once on 401; its terms, accepted on `M_TERMS_NOT_SIGNED`
-//! with `--accept-terms` or reported with their URLs.
+//! flow), renewed once on 401; its terms, on `M_TERMS_NOT_SIGNED`: accepted
+//! when the user already accepted them in any client (the homeserver's
+//! `m.accepted_terms` account data) or with `--accept-terms` (and then
+//! recorded there), else reported with their URLs.
 
 use std::sync::Arc;
 
@@ -9,6 +11,7 @@ use tokio::sync::{Mutex, OnceCell};
 
 use super::client::{HomeserverClient, IdentityClient};
 use super::error::{CallError, ErrorKind};
+use super::terms::{ACCEPTED_TERMS, recorded_urls, review, with_accepted};
 use super::tokens::TokenCache;
 use crate::sanitize::excerpt;
 
@@ -18,6 +21,9 @@ pub struct AuthContext {
     user_id: OnceCell<Result<String, CallError>>,
     cache: Option<TokenCache>,
     accept_terms: bool,
+    /// One server at a time reads and writes `m.accepted_terms`, so that no
+    /// acceptance overwrites another's.
+    terms_turn: Mutex<()>,
 }
 
 impl AuthContext {
@@ -32,12 +38,13 @@ impl AuthContext {
             user_id: OnceCell::new(),
             cache,
             accept_terms,
+            terms_turn: Mutex::new(()),
         }
     }
 
     async fn user_id(&self, hs: &HomeserverClient) -> Result<String, SessionError> {
         self.user_id
-            .get_or_init(|| hs.whoami())
+            .get_or_init(|| hs.user_id())
             .await
             .clone()
             .map_err(SessionError::Homeserver)
@@ -265,27 +272,42 @@ impl Session {
         }
     }
 
-    /// Accepts the server's terms when allowed, else reports them.
+    /// Accepts the server's terms when the user already accepted them (in
+    /// `m.accepted_terms`) or allows it now (`--accept-terms`, recorded
+    /// there first), else reports the documents not accepted yet.
     async fn terms(&self, token: &str) -> Result<(), SessionError> {
         let terms = self.client.terms().await.map_err(SessionError::Call)?;
-        let documents: Vec<(String, String)> = terms
-            .policies
-            .iter()
-            .filter_map(|(name, policy)| {
-                let doc = policy
-                    .documents
-                    .get("en")
-                    .or_else(|| policy.documents.values().next())?;
-                Some((format!("{name} {}", policy.version), doc.url.clone()))
-            })
-            .collect();
-        if !self.auth.accept_terms {
-            return Err(SessionError::Terms {
-                server: self.client.name().to_owned(),
-                documents,
-            });
+        let _turn = self.auth.terms_turn.lock().await;
+        let record = match &self.auth.homeserver {
+            Some(hs) => {
+                let user = self.auth.user_id(hs).await?;
+                let content = hs
+                    .account_data(&user, ACCEPTED_TERMS)
+                    .await
+                    .map_err(SessionError::Homeserver)?;
+                Some((hs, user, content))
+            }
+            None => None,
+        };
+        let recorded = recorded_urls(record.as_ref().and_then(|(_, _, c)| c.as_ref()));
+        let review = review(&terms, &recorded);
+        let mut urls = review.accepted;
+        if !review.missing.is_empty() {
+            if !self.auth.accept_terms {
+                return Err(SessionError::Terms {
+                    server: self.client.name().to_owned(),
+                    documents: review.missing,
+                });
+            }
+            urls.extend(review.missing.into_iter().map(|(_, url)| url));
+            if let Some((hs, user, content)) = &record
+                && let Some(updated) = with_accepted(content.as_ref(), &urls)
+            {
+                hs.set_account_data(user, ACCEPTED_TERMS, &updated)
+                    .await
+                    .map_err(SessionError::Homeserver)?;
+            }
         }
-        let urls = documents.into_iter().map(|(_, url)| url).collect();
         self.client
             .accept_terms(token, urls)
             .await

@@ -55,8 +55,8 @@ pub use error::SandboxError;
 pub use outbox::Sent;
 pub use serve::Recorded;
 pub use spec::{
-    Association, Federation, HomeserverSpec, LimitStyle, RateLimit, RateLimitStyle, Referral,
-    ReferralStyle, ServerSpec, WellKnownSpec,
+    AccountDataSpec, Association, Federation, HomeserverSpec, LimitStyle, RateLimit,
+    RateLimitStyle, Referral, ReferralStyle, ServerSpec, WellKnownSpec,
 };
 pub use state::is_state::KEY_ID;
 pub use wire::{Policy, PolicyDocument};
@@ -108,6 +108,7 @@ struct RunningHomeserver {
     url: Url,
     token: String,
     site: Arc<Site>,
+    state: Arc<HsState>,
 }
 
 impl Sandbox {
@@ -135,6 +136,7 @@ impl Sandbox {
                 url: hs_url.clone(),
                 token: hs.token().to_owned(),
                 site: hs_site.clone(),
+                state: hs.clone(),
             },
             outbox: outbox.clone(),
             tasks: vec![serve::spawn(listener, hs_site)],
@@ -261,6 +263,12 @@ impl Sandbox {
     /// The homeserver's one user.
     pub fn user_id(&self) -> &str {
         &self.homeserver.user_id
+    }
+
+    /// The content of one type of the homeserver user's account data
+    /// (`m.identity_server`, `m.accepted_terms`…) as it is now, if set.
+    pub fn account_data(&self, kind: &str) -> Option<serde_json::Value> {
+        self.homeserver.state.account_data_of(kind)
     }
 
     /// Every request received so far by the identity server `server`, or by

@@ -39,6 +39,34 @@ pub struct HomeserverSpec {
     /// What its `/.well-known/matrix/client` names; absent: it answers 404.
     #[serde(default)]
     pub well_known: Option<WellKnownSpec>,
+    /// The user's account data at the start; a type not set answers 404
+    /// `M_NOT_FOUND`, as Synapse does. Clients may change it (`PUT`).
+    #[serde(default)]
+    pub account_data: AccountDataSpec,
+}
+
+/// The homeserver user's account data at the start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDataSpec {
+    /// `m.identity_server`'s `base_url`, the identity server the user
+    /// chose: the name (`host:port`) of a server of the federation, served
+    /// as its URL, or anything else, served verbatim.
+    #[serde(default)]
+    pub identity_server: Option<String>,
+    /// `m.identity_server` is `{"base_url": null}`: the user chose to use
+    /// no identity server.
+    #[serde(default)]
+    pub no_identity_server: bool,
+    /// `m.accepted_terms`'s `accepted`: the URLs of the terms documents the
+    /// user accepted (in any client).
+    #[serde(default)]
+    pub accepted_terms: Option<Vec<String>>,
+    /// Any type's content as JSON text, served verbatim (it replaces what
+    /// the keys above give that type; a server name as `base_url` is still
+    /// served as its URL).
+    #[serde(default)]
+    pub raw: BTreeMap<String, String>,
 }
 
 /// The identity servers a homeserver's `/.well-known/matrix/client` names.
@@ -62,6 +90,7 @@ impl Default for HomeserverSpec {
             user_id: default_hs_user(),
             token: None,
             well_known: None,
+            account_data: AccountDataSpec::default(),
         }
     }
 }
@@ -367,7 +396,58 @@ impl HomeserverSpec {
                 self.user_id, self.server_name
             ));
         }
+        self.account_data.validate()
+    }
+}
+
+impl AccountDataSpec {
+    fn validate(&self) -> Result<(), String> {
+        if self.identity_server.is_some() && self.no_identity_server {
+            return Err(
+                "homeserver.account_data: `identity_server` and `no_identity_server` contradict each other"
+                    .into(),
+            );
+        }
+        for (kind, text) in &self.raw {
+            match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(serde_json::Value::Object(_)) => {}
+                Ok(_) => {
+                    return Err(format!(
+                        "homeserver.account_data.raw: `{kind}` is not a JSON object"
+                    ));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "homeserver.account_data.raw: `{kind}` is not JSON: {e}"
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// Each type's content; `base_url` still as written (a name, maybe).
+    pub(crate) fn contents(&self) -> BTreeMap<String, serde_json::Value> {
+        use serde_json::{Value, json};
+        let mut contents = BTreeMap::new();
+        if let Some(url) = &self.identity_server {
+            contents.insert("m.identity_server".to_owned(), json!({ "base_url": url }));
+        }
+        if self.no_identity_server {
+            contents.insert(
+                "m.identity_server".to_owned(),
+                json!({ "base_url": Value::Null }),
+            );
+        }
+        if let Some(urls) = &self.accepted_terms {
+            contents.insert("m.accepted_terms".to_owned(), json!({ "accepted": urls }));
+        }
+        for (kind, text) in &self.raw {
+            if let Ok(content) = serde_json::from_str(text) {
+                contents.insert(kind.clone(), content);
+            }
+        }
+        contents
     }
 }
 

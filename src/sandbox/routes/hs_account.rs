@@ -1,6 +1,7 @@
 //! The homeserver stub's own endpoints: `/.well-known/matrix/client`,
-//! `whoami`, OpenID token requests, and the federation `userinfo`
-//! endpoint identity servers verify those tokens with.
+//! `whoami`, the user's account data, OpenID token requests, and the
+//! federation `userinfo` endpoint identity servers verify those tokens
+//! with.
 
 use std::sync::Arc;
 
@@ -18,6 +19,9 @@ use crate::sandbox::wire::{Account, OpenIdToken, errcode};
 
 /// OpenID tokens are valid this long (seconds), as Synapse says.
 const OPENID_LIFETIME: u64 = 3600;
+
+/// One type of a user's account data (`GET` and `PUT`).
+pub(crate) const ACCOUNT_DATA: &str = "/_matrix/client/v3/user/{user_id}/account_data/{kind}";
 
 type Hs = State<Arc<HsState>>;
 
@@ -63,6 +67,49 @@ pub(crate) async fn request_token(
         matrix_server_name: hs.server_name().to_owned(),
         expires_in: OPENID_LIFETIME,
     }))
+}
+
+/// The user's own account data only, as Synapse has it: 403 for another's.
+fn own_account_data(hs: &HsState, headers: &HeaderMap, user_id: &str) -> Answer<()> {
+    hs_user(hs, headers)?;
+    if user_id != hs.user_id() {
+        return Err(reply::matrix_error(
+            StatusCode::FORBIDDEN,
+            errcode::FORBIDDEN,
+            "Cannot get or set account data for other users.",
+        ));
+    }
+    Ok(())
+}
+
+/// `GET user/{user_id}/account_data/{kind}`: 404 `M_NOT_FOUND` when unset.
+pub(crate) async fn get_account_data(
+    State(hs): Hs,
+    Path((user_id, kind)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer<Json<Value>> {
+    own_account_data(&hs, &headers, &user_id)?;
+    hs.account_data_of(&kind).map(Json).ok_or_else(|| {
+        reply::matrix_error(
+            StatusCode::NOT_FOUND,
+            errcode::NOT_FOUND,
+            "Account data not found",
+        )
+    })
+}
+
+/// `PUT user/{user_id}/account_data/{kind}`: the content, a JSON object,
+/// replaces what was there.
+pub(crate) async fn put_account_data(
+    State(hs): Hs,
+    Path((user_id, kind)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Answer<Json<Value>> {
+    own_account_data(&hs, &headers, &user_id)?;
+    let content: serde_json::Map<String, Value> = reply::json_body(&body)?;
+    hs.set_account_data(kind, Value::Object(content));
+    Ok(Json(json!({})))
 }
 
 #[derive(Deserialize)]

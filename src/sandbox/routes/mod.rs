@@ -57,6 +57,10 @@ pub(crate) fn homeserver(state: Arc<HsState>) -> Router {
     Router::new()
         .route(path::WELL_KNOWN, get(hs_account::well_known))
         .route(path::WHOAMI, get(hs_account::whoami))
+        .route(
+            hs_account::ACCOUNT_DATA,
+            get(hs_account::get_account_data).put(hs_account::put_account_data),
+        )
         .route(path::OPENID_REQUEST_TOKEN, post(hs_account::request_token))
         .route(path::OPENID_USERINFO, get(hs_account::userinfo))
         .route(path::HS_BIND, post(hs_binding::hs_bind))

@@ -1,7 +1,8 @@
 //! The homeserver stub's state: its one user and that user's token, the
 //! OpenID tokens it issued, the identity servers it can reach, the
-//! bindings it made through them, and its `.well-known` document. Nothing
-//! here knows HTTP: the routes (`routes/hs_*`) read and change it.
+//! bindings it made through them, its `.well-known` document, and the
+//! user's account data. Nothing here knows HTTP: the routes (`routes/hs_*`)
+//! read and change it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -29,6 +30,8 @@ pub(crate) struct HsState {
     bindings: Mutex<Bindings>,
     /// `/.well-known/matrix/client`, once the servers it names are bound.
     well_known: OnceLock<Value>,
+    /// The user's account data: type → content.
+    account_data: Mutex<BTreeMap<String, Value>>,
 }
 
 impl HsState {
@@ -44,11 +47,19 @@ impl HsState {
             links: OnceLock::new(),
             bindings: Mutex::default(),
             well_known: OnceLock::new(),
+            account_data: Mutex::new(spec.account_data.contents()),
         })
     }
 
-    /// Tells the stub where the identity servers are, once they run.
+    /// Tells the stub where the identity servers are, once they run: the
+    /// name of one as the chosen `m.identity_server` becomes its URL.
     pub fn link(&self, http: reqwest::Client, servers: Vec<(String, Url)>) {
+        if let Some(Value::Object(choice)) = self.account_data().get_mut("m.identity_server")
+            && let Some(Value::String(base_url)) = choice.get_mut("base_url")
+            && let Some((_, url)) = servers.iter().find(|(name, _)| name == base_url)
+        {
+            *base_url = url.as_str().trim_end_matches('/').to_owned();
+        }
         let _ = self.links.set((http, servers));
     }
 
@@ -138,6 +149,20 @@ impl HsState {
     pub fn well_known(&self) -> Option<&Value> {
         self.well_known.get()
     }
+
+    fn account_data(&self) -> MutexGuard<'_, BTreeMap<String, Value>> {
+        self.account_data.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The content of one type of the user's account data, if set.
+    pub fn account_data_of(&self, kind: &str) -> Option<Value> {
+        self.account_data().get(kind).cloned()
+    }
+
+    /// Sets (replaces) the content of one type of the user's account data.
+    pub fn set_account_data(&self, kind: String, content: Value) {
+        self.account_data().insert(kind, content);
+    }
 }
 
 #[cfg(test)]
@@ -161,6 +186,41 @@ mod tests {
         hs.forget_binding(email, alice, "b.example:443");
         assert!(hs.bindings_of(email, alice).is_empty());
         assert!(hs.bindings().is_empty());
+    }
+
+    #[test]
+    fn account_data_starts_from_the_spec_with_server_names_as_urls() {
+        let spec: HomeserverSpec = toml::from_str(
+            r#"
+            [account_data]
+            identity_server = "is.example:443"
+            accepted_terms = ["https://is.example/terms"]
+            raw = { "org.example.x" = '{"k": 1}' }
+            "#,
+        )
+        .unwrap();
+        let hs = HsState::new(&spec);
+        assert_eq!(hs.account_data_of("m.push_rules"), None);
+        let url = Url::parse("http://127.0.0.1:8090/").unwrap();
+        hs.link(reqwest::Client::new(), vec![("is.example:443".into(), url)]);
+        let json = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        assert_eq!(
+            hs.account_data_of("m.identity_server"),
+            Some(json(r#"{"base_url": "http://127.0.0.1:8090"}"#))
+        );
+        assert_eq!(
+            hs.account_data_of("m.accepted_terms"),
+            Some(json(r#"{"accepted": ["https://is.example/terms"]}"#))
+        );
+        assert_eq!(
+            hs.account_data_of("org.example.x"),
+            Some(json(r#"{"k": 1}"#))
+        );
+        hs.set_account_data("m.identity_server".into(), json(r#"{"base_url": null}"#));
+        assert_eq!(
+            hs.account_data_of("m.identity_server"),
+            Some(json(r#"{"base_url": null}"#))
+        );
     }
 
     #[test]
