@@ -17,6 +17,11 @@ use commands::{Completion, JobError, Verbosity};
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(report_panic));
     let (cli, matches) = cli::parse();
+    // The sandbox ends on Ctrl-C its own way; every other command stops
+    // cleanly (see `commands::interrupt`).
+    if !matches!(cli.command, Command::Sandbox { .. }) {
+        commands::interrupt::install();
+    }
     match run(cli, &matches) {
         Ok(Completion::Complete) => ExitCode::SUCCESS,
         Ok(Completion::Partial) => ExitCode::from(1),

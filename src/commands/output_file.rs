@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use super::JobError;
+use super::interrupt::Registered;
 
 /// Where the results go.
 pub enum Destination {
@@ -33,6 +34,8 @@ enum How {
     Beside {
         temp: NamedTempFile,
         target: PathBuf,
+        /// Removed by Ctrl-C while it is written.
+        _interrupt: Registered,
     },
     /// A device or a pipe, written in place.
     InPlace(File),
@@ -67,7 +70,7 @@ impl Destination {
             return Ok(());
         };
         match how {
-            How::Beside { temp, target } => {
+            How::Beside { temp, target, .. } => {
                 temp.persist(&target)
                     .map(drop)
                     .map_err(|e| JobError::Output {
@@ -149,9 +152,14 @@ impl OutputFile {
                 ),
             }
         })?;
+        let registered = Registered::new(temp.path().to_owned(), &shown);
         Ok(OutputFile {
             shown,
-            how: How::Beside { temp, target },
+            how: How::Beside {
+                temp,
+                target,
+                _interrupt: registered,
+            },
         })
     }
 }

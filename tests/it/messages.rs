@@ -390,3 +390,38 @@ fn the_file_of_o_is_replaced_only_by_a_complete_run() {
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1, "{files:?}");
 }
+
+#[test]
+fn ctrl_c_leaves_the_file_of_o_as_it_was_and_says_so() {
+    // Each lookup takes 30 s here: the run is surely under way, waiting on
+    // the server, when Ctrl-C comes.
+    let slow = ONE.replace("start = true", "start = true\nlatency_ms = 30000");
+    let fed = Fed::start(Some(&slow));
+    let (_book_dir, book) = text_book(["ann@example.org".to_owned()]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "earlier results\n").unwrap();
+    let run = mxlookup()
+        .args(["lookup", &book, "-f", "csv", "-o", out.to_str().unwrap()])
+        .args(fed.args())
+        .spawn();
+    // The temporary file appears beside it before the first request, and
+    // the lookup then waits on the server.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(dir.path()).unwrap().count() < 2
+        || fed.received("matrix.example:443").is_empty()
+    {
+        assert!(started.elapsed().as_secs() < 60, "the run never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run.interrupt();
+    let ended = run.wait();
+    let stderr = ended.stderr();
+    assert_eq!(ended.code, Some(130), "{stderr}");
+    assert!(stderr.contains("error: interrupted"), "{stderr}");
+    assert!(stderr.contains("hint: nothing was written"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "earlier results\n");
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(files.len(), 1, "a file was left beside it: {files:?}");
+}

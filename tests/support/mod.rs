@@ -262,6 +262,11 @@ impl Running {
         self.stdin.take().expect("stdin piped, and taken once")
     }
 
+    /// Sends it SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) {
+        wait::interrupt(&self.child);
+    }
+
     /// Waits for it to end (killing it, and failing, past its deadline).
     pub fn wait(mut self) -> Output {
         drop(self.stdin.take());

@@ -1,7 +1,8 @@
-//! Waiting for a run: the deadline, and the one `unsafe` of the test suites.
+//! Waiting for a run: the deadline, and the `unsafe` of the test suites.
 //!
 //! Cargo.toml sets `unsafe_code = "deny"` (not `forbid`) so that this file
-//! alone may call wait4(2), the precise way to learn a child's peak memory
+//! alone may call kill(2) (Ctrl-C, for the tests of an interrupted run) and
+//! wait4(2), the precise way to learn a child's peak memory
 //! (`ru_maxrss`): std's `Child::wait` drops the rusage that wait4 reports,
 //! `getrusage(RUSAGE_CHILDREN)` mixes in every child reaped before, and
 //! polling `/proc/PID/status` misses what the child does between two reads.
@@ -27,7 +28,7 @@ pub struct Ended {
 
 /// Waits for `child` (started at `started`), killing it once `deadline` has
 /// passed, and reaps it with wait4(2).
-#[allow(unsafe_code)] // The one unsafe code of the test suites: wait4(2).
+#[allow(unsafe_code)] // wait4(2), with kill(2) below the unsafe code of the test suites.
 pub fn wait(child: &mut Child, started: Instant, deadline: Duration) -> Ended {
     let pid = libc::pid_t::try_from(child.id()).unwrap();
     let mut status: libc::c_int = 0;
@@ -68,4 +69,13 @@ pub fn wait(child: &mut Child, started: Instant, deadline: Duration) -> Ended {
         elapsed,
         peak_rss,
     }
+}
+
+/// Sends `child` SIGINT, as Ctrl-C in a terminal does.
+#[allow(unsafe_code)] // kill(2): the other unsafe call of the test suites.
+pub fn interrupt(child: &Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    let sent = unsafe { libc::kill(pid, libc::SIGINT) };
+    assert_eq!(sent, 0, "SIGINT to pid {pid}");
 }
