@@ -9,10 +9,11 @@ Matrix, under which Matrix ID.";
 
 pub const AFTER_HELP: &str = "\
 Exit codes:
-  0  every address got a definite answer (found, not_found, conflict, unfollowed,
-     invalid, not_asked)
-  1  the run finished, but some addresses ended in `error`
-  2  usage, configuration or unreadable input; nothing was looked up
+  0    every address got a definite answer (found, not_found, conflict,
+       unfollowed, invalid, not_asked)
+  1    the run finished, but some addresses ended in `error`
+  2    usage, configuration or unreadable input; nothing was looked up
+  130  interrupted (Ctrl-C): the file of -o is left as it was
 
 Data goes to stdout; progress, warnings and hints go to stderr.
 
@@ -26,20 +27,21 @@ token of their own through --homeserver and --hs-token (sent to the homeserver
 only). See `mxlookup lookup --help` for the variables and the config file.";
 
 /// The long help of `--access-token`.
-pub const ACCESS_TOKEN_HELP: &str =
-    "An identity-server token, for one start server only. TOKEN alone is for the one
-start server; with several start servers, each token names its own:
-URL=TOKEN, repeatable (e.g. --access-token https://is.example=TOKEN). A bare
-TOKEN with several start servers, or a URL that is no start server, is refused
-before any request. A start server without a token, and every referred server,
-registers through --homeserver instead; no token is sent to another server.
+pub const ACCESS_TOKEN_HELP: &str = "\
+An identity-server token, for one start server only. TOKEN alone is for the \
+one start server; with several start servers, each token names its own: \
+URL=TOKEN, repeatable (e.g. --access-token https://is.example=TOKEN). A bare \
+TOKEN with several start servers, or a URL that is no start server, is \
+refused before any request. A start server without a token, and every \
+referred server, registers through --homeserver instead; no token is sent to \
+another server.
 
-MXLOOKUP_ACCESS_TOKEN holds one TOKEN or URL=TOKEN. In the config file, tokens
-stay in files of their own: `access_token_file = \"FILE\"` for the one start
-server, or a table of one file per server:
+MXLOOKUP_ACCESS_TOKEN holds one TOKEN or URL=TOKEN. In the config file, \
+tokens stay in files of their own: `access_token_file = \"FILE\"` for the \
+one start server, or a table of one file per server:
   [access_token_files]
   \"https://is.example\" = \"is.token\"
-(a server of that table that a run does not start from is left aside). Flags
+A server of that table that a run does not start from is left aside. Flags \
 and the variable replace the file's tokens; `config show` prints `(set)`.";
 
 pub const CONFIG_SHOW_HELP: &str = "\
@@ -76,10 +78,11 @@ Terms of service:
 /// The exit codes, for the `--help` of every command that runs a job.
 pub const EXIT_CODES: &str = "\
 Exit codes:
-  0  every address got a definite answer (found, not_found, conflict, unfollowed,
-     invalid, not_asked)
-  1  the run finished, but some addresses ended in `error`
-  2  usage, configuration or unreadable input; nothing was looked up";
+  0    every address got a definite answer (found, not_found, conflict,
+       unfollowed, invalid, not_asked)
+  1    the run finished, but some addresses ended in `error`
+  2    usage, configuration or unreadable input; nothing was looked up
+  130  interrupted (Ctrl-C): the file of -o is left as it was";
 
 pub const LOOKUP_EXAMPLES: &str = "\
 Examples:
