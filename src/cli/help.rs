@@ -125,10 +125,11 @@ out as Retry-After asks, up to 60 s; a longer wait stops the isolation and
 leaves the rest `unknown`. Isolate small batches: --batch-size 50 or less.
 
 Exit codes:
-  0  every hash was accepted, stored or found already held (or, with
-     --dry-run, shown)
-  1  some batch was rejected or unknown, or the recipient could not be asked
-  2  usage, configuration or unreadable input; nothing was sent
+  0    every hash was accepted, stored or found already held (or, with
+       --dry-run, shown)
+  1    some batch was rejected or unknown, or the recipient could not be asked
+  2    usage, configuration or unreadable input; nothing was sent
+  130  interrupted (Ctrl-C)
 
 Examples:
   Declare that tom.example:443 holds the addresses of users.txt:

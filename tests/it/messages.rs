@@ -212,7 +212,9 @@ fn help_documents_the_exit_codes() {
         let (code, stdout, _) = mxlookup().args(command).run();
         assert_eq!(code, 0);
         assert!(
-            stdout.contains("Exit codes:\n  0  ") && stdout.contains("\n  2  usage"),
+            stdout.contains("Exit codes:\n  0    ")
+                && stdout.contains("\n  2    usage")
+                && stdout.contains("\n  130  interrupted"),
             "{command:?}: {stdout}"
         );
     }
