@@ -160,10 +160,13 @@ fail_first = 1000
         .iter()
         .filter(|r| r.path.ends_with("/lookup"))
         .count();
-    // The first batch (the probe), and the three small batches that may
-    // leave beside it while it is out, each tried four times (three
-    // retries); nothing after it failed (which would make it 16 more).
-    assert!((4..=16).contains(&lookups), "{lookups} lookups");
+    // The first batch (the probe): its 500 may be a size refusal (ToM's
+    // answer to a body over 100 KB), so it is sent once and then smaller;
+    // the three small batches that may leave beside it, and the one resent
+    // at the small size, are at the floor: each is tried four times (three
+    // retries). Nothing after the first failure for good (which would make
+    // it 16 more).
+    assert!((4..=17).contains(&lookups), "{lookups} lookups");
 }
 
 /// Results are written as their addresses are final, while the walk goes
