@@ -123,22 +123,29 @@ impl Fed {
     /// Runs `mxlookup COMMAND FILE -f ndjson` against the federation with
     /// `extra` arguments; returns (exit code, the JSON lines, stderr).
     pub fn run(&self, command: &str, file: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
-        let (code, stdout, stderr) = mxlookup()
-            .args([command, file, "-f", "ndjson"])
-            .args(self.args())
-            .args(extra)
-            .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
-        let results = stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("json line"))
-            .collect();
-        (code, results, stderr)
+        let mut args = self.args();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        ndjson(command, file, &args)
     }
 
     /// Every request body and Authorization header a server received.
     pub fn received(&self, server: &str) -> Vec<mxlookup::sandbox::Recorded> {
         self.sandbox.requests(server)
     }
+}
+
+/// Runs `mxlookup COMMAND FILE -f ndjson ARGS` (no backoff between
+/// retries); returns (exit code, the JSON lines, stderr).
+pub fn ndjson(command: &str, file: &str, args: &[String]) -> (i32, Vec<Value>, String) {
+    let (code, stdout, stderr) = mxlookup()
+        .args([command, file, "-f", "ndjson"])
+        .args(args)
+        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    let results = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    (code, results, stderr)
 }
 
 /// Writes `lines` to a text address book in a temporary directory.

@@ -8,7 +8,7 @@
 
 use serde_json::json;
 
-use crate::common::{Fed, by_address, stable_ports, text_book};
+use crate::common::{Fed, by_address, ndjson, stable_ports, text_book};
 use crate::support::mxlookup;
 
 const FEDERATION: &str = r#"
@@ -85,15 +85,8 @@ fn identity_server_requests(fed: &Fed) -> usize {
 fn start_servers_are_discovered_from_the_homeserver() {
     let fed = Fed::start(Some(FEDERATION));
     let (_dir, book) = text_book(["ann@example.org".to_owned(), "bob@example.org".to_owned()]);
-    let (code, stdout, stderr) = mxlookup()
-        .args(["lookup", &book, "-f", "ndjson"])
-        .args(homeserver_args(&fed))
-        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    let (code, results, stderr) = ndjson("lookup", &book, &homeserver_args(&fed));
     assert_eq!(code, 0, "{stderr}");
-    let results: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let tom = fed.url("tom.example:443");
     let far = fed.url("fed.example:443");
     let ann = by_address(&results, "ann@example.org");
@@ -134,15 +127,8 @@ fn the_users_choice_wins_over_the_well_known() {
 
     let fed = with_account_data(r#"identity_server = "fed.example:443""#);
     let (_dir, book) = text_book(["ann@example.org".to_owned(), "bob@example.org".to_owned()]);
-    let (code, stdout, stderr) = mxlookup()
-        .args(["lookup", &book, "-f", "ndjson"])
-        .args(homeserver_args(&fed))
-        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
+    let (code, results, stderr) = ndjson("lookup", &book, &homeserver_args(&fed));
     assert_eq!(code, 0, "{stderr}");
-    let results: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     let far = fed.url("fed.example:443");
     let bob = by_address(&results, "bob@example.org");
     assert_eq!(bob["mxid"], "@bob:fed.example");

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Fed, by_address, text_book, via};
+use crate::common::{Fed, by_address, ndjson, text_book, via};
 use crate::support::mxlookup;
 
 /// The start server; it refers its users elsewhere, each spelt its own way.
@@ -51,15 +51,7 @@ fn resolve_all(fed: &Fed) -> Vec<String> {
 /// (exit code, ndjson results, stderr).
 fn lookup(addresses: &[&str], args: &[String]) -> (i32, Vec<Value>, String) {
     let (_dir, book) = text_book(addresses.iter().map(|a| a.to_string()));
-    let (code, stdout, stderr) = mxlookup()
-        .args(["lookup", &book, "-f", "ndjson"])
-        .args(args)
-        .run_with_env(&[("MXLOOKUP_BACKOFF_MS", "0")]);
-    let results = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
-    (code, results, stderr)
+    ndjson("lookup", &book, args)
 }
 
 /// Requests `server` received at endpoints ending with `suffix`.

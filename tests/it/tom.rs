@@ -114,6 +114,20 @@ fn never_resent_as_refused(sent: &[(usize, u16)]) {
     }
 }
 
+/// ToM's federated identity server as measured: at most 100 addresses a
+/// lookup (said as "Adresses limit of 100 exceeded"), and a body over its
+/// parser's 100 KB answered 500; it never checks the pepper.
+const FEDERATED_TOM: &str = r#"
+[[servers]]
+name = "fed.example:443"
+start = true
+pepper = "FedCurrentPepper0123456789abcdef"
+check_pepper = false
+address_limit = 100
+limit_style = "invalid_param"
+body_limit_500 = 102400
+"#;
+
 #[test]
 fn plain_tom_start_server_answers_150_addresses() {
     let book = book(150);
@@ -161,18 +175,7 @@ fn twelve_thousand_addresses_through_a_federated_tom_server() {
         "user11929@tom.example",
     ];
     let found_here = ["user6000@tom.example"];
-    let mut fed_toml = String::from(
-        r#"
-[[servers]]
-name = "fed.example:443"
-start = true
-pepper = "FedCurrentPepper0123456789abcdef"
-check_pepper = false
-address_limit = 100
-limit_style = "invalid_param"
-body_limit_500 = 102400
-"#,
-    );
+    let mut fed_toml = String::from(FEDERATED_TOM);
     fed_toml.push_str(&associations(&found_here));
     fed_toml.push_str("referrals = [\n");
     let referred: Vec<&String> = book.iter().step_by(79).collect();
@@ -232,19 +235,7 @@ fn a_body_over_100_kb_answered_500_is_shrunk_not_resent() {
     // the 500 resent at the same size until the server was given up.
     let book = book(2_300);
     let found = ["user2299@tom.example"];
-    let fed = Fed::start(Some(&format!(
-        r#"
-[[servers]]
-name = "fed.example:443"
-start = true
-pepper = "FedCurrentPepper0123456789abcdef"
-check_pepper = false
-address_limit = 100
-limit_style = "invalid_param"
-body_limit_500 = 102400
-{}"#,
-        associations(&found)
-    )));
+    let fed = Fed::start(Some(&format!("{FEDERATED_TOM}{}", associations(&found))));
     let (_dir, file) = text_book(book.clone());
     let (code, results, stderr) = fed.lookup(&file, &[]);
     assert_eq!(code, 0, "{stderr}");
