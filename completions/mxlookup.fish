@@ -44,6 +44,8 @@ complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "help" -d 'Print t
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l input-format -d 'Read every file as this format instead of guessing from its name and content' -r -f -a "vcard\t'vCard 2.1, 3.0 or 4.0'
 csv\t'CSV with a header naming email or phone columns, or with none'
 text\t'One address per line'"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l email-column -d 'Read this CSV column as email addresses: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as email addresses' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l phone-column -d 'Read this CSV column as phone numbers: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as phone numbers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l pepper -d 'With --dry-run and no server: hash with this pepper, offline' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s s -l server -d 'An identity server to start from (repeat for several) [default: discovered from --homeserver\'s /.well-known/matrix/client]' -r
