@@ -46,6 +46,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
         }
         'mxlookup;lookup' {
             [CompletionResult]::new('--input-format', '--input-format', [CompletionResultType]::ParameterName, 'Read every file as this format instead of guessing from its name and content')
+            [CompletionResult]::new('--email-column', '--email-column', [CompletionResultType]::ParameterName, 'Read this CSV column as email addresses: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as email addresses')
+            [CompletionResult]::new('--phone-column', '--phone-column', [CompletionResultType]::ParameterName, 'Read this CSV column as phone numbers: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as phone numbers')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--pepper', '--pepper', [CompletionResultType]::ParameterName, 'With --dry-run and no server: hash with this pepper, offline')

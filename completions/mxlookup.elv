@@ -42,6 +42,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
         }
         &'mxlookup;lookup'= {
             cand --input-format 'Read every file as this format instead of guessing from its name and content'
+            cand --email-column 'Read this CSV column as email addresses: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as email addresses'
+            cand --phone-column 'Read this CSV column as phone numbers: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as phone numbers'
             cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --pepper 'With --dry-run and no server: hash with this pepper, offline'

@@ -194,7 +194,10 @@ fn assert_sanitised(text: &str) {
 /// Reads `data` as an address book twice (keeping the cards, and not),
 /// checks what every reader promises, and builds the plan from it.
 fn read_checked(data: &[u8], format: Option<Format>) -> Option<Book> {
-    let keep = ReadOptions { keep_cards: true };
+    let keep = ReadOptions {
+        keep_cards: true,
+        ..ReadOptions::default()
+    };
     let kept = read_bytes_with("fuzz", data, format, keep);
     let plain = read_bytes_with("fuzz", data, format, ReadOptions::default());
     let (kept, book) = match (kept, plain) {

@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 use crate::threepid::Medium;
 
+pub use self::csv::{ColumnChoice, ColumnRef};
+
 /// Where something was read: the file (as the user named it, `-` for stdin)
 /// and the 1-based line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,11 +52,35 @@ pub struct Contact {
     pub card: Option<String>,
 }
 
-/// What a reader keeps besides the addresses.
-#[derive(Debug, Clone, Copy, Default)]
+/// What a reader keeps besides the addresses, and how it reads CSV columns.
+#[derive(Debug, Clone, Default)]
 pub struct ReadOptions {
     /// Keep each vCard's text ([`Contact::card`]), for `--format vcard`.
     pub keep_cards: bool,
+    /// The CSV columns to read as email addresses and phone numbers instead
+    /// of those the header names (`--email-column`, `--phone-column`).
+    pub columns: ColumnChoice,
+}
+
+/// Something a reader says about a file besides its contacts: a column of
+/// addresses read by its content (a note, for `-v`), or one skipped (a
+/// warning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// A warning, else a note.
+    pub warning: bool,
+    /// Where: the file and the line (a CSV file's header).
+    pub source: Source,
+    /// What happened; text from the file in it is sanitised.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source, self.message)
+    }
 }
 
 /// Something read from a contact that becomes one result.
@@ -168,6 +194,19 @@ pub enum ReadError {
         /// What was found instead.
         why: String,
     },
+    /// A column named by `--email-column` or `--phone-column` is not in
+    /// the file.
+    #[error("{file}:{line}: {why}")]
+    Column {
+        /// The file as named.
+        file: String,
+        /// The line of its header.
+        line: u32,
+        /// What is wrong.
+        why: String,
+        /// What to do: the header's columns.
+        hint: String,
+    },
 }
 
 /// Reads `path` (`-` for standard input) as an address book, in `format` or,
@@ -221,6 +260,8 @@ pub struct Opened {
     pub file: Arc<str>,
     /// The format it is read as.
     pub format: Format,
+    /// What reading it says besides its contacts, in file order.
+    pub notices: Vec<Notice>,
     contacts: Contacts,
 }
 
@@ -319,7 +360,7 @@ pub fn open_all(
 ) -> Result<Vec<Opened>, ReadError> {
     paths
         .iter()
-        .map(|path| open_path(path, format, options))
+        .map(|path| open_path(path, format, options.clone()))
         .collect()
 }
 
@@ -370,15 +411,42 @@ pub fn open_bytes(
         contacts.reverse();
         Contacts::Read(contacts)
     };
+    let mut notices = Vec::new();
     let contacts = match format {
         Format::Vcard => vcard::Cards::split(bytes, options.keep_cards).map(Contacts::Cards),
-        Format::Csv => csv::read(body).map(read),
+        Format::Csv => match csv::read(body, &options.columns) {
+            Ok((contacts, said)) => {
+                notices = said
+                    .into_iter()
+                    .map(|n| Notice {
+                        warning: n.warning,
+                        source: Source {
+                            file: Arc::clone(&file),
+                            line: n.line,
+                        },
+                        message: n.message,
+                        hint: n.hint,
+                    })
+                    .collect();
+                Ok(read(contacts))
+            }
+            Err(csv::CsvError::NotBook(why)) => Err(why),
+            Err(csv::CsvError::Column { line, why, hint }) => {
+                return Err(ReadError::Column {
+                    file: name.to_owned(),
+                    line,
+                    why,
+                    hint,
+                });
+            }
+        },
         Format::Text => text::read(body).map(read),
     }
     .map_err(not_book)?;
     Ok(Opened {
         file,
         format,
+        notices,
         contacts,
     })
 }

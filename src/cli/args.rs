@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use mxlookup::addressbook::Format;
+use mxlookup::addressbook::{ColumnRef, Format};
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, Region};
 
@@ -172,6 +172,18 @@ pub struct LookupArgs {
     /// Read every file as this format instead of guessing from its name and content.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format>,
+
+    /// Read this CSV column as email addresses: its header (case and
+    /// accents aside) or its number, 1 for the first. Repeatable; only the
+    /// columns given are read as email addresses.
+    #[arg(long, value_name = "NAME|N")]
+    pub email_column: Vec<ColumnRef>,
+
+    /// Read this CSV column as phone numbers: its header (case and accents
+    /// aside) or its number, 1 for the first. Repeatable; only the columns
+    /// given are read as phone numbers.
+    #[arg(long, value_name = "NAME|N")]
+    pub phone_column: Vec<ColumnRef>,
 
     #[command(flatten)]
     pub region: RegionArg,

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use mxlookup::addressbook::ColumnChoice;
 use mxlookup::identity::HttpSettings;
 use mxlookup::report::OutputFormat;
 use mxlookup::resolve::policy::{Policy, globs, server_name};
@@ -68,6 +69,10 @@ pub fn lookup(
     Ok(LookupSettings {
         files: args.files,
         input_format: args.input_format,
+        columns: ColumnChoice {
+            email: args.email_column,
+            phone: args.phone_column,
+        },
         msisdn: as_written(region),
         mode,
         output: OutputSettings {

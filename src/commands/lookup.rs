@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 
-use mxlookup::addressbook::{self, Format, Opened, ReadOptions};
+use mxlookup::addressbook::{self, ColumnChoice, Format, Opened, ReadOptions};
 use mxlookup::outcome::{Address, AddressId, Outcome, Outcomes, Status};
 use mxlookup::plan::{self, Plan, Planner, Target};
 use mxlookup::report::records;
@@ -33,6 +33,9 @@ pub struct LookupSettings {
     pub files: Vec<String>,
     /// Forced input format, else sniffed per file.
     pub input_format: Option<Format>,
+    /// CSV columns named on the command line (`--email-column`,
+    /// `--phone-column`).
+    pub columns: ColumnChoice,
     /// How phone numbers are read.
     pub msisdn: MsisdnOptions,
     /// What to do with the addresses.
@@ -158,8 +161,10 @@ fn open(settings: &LookupSettings, started: Instant) -> Result<Vec<Opened>, JobE
     // The cards as read are kept only to write them back.
     let read_options = ReadOptions {
         keep_cards: settings.output.format == OutputFormat::Vcard,
+        columns: settings.columns.clone(),
     };
     let books = addressbook::open_all(&settings.files, settings.input_format, read_options)?;
+    tell_notices(&books, settings.output.verbosity);
     let contacts: usize = books.iter().map(Opened::len).sum();
     stage(
         settings.output.verbosity,
@@ -167,6 +172,21 @@ fn open(settings: &LookupSettings, started: Instant) -> Result<Vec<Opened>, JobE
         &format!("opened {} files: {contacts} contacts", books.len()),
     );
     Ok(books)
+}
+
+/// What reading the books said: warnings (and their hints), and at `-v`
+/// the notes.
+fn tell_notices(books: &[Opened], verbosity: Verbosity) {
+    for notice in books.iter().flat_map(|book| &book.notices) {
+        if notice.warning && verbosity >= Verbosity::Normal {
+            eprintln!("warning: {notice}");
+            if let Some(hint) = &notice.hint {
+                eprintln!("hint: {hint}");
+            }
+        } else if !notice.warning && verbosity >= Verbosity::Verbose {
+            eprintln!("note: {notice}");
+        }
+    }
 }
 
 /// Says at `-v` that the plan is complete.

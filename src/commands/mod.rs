@@ -104,6 +104,7 @@ impl JobError {
                 "mxlookup reads vCard, CSV and text files; pass --input-format if the content is one of those"
                     .to_owned(),
             ),
+            JobError::Read(ReadError::Column { hint, .. }) => Some(hint.clone()),
             JobError::Read(ReadError::TooLarge { .. }) => {
                 Some("split the address book into smaller files".to_owned())
             }

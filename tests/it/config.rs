@@ -148,7 +148,7 @@ fn lookup_format_from_the_file_and_offline_dry_runs_ignore_its_servers() {
         .run();
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.starts_with("contact,medium,address,status,mxid,via\n"),
+        stdout.starts_with("contact,medium,address,status,mxid,via,mxids,input,reason\n"),
         "{stdout}"
     );
 }

@@ -78,9 +78,21 @@ fn csv_output_columns() {
         .run();
     assert_eq!(code, 0);
     let mut lines = stdout.lines();
-    assert_eq!(lines.next(), Some("contact,medium,address,status,mxid,via"));
-    assert_eq!(lines.next(), Some(",email,alice@example.com,not_asked,,"));
-    assert_eq!(stdout.lines().last(), Some(",,,invalid,,"));
+    // The first six columns as they have always been, then the new ones.
+    assert_eq!(
+        lines.next(),
+        Some("contact,medium,address,status,mxid,via,mxids,input,reason")
+    );
+    assert_eq!(
+        lines.next(),
+        Some(",email,alice@example.com,not_asked,,,,alice@example.com,")
+    );
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with(",,,invalid,,,,not an address,"), "{last}");
+    assert!(
+        last.len() > ",,,invalid,,,,not an address,".len(),
+        "no reason: {last}"
+    );
 }
 
 #[test]

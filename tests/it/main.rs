@@ -11,6 +11,7 @@ mod bad_files;
 mod bind;
 mod common;
 mod config;
+mod csv_books;
 mod discovery;
 mod dry_run;
 mod fixtures;

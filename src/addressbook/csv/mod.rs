@@ -12,55 +12,164 @@
 //! reading resumes on the next line.
 //!
 //! The first record is a header when one of its cells names an email, phone
-//! or name column and none of them looks like an address. Header cells are
-//! matched on words, not substrings: `Phonetic First Name` is no phone,
-//! `Telex` no telephone, `E-mail Display Name` no email column, and `… Type`
-//! / `… Label` columns, fax and pager columns are never looked up. Without a
-//! header, or with one naming no email or phone column, cells are classified
-//! by content: an `@` makes an email address, a run of digits a phone number,
-//! and the first other cell names the contact. Google's ` ::: ` joins several
-//! values in one cell; each becomes its own entry.
+//! or name column (or a column the command line names) and none of them
+//! looks like an address. Header cells are matched on words, case and
+//! accents aside, in the languages Outlook and Google export in
+//! ([`headers`]): `Phonetic First Name` is no phone, `Telex` no telephone,
+//! `E-mail Display Name` no email column, and `… Type` / `… Label`
+//! columns, fax and pager columns are never looked up. A column no header
+//! word claims is read when most of its cells are valid addresses, and
+//! named in a warning when some are. Without a header, or with one naming
+//! no email or phone column, cells are classified by content: an `@` makes
+//! an email address, a run of digits a phone number, and the first other
+//! cell names the contact. `--email-column` and `--phone-column`
+//! ([`ColumnChoice`]) override the header: only the columns they name are
+//! read for their medium. Google's ` ::: ` joins several values in one
+//! cell; each becomes its own entry.
 //!
 //! The [`scan`](mod@scan) module finds record boundaries and broken rows and
-//! yields the records; [`columns`] says what the header's cells name and
-//! turns each row into a contact; this module decodes, sniffs the dialect and
-//! puts them together.
+//! yields the records; [`headers`] says what a header cell names; [`cells`]
+//! what a cell, and a whole column, looks like;
+//! [`columns`] decides how each column is read and turns each row into a
+//! contact; this module decodes, sniffs the dialect and puts them together.
 
+mod cells;
 mod columns;
+mod headers;
 mod scan;
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
 
-use self::columns::Layout;
+use self::cells::gather;
+use self::columns::{Header, Layout};
 use self::scan::{Rows, scan, skip_line_ends};
 use super::Contact;
 use super::decode::to_text;
+use crate::threepid::Medium;
 
 /// The delimiters sniffed, in order of preference on a tie.
 const DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 /// How many records the sniffer counts fields in.
 const SAMPLE_RECORDS: usize = 20;
 
-/// Reads a CSV address book. `Err` only when the file is no address book:
-/// no record at all, or neither a header naming an email or phone column nor
-/// a cell that looks like an address.
-pub(crate) fn read(body: &[u8]) -> Result<Vec<Contact>, String> {
+/// A column named on the command line: by its header (case and accents
+/// aside) or by its number, 1 for the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnRef {
+    /// The header cell naming it.
+    Name(String),
+    /// Its number, from 1.
+    Number(usize),
+}
+
+impl FromStr for ColumnRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("a column is a header name or a number, 1 for the first".to_owned());
+        }
+        if s.bytes().all(|b| b.is_ascii_digit()) {
+            return match s.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(ColumnRef::Number(n)),
+                _ => Err(format!("`{s}` is no column number: 1 is the first")),
+            };
+        }
+        Ok(ColumnRef::Name(s.to_owned()))
+    }
+}
+
+impl fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnRef::Name(name) => f.write_str(name),
+            ColumnRef::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// The CSV columns named on the command line (`--email-column`,
+/// `--phone-column`): for each medium named, only those columns are read
+/// as it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnChoice {
+    /// Columns of email addresses.
+    pub email: Vec<ColumnRef>,
+    /// Columns of phone numbers.
+    pub phone: Vec<ColumnRef>,
+}
+
+impl ColumnChoice {
+    /// Whether no column is named.
+    pub fn is_empty(&self) -> bool {
+        self.email.is_empty() && self.phone.is_empty()
+    }
+
+    /// Every column named, with its medium.
+    fn all(&self) -> impl Iterator<Item = (Medium, &ColumnRef)> {
+        let email = self.email.iter().map(|c| (Medium::Email, c));
+        email.chain(self.phone.iter().map(|c| (Medium::Msisdn, c)))
+    }
+}
+
+/// What reading a CSV file says besides its contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CsvNotice {
+    /// A warning (a column that looks like addresses is skipped), else a
+    /// note for `-v` (a column is read by its content).
+    pub(crate) warning: bool,
+    /// The line it is about (the header's).
+    pub(crate) line: u32,
+    /// What happened.
+    pub(crate) message: String,
+    /// What to do about it.
+    pub(crate) hint: Option<String>,
+}
+
+/// Why a CSV file is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CsvError {
+    /// It is no address book: why.
+    NotBook(String),
+    /// A column named on the command line is not in it.
+    Column {
+        /// The header's line.
+        line: u32,
+        /// What is wrong.
+        why: String,
+        /// What to do.
+        hint: String,
+    },
+}
+
+/// A CSV file read: its contacts, and what to say about its columns.
+pub(crate) type Read = (Vec<Contact>, Vec<CsvNotice>);
+
+/// Reads a CSV address book, with the columns `choice` names. `Err` when
+/// the file is no address book (no record at all, or neither a header
+/// naming an email or phone column nor a cell that looks like an address),
+/// or has no column `choice` names.
+pub(crate) fn read(body: &[u8], choice: &ColumnChoice) -> Result<Read, CsvError> {
     let text = to_text(body);
     let (start, delimiter) = dialect(&text);
-    let mut rows = Rows::new(&text, start, delimiter);
-    let Some(first) = rows.next() else {
-        return Err("no CSV record in it".to_owned());
+    let Some(first) = Rows::new(&text, start, delimiter).next() else {
+        return Err(CsvError::NotBook("no CSV record in it".to_owned()));
     };
-    let (layout, first) = Layout::detect(first);
-    let contacts: Vec<Contact> = first
-        .into_iter()
-        .chain(rows)
-        .filter_map(|row| layout.contact(row))
-        .collect();
+    let header = Header::detect(&first, choice);
+    let skip = usize::from(header.is_some());
+    // The records after the header; read twice when columns are measured.
+    let data = || Rows::new(&text, start, delimiter).skip(skip);
+    let (layout, notices) = Layout::new(header, choice, |wanted, beyond| {
+        gather(data(), wanted, beyond)
+    })?;
+    let contacts: Vec<Contact> = data().filter_map(|row| layout.contact(row)).collect();
     if contacts.is_empty() && !layout.names_addresses() {
-        return Err(layout.why_not());
+        return Err(CsvError::NotBook(layout.why_not()));
     }
-    Ok(contacts)
+    Ok((contacts, notices))
 }
 
 /// Whether text with no telling extension is CSV: most of its first records
@@ -178,7 +287,35 @@ mod tests {
     }
 
     pub(super) fn read_ok(body: &[u8]) -> Vec<String> {
-        show(&read(body).unwrap())
+        show(&read(body, &ColumnChoice::default()).unwrap().0)
+    }
+
+    /// The contacts, and the notices as `note LINE: message` or
+    /// `warning LINE: message (hint: hint)`.
+    pub(super) fn read_with(body: &[u8], choice: &ColumnChoice) -> (Vec<String>, Vec<String>) {
+        let (contacts, notices) = read(body, choice).unwrap();
+        let notices = notices
+            .iter()
+            .map(|n| {
+                let kind = if n.warning { "warning" } else { "note" };
+                let hint = n.hint.as_ref().map(|h| format!(" (hint: {h})"));
+                format!(
+                    "{kind} {}: {}{}",
+                    n.line,
+                    n.message,
+                    hint.unwrap_or_default()
+                )
+            })
+            .collect();
+        (show(&contacts), notices)
+    }
+
+    fn read_plain(body: &[u8]) -> Result<Vec<Contact>, String> {
+        match read(body, &ColumnChoice::default()) {
+            Ok((contacts, _)) => Ok(contacts),
+            Err(CsvError::NotBook(why)) => Err(why),
+            Err(other) => panic!("{other:?}"),
+        }
     }
 
     #[test]
@@ -326,20 +463,23 @@ mod tests {
 
     #[test]
     fn header_only_and_refusals() {
-        assert_eq!(read(b"Name,E-mail Address,Mobile Phone\n").unwrap(), []);
-        assert_eq!(read(b"Name,Email\nAlice,\nBob,\n").unwrap(), []);
-        let why = read(b"Name,Notes,Birthday\nAlice,likes tea,1990-05-17\n").unwrap_err();
+        assert_eq!(
+            read_plain(b"Name,E-mail Address,Mobile Phone\n").unwrap(),
+            []
+        );
+        assert_eq!(read_plain(b"Name,Email\nAlice,\nBob,\n").unwrap(), []);
+        let why = read_plain(b"Name,Notes,Birthday\nAlice,likes tea,1990-05-17\n").unwrap_err();
         assert!(
             why.starts_with("no email or phone column in the header (Name, Notes, Birthday)"),
             "{why}"
         );
-        let why = read(b"lorem,ipsum\ndolor,sit\n").unwrap_err();
+        let why = read_plain(b"lorem,ipsum\ndolor,sit\n").unwrap_err();
         assert!(
             why.starts_with("no header naming an email or phone column"),
             "{why}"
         );
-        assert!(read(b"").is_err());
-        assert!(read(b"\r\n\n").is_err());
+        assert!(read_plain(b"").is_err());
+        assert!(read_plain(b"\r\n\n").is_err());
     }
 
     #[test]
@@ -370,7 +510,7 @@ mod tests {
         ) {
             let lines = u32::try_from(body.iter().filter(|&&b| b == b'\n').count()).unwrap() + 1;
             let _ = looks_like_csv(&to_text(&body));
-            if let Ok(contacts) = read(&body) {
+            if let Ok(contacts) = read_plain(&body) {
                 let numbers: Vec<u32> = contacts.iter().map(|c| c.line).collect();
                 proptest::prop_assert!(numbers.windows(2).all(|w| w[0] <= w[1]), "{numbers:?}");
                 proptest::prop_assert!(numbers.iter().all(|&n| (1..=lines).contains(&n)));
