@@ -517,3 +517,29 @@ fn a_column_not_in_the_header_is_refused_with_the_header_listed() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("1 is the first"), "{stderr}");
 }
+
+#[test]
+fn a_file_whose_addresses_sit_in_a_name_column_says_how_to_read_them() {
+    // "contact" is a name header; its cells here are mostly not addresses:
+    // the file is refused, but the error names the way to read them
+    // instead of saying no cell looks like an address.
+    let (_dir, file) = book(
+        "people.csv",
+        "name,contact\nA,ann@example.org\nB,bob@example.org\nC,hello\nD,nope\nE,zzz\n",
+    );
+    let (code, results, stderr) = dry_run(&file, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(results.is_empty());
+    assert!(stderr.contains("--email-column NAME"), "{stderr}");
+    assert!(!stderr.contains("no cell looks like"), "{stderr}");
+    let (code, results, stderr) = dry_run(&file, &["--email-column", "contact"]);
+    assert_eq!(code, 0, "{stderr}");
+    let statuses: Vec<&str> = results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["not_asked", "not_asked", "invalid", "invalid", "invalid"]
+    );
+}

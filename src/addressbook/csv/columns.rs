@@ -315,8 +315,9 @@ impl Layout {
                 .to_owned();
         };
         format!(
-            "no email or phone column in the header ({}), and no cell looks like an email \
-             address or a phone number",
+            "no email or phone column in the header ({}), and no other column holds \
+             email addresses or phone numbers (--email-column NAME or --phone-column NAME \
+             names one)",
             listed(header, 6, false)
         )
     }

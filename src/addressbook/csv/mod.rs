@@ -167,7 +167,21 @@ pub(crate) fn read(body: &[u8], choice: &ColumnChoice) -> Result<Read, CsvError>
     })?;
     let contacts: Vec<Contact> = data().filter_map(|row| layout.contact(row)).collect();
     if contacts.is_empty() && !layout.names_addresses() {
-        return Err(CsvError::NotBook(layout.why_not()));
+        // A column skipped for having too few address-like cells is the
+        // likely answer: say which, and how to read it.
+        let why = match notices.iter().find(|n| n.warning) {
+            Some(skipped) => format!(
+                "no email or phone column was recognised; {}{}",
+                skipped.message,
+                skipped
+                    .hint
+                    .as_deref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
+            ),
+            None => layout.why_not(),
+        };
+        return Err(CsvError::NotBook(why));
     }
     Ok((contacts, notices))
 }
