@@ -22,6 +22,7 @@ mod lookup;
 mod messages;
 mod properties;
 mod push;
+mod references;
 mod sandbox;
 mod tokens;
 mod vcard_out;

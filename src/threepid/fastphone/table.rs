@@ -74,6 +74,19 @@ pub(super) enum TypesAt {
     Any(Regex),
 }
 
+/// libphonenumber's `testNumberLength` against the general descriptor, whose
+/// possible lengths it makes the union of the types' (`phonenumber` leaves
+/// them empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum GeneralLength {
+    /// A possible length.
+    Possible,
+    /// Longer than any.
+    TooLong,
+    /// Too short, possible for local dialling only, or between lengths.
+    Other,
+}
+
 /// One region's patterns, compiled.
 #[derive(Debug)]
 pub(super) struct Compiled {
@@ -88,6 +101,11 @@ pub(super) struct Compiled {
     /// into one regex (`None` if that fails), so that a number's type takes
     /// one search, not ten.
     types_by_length: [OnceLock<Option<TypesAt>>; MAX_NSN_LEN + 1],
+    /// The types' possible lengths, sorted: the general descriptor's in
+    /// libphonenumber.
+    lengths: Vec<u16>,
+    /// The types' lengths possible for local dialling only.
+    local_lengths: Vec<u16>,
 }
 
 impl Compiled {
@@ -105,7 +123,22 @@ impl Compiled {
             d.fixed_line(),
             d.mobile(),
         ];
+        let union = |of: fn(&Descriptor) -> &[u16]| {
+            let mut all: Vec<u16> = types
+                .iter()
+                .flatten()
+                .flat_map(|d| of(d))
+                .copied()
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let lengths = union(Descriptor::possible_length);
+        let local_lengths = union(Descriptor::possible_local_length);
         Some(Compiled {
+            lengths,
+            local_lengths,
             international_prefix: anchored_opt(meta.international_prefix().map(|r| r.as_str()))?,
             national_prefix_for_parsing: anchored_opt(
                 meta.national_prefix_for_parsing().map(|r| r.as_str()),
@@ -119,6 +152,26 @@ impl Compiled {
                 .collect(),
             types_by_length: [const { OnceLock::new() }; MAX_NSN_LEN + 1],
         })
+    }
+
+    /// libphonenumber's length test of a national number of `len` digits.
+    pub(super) fn general_length(&self, len: usize) -> GeneralLength {
+        let (Some(&min), Some(&max), Ok(len)) = (
+            self.lengths.first(),
+            self.lengths.last(),
+            u16::try_from(len),
+        ) else {
+            return GeneralLength::Other;
+        };
+        if self.local_lengths.contains(&len) || len < min {
+            GeneralLength::Other
+        } else if len > max {
+            GeneralLength::TooLong
+        } else if self.lengths.contains(&len) {
+            GeneralLength::Possible
+        } else {
+            GeneralLength::Other
+        }
     }
 
     /// `validator::number_type(..) != Type::Unknown`; `None` when this
