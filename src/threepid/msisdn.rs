@@ -10,8 +10,10 @@
 //!
 //! `phonenumber` is slow and serialises threads on one mutex (see
 //! `fastphone`), so valid numbers of the common shapes are first read by the
-//! lock-free `fastphone`, which replays its steps exactly; anything else,
-//! and every rejection, goes through `phonenumber`.
+//! lock-free `fastphone`, which replays its steps exactly, except where
+//! `phonenumber` departs from libphonenumber (`fastphone::Rules`): there it
+//! follows libphonenumber, the reference (`tests/it/references.rs`). Anything
+//! else, and every rejection, goes through `phonenumber`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,7 +23,7 @@ use phonenumber::metadata::DATABASE;
 use phonenumber::{Mode, PhoneNumber};
 
 use super::Invalid;
-use super::fastphone;
+use super::fastphone::{self, Rules};
 
 /// A region (ISO 3166-1 alpha-2) that national numbers are read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,7 +65,7 @@ impl FromStr for Region {
             )
         };
         let id = Id::from_str(&upper).map_err(|_| unknown())?;
-        if DATABASE.by_id(id.as_ref()).is_none() {
+        if !fastphone::has_region(id.as_ref()) {
             return Err(unknown());
         }
         Ok(Region(id))
@@ -90,8 +92,12 @@ pub struct MsisdnOptions {
 /// Loads the phone metadata that [`normalise_msisdn`] reads, and what it
 /// compiles for `opts`'s region, now rather than on the first number: a
 /// caller can do it on a thread of its own while it waits for other work.
+/// The fast path's part comes first (a few milliseconds); then
+/// `phonenumber`'s whole database (tens of milliseconds), which only
+/// rejections and unusual shapes of numbers need.
 pub fn warm_up(opts: &MsisdnOptions) {
     fastphone::warm_up(opts.region.as_ref().map(Region::code));
+    let _ = DATABASE.by_code(&1);
 }
 
 /// Normalises a phone number to E.164 digits without `+`.
@@ -109,7 +115,7 @@ pub fn normalise_msisdn(input: &str, opts: &MsisdnOptions) -> Result<String, Inv
         return Err(Invalid::new("phone number without digits"));
     }
     let form = Form::read(written, &digits, opts)?;
-    match form.fast() {
+    match form.fast(Rules::Libphonenumber) {
         Some(e164) => Ok(e164),
         None => form.slow(),
     }
@@ -168,15 +174,15 @@ impl<'a> Form<'a> {
     }
 
     /// The lock-free reading: `Some` only for a valid number.
-    fn fast(self) -> Option<String> {
+    fn fast(self, rules: Rules) -> Option<String> {
         match self {
-            Form::Plus { written, digits } => fastphone::plus_form(written, digits),
-            Form::AfterPrefix(digits) => fastphone::after_prefix_form(digits),
+            Form::Plus { written, digits } => fastphone::plus_form(written, digits, rules),
+            Form::AfterPrefix(digits) => fastphone::after_prefix_form(digits, rules),
             Form::National {
                 region,
                 written,
                 digits,
-            } => fastphone::national_form(region.code(), written, digits),
+            } => fastphone::national_form(region.code(), written, digits, rules),
         }
     }
 
@@ -200,13 +206,19 @@ impl<'a> Form<'a> {
     }
 }
 
-/// The fast reading of `input` alone (`None` where it steps aside), for the
-/// equivalence tests and the fuzz targets.
+/// The fast reading of `input` alone (`None` where it steps aside) with
+/// `phonenumber`'s rules, which it replays exactly, for the equivalence
+/// tests and the fuzz targets.
 pub(crate) fn fast_path(input: &str, opts: &MsisdnOptions) -> Option<String> {
+    fast_path_with(input, opts, Rules::Phonenumber)
+}
+
+/// The fast reading of `input` alone with `rules`.
+pub(super) fn fast_path_with(input: &str, opts: &MsisdnOptions, rules: Rules) -> Option<String> {
     let written = strip_tel_uri(input.trim());
     let digits: String = written.chars().filter(char::is_ascii_digit).collect();
     let form = Form::read(written, &digits, opts).ok()?;
-    form.fast()
+    form.fast(rules)
 }
 
 /// The reading by `phonenumber` alone (the fast path skipped), for the fuzz

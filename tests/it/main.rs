@@ -24,6 +24,7 @@ mod messages;
 mod names;
 mod properties;
 mod push;
+mod references;
 mod sandbox;
 mod tokens;
 mod tom;

@@ -9,9 +9,12 @@
 //! calls: 3–5 µs on one thread, and with more threads they queue on the mutex,
 //! so extra cores buy nothing.
 //!
-//! This module reads the same metadata through `phonenumber`'s public API,
-//! compiles the patterns it needs into its own `regex::Regex`es (`Sync`, no
-//! lock; lazily, one region at a time, so start-up stays cheap) and replays,
+//! This module reads the same metadata (the part it needs, copied from
+//! `phonenumber`'s database into `metadata.rs` by a test that keeps the copy
+//! fresh: loading that database costs the first number of a run some 90 ms,
+//! the copy well under 1 ms), compiles the patterns it needs into its own
+//! `regex::Regex`es (`Sync`, no lock; lazily, one region at a time, so
+//! start-up stays cheap) and replays,
 //! step for step, what `phonenumber` 0.3.10 does with numbers written with
 //! digits and the usual separators (space, `-`, `(`, `)`, `.`, `/`):
 //!
@@ -38,10 +41,14 @@
 //! it returns `None` and the caller asks `phonenumber`, which stays the single
 //! source of truth for rejections and their messages.
 //!
-//! The module's files follow its ideas: `table.rs` indexes and compiles the
-//! metadata; this file replays `phonenumber`'s reading and validation over
-//! it; `tests.rs` holds the differential test that keeps the two equal.
+//! The module's files follow its ideas: `metadata.rs` is the generated copy;
+//! `table.rs` indexes and compiles it; this file replays `phonenumber`'s
+//! reading and validation over it; `tests.rs` holds the differential test
+//! that keeps the two equal and the test that regenerates the copy.
 
+// Generated (see its header); rustfmt would only reflow it.
+#[rustfmt::skip]
+mod metadata;
 mod table;
 #[cfg(test)]
 mod tests;
@@ -50,9 +57,7 @@ use std::borrow::Cow;
 use std::ops::RangeInclusive;
 use std::sync::LazyLock;
 
-use phonenumber::metadata::{Descriptor, Metadata};
-
-use table::{Code, Compiled, Entry, TABLE, Table};
+use table::{Code, Compiled, Desc, Entry, GeneralLength, Meta, TABLE, Table};
 
 /// Lengths `phonenumber` allows for a national significant number.
 const NSN_LENGTHS: RangeInclusive<usize> = 2..=MAX_NSN_LEN;
@@ -68,9 +73,27 @@ const MIN_DIGITS: usize = 3;
 /// `phonenumber` keeps a national number in 56 bits.
 const NATIONAL_NUMBER_LIMIT: u64 = 1 << 56;
 
-/// Loads `phonenumber`'s metadata (tens of milliseconds: it compiles every
-/// region's patterns) and the table over it, and compiles `region`'s
-/// patterns, ahead of the first number.
+/// Whose reading to follow where `phonenumber` 0.3.10 departs from
+/// libphonenumber. Its metadata gives the general descriptor no possible
+/// lengths (libphonenumber's build fills them in from the types), so every
+/// length test on it fails, and it checks whether stripping a national prefix
+/// breaks a viable number by comparing the number with itself. Measured on
+/// libphonenumber's example numbers (`tests/it/references.rs`), that reads
+/// `+7 800 123-45-67` (RU/KZ toll-free), `+375 801…`, `+370 800…` as
+/// invalid and Rwanda's national `250 123 456` as `+250 123456`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rules {
+    /// `phonenumber`'s, step for step: what the differential test holds this
+    /// module to, so that its replay stays exact.
+    Phonenumber,
+    /// libphonenumber's in those places (`parse`'s country code written
+    /// without `+`, `maybeStripNationalPrefixAndCarrierCode` and the length
+    /// test after it): what numbers are normalised with.
+    Libphonenumber,
+}
+
+/// Builds the table and compiles `region`'s patterns, ahead of the first
+/// number.
 pub(super) fn warm_up(region: Option<&str>) {
     let table = LazyLock::force(&TABLE);
     if let Some(entry) = region.and_then(|r| table.region(r)) {
@@ -81,7 +104,7 @@ pub(super) fn warm_up(region: Option<&str>) {
 /// Reads `written`, which starts with `+` and whose ASCII digits are
 /// `digits`, as `phonenumber::parse(None, written)` followed by a validity
 /// check would. `Some` only for a valid number: its E.164 digits.
-pub(super) fn plus_form(written: &str, digits: &str) -> Option<String> {
+pub(super) fn plus_form(written: &str, digits: &str, rules: Rules) -> Option<String> {
     let rest = written.strip_prefix('+')?;
     if written.len() > MAX_INPUT_LEN || !rest.bytes().all(is_plain) {
         return None;
@@ -99,25 +122,30 @@ pub(super) fn plus_form(written: &str, digits: &str) -> Option<String> {
         }
         None => table.split_code(digits)?,
     };
-    table.international(code, national)
+    table.international(code, national, rules)
 }
 
 /// Reads `digits`, which followed an international call prefix, as
 /// `phonenumber::parse(None, "+digits")` followed by a validity check would.
-pub(super) fn after_prefix_form(digits: &str) -> Option<String> {
+pub(super) fn after_prefix_form(digits: &str, rules: Rules) -> Option<String> {
     if digits.len() > MAX_INPUT_LEN {
         return None;
     }
     let table = &*TABLE;
     let (code, national) = table.split_code(digits)?;
-    table.international(code, national)
+    table.international(code, national, rules)
 }
 
 /// Reads `written` (ASCII digits `digits`), which does not start with `+` and
 /// whose digits do not start with `region`'s international call prefix, as
 /// `phonenumber::parse(Some(region), written)` followed by a validity check
 /// would.
-pub(super) fn national_form(region: &str, written: &str, digits: &str) -> Option<String> {
+pub(super) fn national_form(
+    region: &str,
+    written: &str,
+    digits: &str,
+    rules: Rules,
+) -> Option<String> {
     if written.len() > MAX_INPUT_LEN || digits.len() < MIN_DIGITS {
         return None;
     }
@@ -137,15 +165,42 @@ pub(super) fn national_form(region: &str, written: &str, digits: &str) -> Option
     // The country code written without `+` is dropped when the whole would
     // not make a national number.
     let national = match digits.strip_prefix(entry.code.as_str()) {
-        Some(rest)
-            if !compiled.general.matches(digits)
-                || length(entry.meta.descriptors().general(), digits.len()) != Length::Possible =>
-        {
-            rest
-        }
+        Some(rest) if drops_country_code(entry, compiled, digits, rest, rules)? => rest,
         _ => digits,
     };
-    table.finish(entry.meta.country_code(), Some(entry), national)
+    table.finish(entry.meta.code, Some(entry), national, rules)
+}
+
+/// Whether national `digits` that start with the region's country code are
+/// read as that code and `rest`. `phonenumber`: when the whole is not a
+/// national number by the general descriptor's pattern and lengths (which it
+/// has none of, so always). libphonenumber: when the whole does not match the
+/// pattern but `rest` (its national prefix stripped) does, or the whole is
+/// too long.
+fn drops_country_code(
+    entry: &Entry,
+    compiled: &Compiled,
+    digits: &str,
+    rest: &str,
+    rules: Rules,
+) -> Option<bool> {
+    let general = &entry.meta.general;
+    Some(match rules {
+        Rules::Phonenumber => {
+            !compiled.general.matches(digits) || length(general, digits.len()) != Length::Possible
+        }
+        Rules::Libphonenumber => {
+            let potential = national_number(entry.meta, compiled, rest, rules)?;
+            (!compiled.general.matches(digits) && compiled.general.matches(&potential))
+                || compiled.general_length(digits.len()) == GeneralLength::TooLong
+        }
+    })
+}
+
+/// Whether the metadata has `region` (an upper-case two-letter code), read
+/// without loading `phonenumber`'s database.
+pub(super) fn has_region(region: &str) -> bool {
+    TABLE.region(region).is_some()
 }
 
 /// How many leading digits of `digits` are `region`'s international call
@@ -192,15 +247,15 @@ enum Length {
     Other,
 }
 
-fn length(general: &Descriptor, len: usize) -> Length {
+fn length(general: &Desc, len: usize) -> Length {
     let Ok(len) = u16::try_from(len) else {
         return Length::Other;
     };
-    let possible = general.possible_length();
+    let possible = general.lengths;
     let (Some(&min), Some(&max)) = (possible.first(), possible.last()) else {
         return Length::Other;
     };
-    if general.possible_local_length().contains(&len) || len == min {
+    if general.local.contains(&len) || len == min {
         Length::Possible
     } else if len < min {
         Length::TooShort
@@ -236,9 +291,9 @@ impl Table {
     }
 
     /// The rest of `phonenumber::parse` without a region, then validation.
-    fn international(&self, code: u16, national: &str) -> Option<String> {
+    fn international(&self, code: u16, national: &str, rules: Rules) -> Option<String> {
         let strip = self.source_for(code, national.trim_start_matches('0'))?;
-        self.finish(code, strip, national)
+        self.finish(code, strip, national, rules)
     }
 
     /// `validator::source_for`: the region whose rules apply to `national`
@@ -270,9 +325,15 @@ impl Table {
     /// From the country code and the number after it: strips a national
     /// prefix with `strip`'s rules, then returns the E.164 digits if the
     /// result is valid.
-    fn finish(&self, code: u16, strip: Option<&Entry>, national: &str) -> Option<String> {
+    fn finish(
+        &self,
+        code: u16,
+        strip: Option<&Entry>,
+        national: &str,
+        rules: Rules,
+    ) -> Option<String> {
         let nsn = match strip {
-            Some(entry) => strip_national_prefix(entry, national)?,
+            Some(entry) => strip_national_prefix(entry, national, rules)?,
             None => Cow::Borrowed(national),
         };
         if !NSN_LENGTHS.contains(&nsn.len()) || !fits_national_number(&nsn) {
@@ -289,10 +350,22 @@ impl Table {
 /// What `phonenumber::parse` does to the number after the country code with
 /// a region's rules: `helper::national_number`, a second strip of the plain
 /// national prefix, and keeping the original when the result is too short.
-fn strip_national_prefix<'a>(entry: &Entry, national: &'a str) -> Option<Cow<'a, str>> {
+/// libphonenumber strips once, and keeps the original unless the result's
+/// length is possible (or too long).
+fn strip_national_prefix<'a>(
+    entry: &Entry,
+    national: &'a str,
+    rules: Rules,
+) -> Option<Cow<'a, str>> {
     let compiled = entry.compiled()?;
-    let mut potential = national_number(entry.meta, compiled, national)?;
-    if let Some(prefix) = entry.meta.national_prefix()
+    let mut potential = national_number(entry.meta, compiled, national, rules)?;
+    if rules == Rules::Libphonenumber {
+        return Some(match compiled.general_length(potential.len()) {
+            GeneralLength::Possible | GeneralLength::TooLong => potential,
+            GeneralLength::Other => Cow::Borrowed(national),
+        });
+    }
+    if let Some(prefix) = entry.meta.national_prefix
         && potential.starts_with(prefix)
     {
         potential = match potential {
@@ -300,7 +373,7 @@ fn strip_national_prefix<'a>(entry: &Entry, national: &'a str) -> Option<Cow<'a,
             Cow::Owned(s) => Cow::Owned(s[prefix.len()..].to_owned()),
         };
     }
-    let general = entry.meta.descriptors().general();
+    let general = &entry.meta.general;
     if length(general, potential.len()) == Length::TooShort {
         Some(Cow::Borrowed(national))
     } else {
@@ -312,22 +385,34 @@ fn strip_national_prefix<'a>(entry: &Entry, national: &'a str) -> Option<Cow<'a,
 /// for parsing, or applies its transform rule. `None` where `phonenumber`
 /// would panic (a transform rule and no first group).
 fn national_number<'a>(
-    meta: &Metadata,
+    meta: &Meta,
     compiled: &Compiled,
     national: &'a str,
+    rules: Rules,
 ) -> Option<Cow<'a, str>> {
-    let Some(parsing) = &compiled.national_prefix_for_parsing else {
-        let prefix = meta.national_prefix().unwrap_or("");
-        return Some(Cow::Borrowed(
-            national.strip_prefix(prefix).unwrap_or(national),
-        ));
-    };
     // Without a transform rule `phonenumber` strips the match. (It means to
     // keep the number when stripping breaks a viable one, but compares the
-    // number with itself.)
-    let Some(rule) = meta.national_prefix_transform_rule() else {
+    // number with itself; libphonenumber does keep it.)
+    let strip = |end: usize| {
+        let general = &compiled.general;
+        let breaks = rules == Rules::Libphonenumber
+            && end > 0
+            && general.matches(national)
+            && !general.matches(&national[end..]);
+        Cow::Borrowed(if breaks { national } else { &national[end..] })
+    };
+    let Some(parsing) = &compiled.national_prefix_for_parsing else {
+        let prefix = meta.national_prefix.unwrap_or("");
+        let end = if national.starts_with(prefix) {
+            prefix.len()
+        } else {
+            0
+        };
+        return Some(strip(end));
+    };
+    let Some(rule) = meta.transform_rule else {
         let end = parsing.find(national).map_or(0, |m| m.end());
-        return Some(Cow::Borrowed(&national[end..]));
+        return Some(strip(end));
     };
     let Some(captures) = parsing.captures(national) else {
         return Some(Cow::Borrowed(national));
@@ -345,6 +430,6 @@ fn national_number<'a>(
             }
         }
         // A transform rule but no last group: stripped as without a rule.
-        None => Some(Cow::Borrowed(&national[end..])),
+        None => Some(strip(end)),
     }
 }

@@ -2,15 +2,43 @@
 //! or non-geographic code) by country calling code and by region code, and
 //! each entry's patterns compiled into lock-free `regex::Regex`es on first
 //! use, anchored at the start as `phonenumber` matches them.
+//!
+//! The entries are `metadata.rs`, the part of `phonenumber`'s database the
+//! fast path reads, generated from it (and checked by a test) so that the
+//! first number of a run does not wait for that whole database to load.
 
-use std::str::FromStr;
 use std::sync::{LazyLock, OnceLock};
 
-use phonenumber::country::Id;
-use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex::{Regex, RegexBuilder};
 
 use super::MAX_NSN_LEN;
+use super::metadata::{ENTRIES, UNNAMEABLE};
+
+/// A descriptor of `phonenumber`'s metadata: its pattern and lengths.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Desc {
+    /// The national number pattern's source.
+    pub(crate) pattern: &'static str,
+    /// `possible_length`.
+    pub(crate) lengths: &'static [u16],
+    /// `possible_local_length`.
+    pub(crate) local: &'static [u16],
+}
+
+/// What the fast path reads of one entry of `phonenumber`'s metadata.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Meta {
+    pub(crate) id: &'static str,
+    pub(crate) code: u16,
+    pub(crate) national_prefix: Option<&'static str>,
+    pub(crate) national_prefix_for_parsing: Option<&'static str>,
+    pub(crate) transform_rule: Option<&'static str>,
+    pub(crate) international_prefix: Option<&'static str>,
+    pub(crate) leading_digits: Option<&'static str>,
+    pub(crate) general: Desc,
+    /// The type descriptors `validator::number_type` tries, in its order.
+    pub(crate) types: &'static [Desc],
+}
 
 /// The table, built on first use.
 pub(super) static TABLE: LazyLock<Table> = LazyLock::new(Table::build);
@@ -47,10 +75,10 @@ pub(super) struct Pattern {
 }
 
 impl Pattern {
-    fn new(descriptor: &'static Descriptor) -> Option<Pattern> {
+    fn new(descriptor: &'static Desc) -> Option<Pattern> {
         Some(Pattern {
-            regex: anchored(descriptor.national_number().as_str())?,
-            lengths: descriptor.possible_length(),
+            regex: anchored(descriptor.pattern)?,
+            lengths: descriptor.lengths,
         })
     }
 
@@ -74,6 +102,19 @@ pub(super) enum TypesAt {
     Any(Regex),
 }
 
+/// libphonenumber's `testNumberLength` against the general descriptor, whose
+/// possible lengths it makes the union of the types' (`phonenumber` leaves
+/// them empty).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum GeneralLength {
+    /// A possible length.
+    Possible,
+    /// Longer than any.
+    TooLong,
+    /// Too short, possible for local dialling only, or between lengths.
+    Other,
+}
+
 /// One region's patterns, compiled.
 #[derive(Debug)]
 pub(super) struct Compiled {
@@ -88,37 +129,53 @@ pub(super) struct Compiled {
     /// into one regex (`None` if that fails), so that a number's type takes
     /// one search, not ten.
     types_by_length: [OnceLock<Option<TypesAt>>; MAX_NSN_LEN + 1],
+    /// The types' possible lengths, sorted: the general descriptor's in
+    /// libphonenumber.
+    lengths: Vec<u16>,
+    /// The types' lengths possible for local dialling only.
+    local_lengths: Vec<u16>,
 }
 
 impl Compiled {
-    fn new(meta: &'static Metadata) -> Option<Compiled> {
-        let d = meta.descriptors();
-        let types = [
-            d.premium_rate(),
-            d.toll_free(),
-            d.shared_cost(),
-            d.voip(),
-            d.personal_number(),
-            d.pager(),
-            d.uan(),
-            d.voicemail(),
-            d.fixed_line(),
-            d.mobile(),
-        ];
+    fn new(meta: &'static Meta) -> Option<Compiled> {
+        let union = |of: fn(&Desc) -> &[u16]| {
+            let mut all: Vec<u16> = meta.types.iter().flat_map(of).copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let lengths = union(|d| d.lengths);
+        let local_lengths = union(|d| d.local);
         Some(Compiled {
-            international_prefix: anchored_opt(meta.international_prefix().map(|r| r.as_str()))?,
-            national_prefix_for_parsing: anchored_opt(
-                meta.national_prefix_for_parsing().map(|r| r.as_str()),
-            )?,
-            leading_digits: anchored_opt(meta.leading_digits().map(|r| r.as_str()))?,
-            general: Pattern::new(d.general())?,
-            types: types
-                .into_iter()
-                .flatten()
-                .map(|d| (d.national_number().as_str(), d.possible_length()))
-                .collect(),
+            lengths,
+            local_lengths,
+            international_prefix: anchored_opt(meta.international_prefix)?,
+            national_prefix_for_parsing: anchored_opt(meta.national_prefix_for_parsing)?,
+            leading_digits: anchored_opt(meta.leading_digits)?,
+            general: Pattern::new(&meta.general)?,
+            types: meta.types.iter().map(|d| (d.pattern, d.lengths)).collect(),
             types_by_length: [const { OnceLock::new() }; MAX_NSN_LEN + 1],
         })
+    }
+
+    /// libphonenumber's length test of a national number of `len` digits.
+    pub(super) fn general_length(&self, len: usize) -> GeneralLength {
+        let (Some(&min), Some(&max), Ok(len)) = (
+            self.lengths.first(),
+            self.lengths.last(),
+            u16::try_from(len),
+        ) else {
+            return GeneralLength::Other;
+        };
+        if self.local_lengths.contains(&len) || len < min {
+            GeneralLength::Other
+        } else if len > max {
+            GeneralLength::TooLong
+        } else if self.lengths.contains(&len) {
+            GeneralLength::Possible
+        } else {
+            GeneralLength::Other
+        }
     }
 
     /// `validator::number_type(..) != Type::Unknown`; `None` when this
@@ -154,7 +211,7 @@ impl Compiled {
 /// One entry of the metadata: a region, or a non-geographic country code.
 #[derive(Debug)]
 pub(super) struct Entry {
-    pub(super) meta: &'static Metadata,
+    pub(super) meta: &'static Meta,
     /// The country calling code, as text.
     pub(super) code: String,
     pub(super) compiled: OnceLock<Option<Compiled>>,
@@ -198,27 +255,27 @@ impl Table {
             codes: vec![Code::Absent; 1000],
             regions: vec![None; 26 * 26],
         };
-        for code in 1..1000u16 {
-            let Some(metas) = DATABASE.by_code(&code) else {
-                continue;
-            };
-            let start = table.entries.len();
-            let nameable = names_regions(&metas);
-            for meta in metas {
-                if let Some(slot) = region_slot(meta.id()) {
-                    table.regions[slot] = Some(table.entries.len());
-                }
-                table.entries.push(Entry {
-                    meta,
-                    code: code.to_string(),
-                    compiled: OnceLock::new(),
-                });
+        // `ENTRIES` is grouped by country code, in `Database::region` order.
+        for (index, meta) in ENTRIES.iter().enumerate() {
+            if let Some(slot) = region_slot(meta.id) {
+                table.regions[slot] = Some(index);
             }
-            let end = table.entries.len();
-            table.codes[usize::from(code)] = if nameable {
-                Code::Regions { start, end }
-            } else {
-                Code::Unsupported
+            table.entries.push(Entry {
+                meta,
+                code: meta.code.to_string(),
+                compiled: OnceLock::new(),
+            });
+            let code = usize::from(meta.code);
+            table.codes[code] = match table.codes[code] {
+                _ if UNNAMEABLE.contains(&meta.code) => Code::Unsupported,
+                Code::Regions { start, .. } => Code::Regions {
+                    start,
+                    end: index + 1,
+                },
+                _ => Code::Regions {
+                    start: index,
+                    end: index + 1,
+                },
             };
         }
         table
@@ -238,18 +295,6 @@ impl Table {
     pub(super) fn region(&self, region: &str) -> Option<&Entry> {
         let index = (*self.regions.get(region_slot(region)?)?)?;
         self.entries.get(index)
-    }
-}
-
-/// Whether `phonenumber` can name every region of a country code the way
-/// `validator::source_for` needs: a single non-geographic entity (`001`), or
-/// regions whose codes parse as `country::Id`s and name themselves back.
-fn names_regions(metas: &[&Metadata]) -> bool {
-    let names_itself =
-        |id: &str| Id::from_str(id).is_ok_and(|parsed| AsRef::<str>::as_ref(&parsed) == id);
-    match metas {
-        [only] => only.id() == "001" || names_itself(only.id()),
-        _ => metas.iter().all(|meta| names_itself(meta.id())),
     }
 }
 

@@ -9,10 +9,10 @@ use std::time::Instant;
 
 use phonenumber::Mode;
 use phonenumber::country::Id;
-use phonenumber::metadata::DATABASE;
+use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use proptest::prelude::*;
 
-use super::super::msisdn::{MsisdnOptions, Region, fast_path, normalise_msisdn};
+use super::super::msisdn::{MsisdnOptions, Region, fast_path, fast_path_with, normalise_msisdn};
 use super::table::region_slot;
 use super::*;
 
@@ -80,6 +80,8 @@ struct Tally {
     inputs: usize,
     fast: usize,
     valid: usize,
+    /// Inputs read otherwise with libphonenumber's rules.
+    departs: usize,
 }
 
 impl Tally {
@@ -88,10 +90,15 @@ impl Tally {
     fn check(&mut self, input: &str, opts: &MsisdnOptions) {
         let expected = reference(input, opts);
         let fast = fast_path(input, opts);
-        // Falls back to `phonenumber` exactly where `fast` is `None`.
+        // Where `phonenumber` departs from libphonenumber the fast path reads
+        // as libphonenumber (held to it by tests/it/references.rs), and
+        // falls back to `phonenumber` exactly where that reading is `None`.
+        let libphonenumber = fast_path_with(input, opts, Rules::Libphonenumber);
+        self.departs += usize::from(libphonenumber != fast);
         let whole = normalise_msisdn(input, opts).map_err(|e| e.0);
         let ctx = || format!("input {input:?}, region {:?}", opts.region);
-        assert_eq!(whole, expected, "normalise_msisdn: {}", ctx());
+        let want = libphonenumber.map_or_else(|| expected.clone(), Ok);
+        assert_eq!(whole, want, "normalise_msisdn: {}", ctx());
         if let Some(fast) = &fast {
             assert_eq!(Ok(fast), expected.as_ref(), "fast path: {}", ctx());
             self.fast += 1;
@@ -112,8 +119,7 @@ fn opts(region: Option<&str>, bare: bool) -> MsisdnOptions {
 /// country code and national prefix.
 fn examples() -> Vec<(Option<&'static str>, u16, &'static str, &'static str)> {
     let mut out = Vec::new();
-    for entry in &TABLE.entries {
-        let meta = entry.meta;
+    for meta in database() {
         let d = meta.descriptors();
         let descriptors = [
             Some(d.general()),
@@ -213,7 +219,7 @@ fn generate(rng: &mut fastrand::Rng) -> Vec<Case> {
     let regions: Vec<&'static str> = TABLE
         .entries
         .iter()
-        .map(|e| e.meta.id())
+        .map(|e| e.meta.id)
         .filter(|id| region_slot(id).is_some() && id.parse::<Region>().is_ok())
         .collect();
     let mut cases = Vec::new();
@@ -236,9 +242,9 @@ fn generate(rng: &mut fastrand::Rng) -> Vec<Case> {
         let entry = &TABLE.entries[rng.usize(..TABLE.entries.len())];
         let meta = entry.meta;
         let nsn: String = (0..rng.usize(6..=15)).map(|_| rng.digit(10)).collect();
-        let own = region_slot(meta.id()).map(|_| meta.id());
-        let prefix = meta.national_prefix().unwrap_or("0");
-        let forms = forms(meta.country_code(), prefix, &nsn, i);
+        let own = region_slot(meta.id).map(|_| meta.id);
+        let prefix = meta.national_prefix.unwrap_or("0");
+        let forms = forms(meta.code, prefix, &nsn, i);
         let (input, bare) = forms[rng.usize(..forms.len())].clone();
         let reading = match i % 6 {
             0 => None,
@@ -266,11 +272,13 @@ fn fast_path_agrees_with_phonenumber() {
     for (kind, t) in kinds.iter().zip(&tallies) {
         let _ = writeln!(
             report,
-            "{kind:?}: {} inputs, {} valid, {} accepted by the fast path ({:.2}% of valid)",
+            "{kind:?}: {} inputs, {} valid, {} accepted by the fast path ({:.2}% of valid), \
+             {} read otherwise with libphonenumber's rules",
             t.inputs,
             t.valid,
             t.fast,
-            100.0 * t.fast as f64 / t.valid.max(1) as f64
+            100.0 * t.fast as f64 / t.valid.max(1) as f64,
+            t.departs
         );
     }
     eprintln!("{report}no mismatch; took {:?}", started.elapsed());
@@ -314,9 +322,9 @@ fn table_follows_the_database() {
         }
     }
     for entry in &TABLE.entries {
-        let id = entry.meta.id();
+        let id = entry.meta.id;
         // `anchored`'s ASCII mode relies on every text being ASCII.
-        let rule = entry.meta.national_prefix_transform_rule();
+        let rule = entry.meta.transform_rule;
         assert!(rule.is_none_or(|r| r.is_ascii()), "{id}: {rule:?}");
         let compiled = entry.compiled();
         assert!(compiled.is_some(), "{id} failed to compile");
@@ -324,15 +332,123 @@ fn table_follows_the_database() {
             let types = compiled.unwrap().types_at(len);
             assert!(types.is_some(), "{id}: types of length {len} failed");
         }
-        if region_slot(entry.meta.id()).is_some() {
-            let found = TABLE.region(entry.meta.id()).unwrap();
+        if region_slot(id).is_some() {
+            let found = TABLE.region(id).unwrap();
             assert!(std::ptr::eq(found.meta, entry.meta));
-            assert!(std::ptr::eq(
-                DATABASE.by_id(entry.meta.id()).unwrap(),
-                entry.meta
-            ));
         }
     }
+}
+
+/// Every entry of `phonenumber`'s database, in the order of `ENTRIES`:
+/// by country code, each code's regions in `Database::region` order.
+fn database() -> impl Iterator<Item = &'static Metadata> {
+    (1..1000u16).flat_map(|code| DATABASE.by_code(&code).unwrap_or_default())
+}
+
+/// Whether `phonenumber` can name every region of a country code the way
+/// `validator::source_for` needs: a single non-geographic entity (`001`), or
+/// regions whose codes parse as `country::Id`s and name themselves back.
+fn names_regions(metas: &[&Metadata]) -> bool {
+    let names_itself =
+        |id: &str| Id::from_str(id).is_ok_and(|parsed| AsRef::<str>::as_ref(&parsed) == id);
+    match metas {
+        [only] => only.id() == "001" || names_itself(only.id()),
+        _ => metas.iter().all(|meta| names_itself(meta.id())),
+    }
+}
+
+/// `metadata.rs`, as made from `phonenumber`'s database.
+fn generate_metadata() -> String {
+    let desc = |d: &Descriptor| {
+        format!(
+            "Desc {{ pattern: {:?}, lengths: &{:?}, local: &{:?} }}",
+            d.national_number().as_str(),
+            d.possible_length(),
+            d.possible_local_length()
+        )
+    };
+    let text = |r: Option<&str>| format!("{r:?}");
+    let mut out = String::from(
+        "//! The part of `phonenumber`'s metadata that the fast path reads (see\n\
+         //! `table.rs`). Generated from `phonenumber`'s database by the test\n\
+         //! `metadata_is_generated_from_phonenumber`: do not edit; regenerate with\n\
+         //! `MXLOOKUP_UPDATE_GENERATED=1 cargo test --lib metadata_is_generated`.\n\n\
+         use super::table::{Desc, Meta};\n\n",
+    );
+    let mut unnameable = Vec::new();
+    out.push_str("pub(super) static ENTRIES: &[Meta] = &[\n");
+    for code in 1..1000u16 {
+        let Some(metas) = DATABASE.by_code(&code) else {
+            continue;
+        };
+        if !names_regions(&metas) {
+            unnameable.push(code);
+        }
+        for meta in metas {
+            let d = meta.descriptors();
+            let types = [
+                d.premium_rate(),
+                d.toll_free(),
+                d.shared_cost(),
+                d.voip(),
+                d.personal_number(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+                d.fixed_line(),
+                d.mobile(),
+            ];
+            let types: Vec<String> = types.into_iter().flatten().map(desc).collect();
+            let _ = writeln!(
+                out,
+                "    Meta {{\n        id: {:?},\n        code: {code},\n        \
+                 national_prefix: {},\n        national_prefix_for_parsing: {},\n        \
+                 transform_rule: {},\n        international_prefix: {},\n        \
+                 leading_digits: {},\n        general: {},\n        types: &[\n{}        ],\n    }},",
+                meta.id(),
+                text(meta.national_prefix()),
+                text(meta.national_prefix_for_parsing().map(|r| r.as_str())),
+                text(meta.national_prefix_transform_rule()),
+                text(meta.international_prefix().map(|r| r.as_str())),
+                text(meta.leading_digits().map(|r| r.as_str())),
+                desc(d.general()),
+                types
+                    .iter()
+                    .map(|t| format!("            {t},\n"))
+                    .collect::<String>(),
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "];\n\n/// Country codes whose regions `phonenumber` cannot name."
+    );
+    let _ = writeln!(
+        out,
+        "pub(super) static UNNAMEABLE: &[u16] = &{unnameable:?};"
+    );
+    out
+}
+
+#[test]
+fn metadata_is_generated_from_phonenumber() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/threepid/fastphone/metadata.rs"
+    );
+    let fresh = generate_metadata();
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current != fresh && std::env::var_os("MXLOOKUP_UPDATE_GENERATED").is_some() {
+        std::fs::write(path, &fresh).unwrap();
+        return;
+    }
+    assert!(
+        current == fresh,
+        "src/threepid/fastphone/metadata.rs is stale; regenerate with \
+         MXLOOKUP_UPDATE_GENERATED=1 cargo test --lib metadata_is_generated"
+    );
+    // And the table holds what the file says, entry for entry.
+    assert_eq!(TABLE.entries.len(), database().count());
 }
 
 proptest! {
