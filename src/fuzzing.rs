@@ -82,9 +82,12 @@ const REGIONS: &[&str] = &[
 /// Phone normalisation. The first byte picks the options (a region or none,
 /// bare digits read as E.164 or not); the rest, as UTF-8, is the number.
 ///
-/// Checks: the answer is E.164 digits; the fast path, when it answers,
-/// agrees with `phonenumber`; normalising the answer again (as `+digits`)
-/// gives it back.
+/// Checks: the answer is E.164 digits; the fast path with `phonenumber`'s
+/// rules, when it answers, agrees with `phonenumber`; normalising the
+/// answer again (as `+digits`) gives it back. (The answer itself follows
+/// libphonenumber where `phonenumber` departs from it, so it is not held to
+/// `phonenumber`: `tests/it/references.rs` holds it to Python's
+/// `phonenumbers`.)
 pub fn phone(data: &[u8]) {
     let Some((&options, text)) = data.split_first() else {
         return;
@@ -104,7 +107,6 @@ pub fn phone(data: &[u8]) {
             Ok(&fast),
             "fast path for {text:?} in {region:?}"
         );
-        assert_eq!(got.as_ref(), Ok(&fast));
     }
     if let Ok(e164) = got {
         assert!(
