@@ -6,6 +6,11 @@
 //! or line becomes an [`Entry`] with a [`EntryKind::Broken`] reason, which the
 //! report shows as an `invalid` result. Only a file that cannot be read, or
 //! that is not an address book at all, is an error.
+//!
+//! The format is chosen by [`choose`]: `--input-format` first, then content
+//! that is unambiguously vCard or CSV whatever the file's name (a vCard
+//! saved as `.txt` is read as vCard, with a note saying so), then the
+//! name's extension, then a guess from the content.
 
 mod csv;
 mod decode;
@@ -155,6 +160,17 @@ impl FromStr for Format {
     }
 }
 
+impl Format {
+    /// Its name in a sentence: `vCard`, `CSV`, `text`.
+    fn human(self) -> &'static str {
+        match self {
+            Format::Vcard => "vCard",
+            Format::Csv => "CSV",
+            Format::Text => "text",
+        }
+    }
+}
+
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -210,7 +226,7 @@ pub enum ReadError {
 }
 
 /// Reads `path` (`-` for standard input) as an address book, in `format` or,
-/// when `None`, in the format its name or its content says.
+/// when `None`, in the format its content or its name says ([`choose`]).
 pub fn read_path(path: &str, format: Option<Format>) -> Result<Book, ReadError> {
     read_path_with(path, format, ReadOptions::default())
 }
@@ -225,8 +241,8 @@ pub fn read_path_with(
 }
 
 /// Reads `path` (`-` for standard input) and checks that it is an address
-/// book, in `format` or, when `None`, in the format its name or its content
-/// says; its contacts are then [taken](Opened::take) a chunk at a time.
+/// book, in `format` or, when `None`, in the format its content or its name
+/// says ([`choose`]); its contacts are then [taken](Opened::take) a chunk at a time.
 pub fn open_path(
     path: &str,
     format: Option<Format>,
@@ -249,7 +265,6 @@ pub fn open_path(
         file: path.to_owned(),
         limit: MAX_INPUT_BYTES,
     })?;
-    let format = format.or_else(|| format_from_name(path));
     open_bytes(path, bytes, format, options)
 }
 
@@ -364,7 +379,9 @@ pub fn open_all(
         .collect()
 }
 
-/// Reads an address book already in memory; `name` is how results cite it.
+/// Reads an address book already in memory, in `format` or, when `None`, in
+/// the format its content or `name` says ([`choose`]); `name` is how results
+/// cite it.
 pub fn read_bytes(name: &str, bytes: &[u8], format: Option<Format>) -> Result<Book, ReadError> {
     read_bytes_with(name, bytes, format, ReadOptions::default())
 }
@@ -379,8 +396,9 @@ pub fn read_bytes_with(
     open_bytes(name, bytes.to_vec(), format, options).map(Opened::into_book)
 }
 
-/// Checks that `bytes` hold an address book and opens it; `name` is how
-/// results cite it.
+/// Checks that `bytes` hold an address book and opens it, in `format` or,
+/// when `None`, in the format its content or `name` says ([`choose`]);
+/// `name` is how results cite it.
 pub fn open_bytes(
     name: &str,
     mut bytes: Vec<u8>,
@@ -405,29 +423,26 @@ pub fn open_bytes(
     if decode::looks_binary(body) {
         return Err(not_book("it holds binary data".to_owned()));
     }
-    let format = format.unwrap_or_else(|| sniff(body));
+    let (format, note) = choose(&file, format, body);
     let read = |contacts: Vec<Contact>| {
         let mut contacts = contacts;
         contacts.reverse();
         Contacts::Read(contacts)
     };
-    let mut notices = Vec::new();
+    let mut notices: Vec<Notice> = note.into_iter().collect();
     let contacts = match format {
         Format::Vcard => vcard::Cards::split(bytes, options.keep_cards).map(Contacts::Cards),
         Format::Csv => match csv::read(body, &options.columns) {
             Ok((contacts, said)) => {
-                notices = said
-                    .into_iter()
-                    .map(|n| Notice {
-                        warning: n.warning,
-                        source: Source {
-                            file: Arc::clone(&file),
-                            line: n.line,
-                        },
-                        message: n.message,
-                        hint: n.hint,
-                    })
-                    .collect();
+                notices.extend(said.into_iter().map(|n| Notice {
+                    warning: n.warning,
+                    source: Source {
+                        file: Arc::clone(&file),
+                        line: n.line,
+                    },
+                    message: n.message,
+                    hint: n.hint,
+                }));
                 Ok(read(contacts))
             }
             Err(csv::CsvError::NotBook(why)) => Err(why),
@@ -487,9 +502,77 @@ pub fn format_from_name(path: &str) -> Option<Format> {
     }
 }
 
+/// How much of a file's start the format is told from.
+const SAMPLE_BYTES: usize = 64 * 1024;
+
+/// The first [`SAMPLE_BYTES`] of `body` at most, cut after a line end (so
+/// that neither a character nor a record is cut) unless one line is longer.
+fn sample(body: &[u8]) -> &[u8] {
+    if body.len() <= SAMPLE_BYTES {
+        return body;
+    }
+    let start = &body[..SAMPLE_BYTES];
+    match start.iter().rposition(|&b| b == b'\n') {
+        Some(end) => &start[..=end],
+        None => start,
+    }
+}
+
+/// The format to read `body` in, and, when its content overrides its name,
+/// the note saying so (`file` is the file as named): `forced`
+/// (`--input-format`) wins; else content that is [unambiguously](unambiguous)
+/// vCard or CSV, whatever the name; else the format the name implies
+/// ([`format_from_name`]); else a guess from the content ([`sniff`]).
+pub fn choose(file: &Arc<str>, forced: Option<Format>, body: &[u8]) -> (Format, Option<Notice>) {
+    if let Some(format) = forced {
+        return (format, None);
+    }
+    let named = format_from_name(file);
+    match (unambiguous(body), named) {
+        (Some((content, line)), Some(named)) if content != named => {
+            let note = Notice {
+                warning: false,
+                source: Source {
+                    file: Arc::clone(file),
+                    line,
+                },
+                message: format!(
+                    "read as {content}: its content is {content}, though its name says {named}",
+                    content = content.human(),
+                    named = named.human()
+                ),
+                hint: None,
+            };
+            (content, Some(note))
+        }
+        (Some((content, _)), _) => (content, None),
+        (None, Some(named)) => (named, None),
+        (None, None) => (sniff(body), None),
+    }
+}
+
+/// The format `body` holds beyond doubt, and the line that shows it: vCard
+/// when its first non-blank line is `BEGIN:VCARD` (any case); CSV when its
+/// records split into two or more fields and the first is a header naming
+/// an email or phone column. A list of addresses, one a line, is neither:
+/// a text file and a one-column CSV file alike.
+pub fn unambiguous(body: &[u8]) -> Option<(Format, u32)> {
+    let body = sample(body);
+    let (index, first) = body
+        .split(|&b| b == b'\n')
+        .map(<[u8]>::trim_ascii)
+        .enumerate()
+        .find(|(_, line)| !line.is_empty())?;
+    if first.eq_ignore_ascii_case(b"BEGIN:VCARD") {
+        return Some((Format::Vcard, u32::try_from(index + 1).unwrap_or(u32::MAX)));
+    }
+    let line = csv::address_header(&decode::to_text(body))?;
+    Some((Format::Csv, line))
+}
+
 /// Guesses the format from the first lines of the content.
 pub fn sniff(body: &[u8]) -> Format {
-    let text = decode::to_text(&body[..body.len().min(64 * 1024)]);
+    let text = decode::to_text(sample(body));
     let mut lines = text
         .lines()
         .map(str::trim)
@@ -525,6 +608,29 @@ mod tests {
                 "{entry:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_content_beyond_doubt_overrides_a_name() {
+        let vcard = b"\n  begin:vcard \r\nFN:A\r\nEND:VCARD\r\n";
+        assert_eq!(unambiguous(vcard), Some((Format::Vcard, 2)));
+        let csv = b"\nName;E-mail Address\nA;a@example.org\n";
+        assert_eq!(unambiguous(csv), Some((Format::Csv, 2)));
+        // A one-column list, a header naming no address column, addresses
+        // with no header, a vCard after other text: the name decides.
+        assert_eq!(unambiguous(b"Email\na@example.org\n"), None);
+        assert_eq!(unambiguous(b"Name,Company\nA,B\nC,D\n"), None);
+        assert_eq!(unambiguous(b"a@example.org,b@example.org\n"), None);
+        assert_eq!(unambiguous(b"# cards\nBEGIN:VCARD\nEND:VCARD\n"), None);
+    }
+
+    #[test]
+    fn the_sample_ends_after_a_line_end() {
+        let body = "Nom,Téléphone\n".repeat(SAMPLE_BYTES / 10);
+        let cut = sample(body.as_bytes());
+        assert!(cut.len() <= SAMPLE_BYTES && cut.ends_with(b"\n"));
+        assert!(std::str::from_utf8(cut).is_ok());
+        assert_eq!(sample(b"short"), b"short");
     }
 
     #[test]

@@ -26,6 +26,7 @@ mod properties;
 mod push;
 mod references;
 mod sandbox;
+mod sniffing;
 mod tokens;
 mod tom;
 mod vcard_out;

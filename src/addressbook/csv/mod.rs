@@ -44,7 +44,8 @@ use std::str::FromStr;
 
 use self::cells::gather;
 use self::columns::{Header, Layout};
-use self::scan::{Rows, scan, skip_line_ends};
+use self::headers::Named;
+use self::scan::{Row, Rows, scan, skip_line_ends};
 use super::Contact;
 use super::decode::to_text;
 use crate::threepid::Medium;
@@ -194,6 +195,26 @@ pub(crate) fn looks_like_csv(text: &str) -> bool {
         return true;
     }
     sniff(text.as_bytes()).is_some_and(|s| 2 * s.agreeing >= s.records)
+}
+
+/// The line of the header when `text` is CSV beyond doubt: it [looks like
+/// CSV](looks_like_csv) and its first record is a [header](Header::detect)
+/// with a cell naming an email or phone column. A list of addresses, one a
+/// line, never is: it has no second field, and no header.
+pub(crate) fn address_header(text: &str) -> Option<u32> {
+    if !looks_like_csv(text) {
+        return None;
+    }
+    let (start, delimiter) = dialect(text);
+    let first = Rows::new(text, start, delimiter).next()?;
+    Header::detect(&first, &ColumnChoice::default())?;
+    let Row::Cells(line, cells) = first else {
+        return None;
+    };
+    cells
+        .iter()
+        .any(|cell| matches!(headers::classify(cell), Named::Email | Named::Phone))
+        .then_some(line)
 }
 
 // ---------------------------------------------------------------------------
