@@ -44,6 +44,29 @@ fn each_name_reads_as_its_charset_says() {
 }
 
 #[test]
+fn each_address_cites_its_own_line() {
+    // Decoding a value (quoted-printable re-encoded included) moves no line.
+    let file = std::fs::read(root().join("fixtures").join(BOOK)).unwrap();
+    let lines: Vec<&[u8]> = file.split(|&b| b == b'\n').collect();
+    let results = results();
+    let addresses: Vec<_> = results
+        .iter()
+        .filter(|r| r["status"] == "not_asked")
+        .collect();
+    assert_eq!(addresses.len(), 7);
+    for r in addresses {
+        let source = r["source"].as_str().unwrap();
+        let line: usize = source.rsplit(':').next().unwrap().parse().unwrap();
+        let input = r["input"].as_str().unwrap();
+        let text = String::from_utf8_lossy(lines[line - 1]);
+        assert!(
+            text.starts_with("EMAIL") && text.contains(input),
+            "{source}: {text}"
+        );
+    }
+}
+
+#[test]
 fn an_unknown_charset_is_named_with_its_line_and_the_contact_still_read() {
     let results = results();
     let unknown: Vec<_> = results

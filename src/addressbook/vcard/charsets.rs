@@ -100,6 +100,10 @@ fn properties(card: &[u8], begin: u32) -> Vec<Property> {
             continue;
         }
         found.extend(open.take().map(|(p, _)| p));
+        if folded {
+            // More of a property that names no charset.
+            continue;
+        }
         let header = header(line);
         qp = header.is_some_and(is_quoted_printable);
         if header.and_then(charset).is_some() {
@@ -287,6 +291,13 @@ mod tests {
             decoded.text,
             "BEGIN:VCARD\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=E5=B1=B1=E7=94=B0;=E5=A4=AA=E9=83=\r\n=8E\nEND:VCARD\n"
         );
+    }
+
+    #[test]
+    fn a_fold_of_another_property_is_no_property() {
+        let card = b"BEGIN:VCARD\nNOTE:a\n b;CHARSET=KOI8-R:\xe4\nEND:VCARD\n";
+        let decoded = decode_card(card, 1);
+        assert!(decoded.text.contains(" b;CHARSET=KOI8-R:ä\n"));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! A pre-pass of our own ([`lines`]) splits the file into cards on
 //! `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card is closed at the
-//! next `BEGIN`), decodes each card on its own (UTF-8, else Latin-1/cp1252),
+//! next `BEGIN`), decodes each card on its own (UTF-8, else Latin-1/cp1252,
+//! and each 2.1 value naming a `CHARSET` in that charset: [`charsets`]),
 //! and records on which line each property starts. Each card is then parsed
 //! by `calcard` (Stalwart's parser, which reads 2.1 quoted-printable and
 //! charsets, 3.0 and 4.0), in parallel, and read into a contact here. One
