@@ -276,7 +276,7 @@ const BLANK: [char; 2] = [' ', '\t'];
 
 /// Whether a property's parameters say its value is base64 (`ENCODING=b`,
 /// `ENCODING=BASE64`, 2.1's bare `BASE64`).
-fn is_base64_encoded(params: &str) -> bool {
+pub(super) fn is_base64_encoded(params: &str) -> bool {
     let bare = || {
         params
             .split(';')
@@ -326,7 +326,7 @@ pub(super) fn without_lines<'a>(
 
 /// Whether a property's parameters say `ENCODING=QUOTED-PRINTABLE` (or
 /// `Q`), the only way `calcard` reads quoted-printable.
-fn is_quoted_printable(params: &str) -> bool {
+pub(super) fn is_quoted_printable(params: &str) -> bool {
     encoding(params)
         .is_some_and(|e| e.eq_ignore_ascii_case("QUOTED-PRINTABLE") || e.eq_ignore_ascii_case("Q"))
 }

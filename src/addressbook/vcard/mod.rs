@@ -2,12 +2,14 @@
 //!
 //! A pre-pass of our own ([`lines`]) splits the file into cards on
 //! `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card is closed at the
-//! next `BEGIN`), decodes each card on its own (UTF-8, else Latin-1/cp1252),
+//! next `BEGIN`), decodes each card on its own (UTF-8, else Latin-1/cp1252,
+//! and each 2.1 value naming a `CHARSET` in that charset: [`charsets`]),
 //! and records on which line each property starts. Each card is then parsed
 //! by `calcard` (Stalwart's parser, which reads 2.1 quoted-printable and
 //! charsets, 3.0 and 4.0), in parallel, and read into a contact here. One
 //! bad card costs only that card.
 
+mod charsets;
 mod lines;
 
 use std::borrow::Cow;
@@ -83,20 +85,39 @@ fn stray_contact(stray: Stray) -> Contact {
 fn card_text<'a>(body: &'a [u8], raw: &RawCard) -> Cow<'a, str> {
     let mut card_text = to_text(&body[raw.span.clone()]);
     if raw.unterminated_at.is_some() {
-        let text = card_text.to_mut();
-        if !text.ends_with('\n') {
-            text.push_str("\r\n");
-        }
-        text.push_str("END:VCARD\r\n");
+        close(card_text.to_mut());
     }
     card_text
 }
 
+fn close(text: &mut String) {
+    if !text.ends_with('\n') {
+        text.push_str("\r\n");
+    }
+    text.push_str("END:VCARD\r\n");
+}
+
 fn parse_card(body: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
+    // As read, for the scan and for writing the card back; each value in its
+    // `CHARSET`, on the same lines, for `calcard`.
     let card_text = card_text(body, raw);
     let scan = scan_card(&card_text, raw.begin);
     let mut entries = skipped_lines(scan.broken, &scan.nested);
-    let parsed = without_lines(&card_text, raw.begin, &scan.nested);
+    let mut decoded = charsets::decode_card(&body[raw.span.clone()], raw.begin);
+    if raw.unterminated_at.is_some() {
+        close(&mut decoded.text);
+    }
+    entries.extend(decoded.unknown.into_iter().map(|(line, label)| {
+        Entry::broken(
+            format!("CHARSET={}", preview(&label)),
+            line,
+            format!(
+                "unknown charset `{}`; the value was read as UTF-8, else cp1252",
+                preview(&label)
+            ),
+        )
+    }));
+    let parsed = without_lines(&decoded.text, raw.begin, &scan.nested);
     let vcard = match calcard::Parser::new(&parsed).entry() {
         calcard::Entry::VCard(vcard) => vcard,
         other => {
