@@ -3,8 +3,8 @@
 //! second run sends no probe that the first saw refused: each refused probe
 //! costs a request that ToM's rate limit (100 per 10 minutes) counts.
 //!
-//! Keyed by the server's name as the walk knows it (a start server's URL,
-//! a referred server's `host:port`). An entry is trusted for
+//! Keyed by the server's canonical `host:port` (`Server::canonical_name`),
+//! so a start URL and a referral naming one server share it. An entry is trusted for
 //! [`FRESH_FOR`] only, since a server may raise its limit; one refused at
 //! its own size is learned again in that run (see
 //! [`super::batching::Sizing::learned`]). A missing, unreadable or corrupt
