@@ -134,6 +134,23 @@ impl Fed {
     }
 }
 
+/// Writes `content` as `name` in a temporary folder: (the folder, the
+/// file's path).
+pub fn saved_as(name: &str, content: impl AsRef<[u8]>) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    (dir, path.to_string_lossy().into_owned())
+}
+
+/// A dry run of `file` with pepper `p` and `extra` arguments, whatever its
+/// exit code: (exit code, the ndjson results, stderr).
+pub fn dry_run_any(file: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
+    let mut args: Vec<String> = ["--dry-run", "--pepper", "p"].map(String::from).into();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    ndjson("lookup", file, &args)
+}
+
 /// Runs `mxlookup COMMAND FILE -f ndjson ARGS` (no backoff between
 /// retries); returns (exit code, the JSON lines, stderr).
 pub fn ndjson(command: &str, file: &str, args: &[String]) -> (i32, Vec<Value>, String) {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::common::{Fed, text_book};
+use crate::common::{Fed, dry_run_any, saved_as, text_book};
 use crate::support::mxlookup;
 
 /// Two start servers that disagree about one address; a localpart with a
@@ -250,24 +250,11 @@ fn read(results: &[Value]) -> Vec<(String, String, u32)> {
         .collect()
 }
 
-/// A dry run of `file` with `extra` arguments: exit code, results, stderr.
-fn dry_run(file: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
-    let (code, stdout, stderr) = mxlookup()
-        .args(["lookup", "--dry-run", "--pepper", "p", "-f", "ndjson", file])
-        .args(extra)
-        .run();
-    let results = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
-    (code, results, stderr)
-}
-
 #[test]
 fn outlook_exports_in_ten_languages_read_every_address() {
     for export in &EXPORTS {
         let file = export.file();
-        let (code, results, stderr) = dry_run(&file, &["-v"]);
+        let (code, results, stderr) = dry_run_any(&file, &["-v"]);
         assert_eq!(code, 0, "{file}: {stderr}");
         assert_eq!(read(&results), export.to_read(), "{file}");
         // Each read as what its column holds.
@@ -286,28 +273,19 @@ fn outlook_exports_in_ten_languages_read_every_address() {
     }
 }
 
-/// Writes `text` as `name` in a temporary folder.
-fn book(name: &str, text: &str) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, text).unwrap();
-    let path = path.to_string_lossy().into_owned();
-    (dir, path)
-}
-
 #[test]
 fn a_column_no_header_word_claims_is_read_by_its_content() {
     // A German export with two columns in Finnish (Outlook's fi-FI
     // `Sähköpostiosoite 2`, and `Matkapuhelin`, mobile phone), which no
     // header rule knows.
-    let (_dir, path) = book(
+    let (_dir, path) = saved_as(
         "kontakte.csv",
         "Vorname;Nachname;Sähköpostiosoite 2;Matkapuhelin;Notizen\n\
          Aino;Virtanen;aino@example.fi;+358 40 1234567;Sauna am Freitag\n\
          Eero;Korhonen;eero@example.fi;+358 50 7654321;\n\
          Kaisa;Mäkinen;kaisa@example.fi;+358 45 1112223;\n",
     );
-    let (code, results, stderr) = dry_run(&path, &[]);
+    let (code, results, stderr) = dry_run_any(&path, &[]);
     assert_eq!(code, 0, "{stderr}");
     let inputs: Vec<String> = results.iter().map(|r| text(&r["input"])).collect();
     assert_eq!(
@@ -326,7 +304,7 @@ fn a_column_no_header_word_claims_is_read_by_its_content() {
     assert!(!stderr.contains("note:"), "notes are for -v: {stderr}");
     assert!(!stderr.contains("warning:"), "{stderr}");
     // -v says which columns were read by content, and on what evidence.
-    let (_, _, stderr) = dry_run(&path, &["-v"]);
+    let (_, _, stderr) = dry_run_any(&path, &["-v"]);
     assert!(
         stderr.contains(&format!(
             "note: {path}:1: column `Sähköpostiosoite 2` (column 3) is read as email \
@@ -371,7 +349,7 @@ fn hinted_arguments(stderr: &str) -> Vec<String> {
 
 #[test]
 fn a_skipped_column_that_looks_like_addresses_is_warned_about() {
-    let (_dir, path) = book(
+    let (_dir, path) = saved_as(
         "contacts.csv",
         "Name,E-mail Address,Other contact\n\
          Ana,ana@example.org,ana.perso@example.net\n\
@@ -380,7 +358,7 @@ fn a_skipped_column_that_looks_like_addresses_is_warned_about() {
          Di,di@example.org,none\n\
          Ed,ed@example.org,\n",
     );
-    let (code, results, stderr) = dry_run(&path, &[]);
+    let (code, results, stderr) = dry_run_any(&path, &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
         results.len(),
@@ -406,7 +384,7 @@ fn a_skipped_column_that_looks_like_addresses_is_warned_about() {
         ]
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let (code, results, stderr) = dry_run(&path, &args);
+    let (code, results, stderr) = dry_run_any(&path, &args);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("warning:"), "{stderr}");
     let inputs: Vec<String> = results.iter().map(|r| text(&r["input"])).collect();
@@ -429,7 +407,7 @@ fn columns_given_on_the_command_line_replace_the_header_rules() {
     let export = &EXPORTS[1];
     let file = export.file();
     // By header, case and accents aside, and by number.
-    let (code, results, stderr) = dry_run(
+    let (code, results, stderr) = dry_run_any(
         &file,
         &[
             "--email-column",
@@ -523,16 +501,16 @@ fn a_file_whose_addresses_sit_in_a_name_column_says_how_to_read_them() {
     // "contact" is a name header; its cells here are mostly not addresses:
     // the file is refused, but the error names the way to read them
     // instead of saying no cell looks like an address.
-    let (_dir, file) = book(
+    let (_dir, file) = saved_as(
         "people.csv",
         "name,contact\nA,ann@example.org\nB,bob@example.org\nC,hello\nD,nope\nE,zzz\n",
     );
-    let (code, results, stderr) = dry_run(&file, &[]);
+    let (code, results, stderr) = dry_run_any(&file, &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(results.is_empty());
     assert!(stderr.contains("--email-column NAME"), "{stderr}");
     assert!(!stderr.contains("no cell looks like"), "{stderr}");
-    let (code, results, stderr) = dry_run(&file, &["--email-column", "contact"]);
+    let (code, results, stderr) = dry_run_any(&file, &["--email-column", "contact"]);
     assert_eq!(code, 0, "{stderr}");
     let statuses: Vec<&str> = results
         .iter()

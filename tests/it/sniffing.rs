@@ -6,31 +6,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{mxlookup, root};
-
-/// Copies `content` to `name` in a temporary directory.
-fn saved_as(name: &str, content: &[u8]) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    (dir, path.to_string_lossy().into_owned())
-}
+use crate::common::{dry_run_any, saved_as};
+use crate::support::root;
 
 fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(root().join(Path::new("fixtures").join(name))).unwrap()
-}
-
-/// `lookup FILE --dry-run` with `extra`: exit code, ndjson results, stderr.
-fn lookup(file: &str, extra: &[&str]) -> (i32, Vec<Value>, String) {
-    let (code, stdout, stderr) = mxlookup()
-        .args(["lookup", file, "--dry-run", "--pepper", "p", "-f", "ndjson"])
-        .args(extra)
-        .run();
-    let results = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json line"))
-        .collect();
-    (code, results, stderr)
 }
 
 fn contacts(results: &[Value]) -> Vec<&str> {
@@ -48,8 +28,8 @@ fn invalid(results: &[Value]) -> usize {
 
 #[test]
 fn a_vcard_saved_as_txt_is_read_as_vcard_and_says_so_at_v() {
-    let (_dir, file) = saved_as("book.txt", &fixture_bytes("v4.vcf"));
-    let (code, quiet, stderr) = lookup(&file, &[]);
+    let (_dir, file) = saved_as("book.txt", fixture_bytes("v4.vcf"));
+    let (code, quiet, stderr) = dry_run_any(&file, &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(invalid(&quiet), 0, "{quiet:?}");
     assert_eq!(quiet.len(), 4, "{quiet:?}");
@@ -59,14 +39,14 @@ fn a_vcard_saved_as_txt_is_read_as_vcard_and_says_so_at_v() {
         "a note is for -v only: {stderr}"
     );
 
-    let (code, verbose, stderr) = lookup(&file, &["-v"]);
+    let (code, verbose, stderr) = dry_run_any(&file, &["-v"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(verbose, quiet);
     let note =
         format!("note: {file}:1: read as vCard: its content is vCard, though its name says text");
     assert!(stderr.lines().any(|l| l == note), "{stderr}");
 
-    let (code, _, stderr) = lookup(&file, &["-q"]);
+    let (code, _, stderr) = dry_run_any(&file, &["-q"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("read as"), "{stderr}");
 }
@@ -78,7 +58,7 @@ fn a_vcard_after_a_bom_and_blank_lines_in_any_case_is_still_vcard() {
         b"begin:vcard\r\nversion:3.0\r\nfn:Ana Lima\r\nemail:ana@example.org\r\nend:vcard\r\n",
     );
     let (_dir, file) = saved_as("ana.list", &content);
-    let (code, results, stderr) = lookup(&file, &["-v"]);
+    let (code, results, stderr) = dry_run_any(&file, &["-v"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(contacts(&results), ["Ana Lima"]);
     assert_eq!(results.len(), 1, "{results:?}");
@@ -90,8 +70,8 @@ fn a_vcard_after_a_bom_and_blank_lines_in_any_case_is_still_vcard() {
 
 #[test]
 fn a_vcard_saved_as_csv_is_read_as_vcard() {
-    let (_dir, file) = saved_as("export.csv", &fixture_bytes("v4.vcf"));
-    let (code, results, stderr) = lookup(&file, &["-v"]);
+    let (_dir, file) = saved_as("export.csv", fixture_bytes("v4.vcf"));
+    let (code, results, stderr) = dry_run_any(&file, &["-v"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(invalid(&results), 0, "{results:?}");
     assert!(contacts(&results).contains(&"Priya Raman"), "{results:?}");
@@ -107,7 +87,7 @@ fn a_csv_with_an_address_header_saved_as_txt_is_read_as_csv() {
                Jo Park,jo@example.org,+33 6 12 34 56 78\n\
                Lee Kim,lee@example.org,\n";
     let (_dir, file) = saved_as("people.txt", csv.as_bytes());
-    let (code, results, stderr) = lookup(&file, &["-v"]);
+    let (code, results, stderr) = dry_run_any(&file, &["-v"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(invalid(&results), 0, "{results:?}");
     assert_eq!(contacts(&results), ["Jo Park", "Lee Kim"]);
@@ -125,7 +105,7 @@ fn a_list_of_addresses_stays_text_whatever_its_commas() {
     // One address a line is text and one-column CSV alike: the name decides.
     let list = "# friends, family\nalice@example.org\n+33 6 12 34 56 78\n";
     let (_dir, file) = saved_as("friends.txt", list.as_bytes());
-    let (code, results, stderr) = lookup(&file, &["-v"]);
+    let (code, results, stderr) = dry_run_any(&file, &["-v"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(results.len(), 2, "{results:?}");
     assert_eq!(invalid(&results), 0, "{results:?}");
@@ -134,15 +114,15 @@ fn a_list_of_addresses_stays_text_whatever_its_commas() {
     // Two addresses a line split like CSV but have no header: still text.
     let pairs = "alice@example.org,bob@example.org\ncarol@example.org,dan@example.org\n";
     let (_dir, file) = saved_as("pairs.txt", pairs.as_bytes());
-    let (_, results, stderr) = lookup(&file, &["-v"]);
+    let (_, results, stderr) = dry_run_any(&file, &["-v"]);
     assert!(!stderr.contains("read as"), "{stderr}");
     assert_eq!(results[0]["input"], "alice@example.org,bob@example.org");
 }
 
 #[test]
 fn input_format_text_forces_text_on_vcard_content() {
-    let (_dir, file) = saved_as("book.txt", &fixture_bytes("v4.vcf"));
-    let (code, results, stderr) = lookup(&file, &["-v", "--input-format", "text"]);
+    let (_dir, file) = saved_as("book.txt", fixture_bytes("v4.vcf"));
+    let (code, results, stderr) = dry_run_any(&file, &["-v", "--input-format", "text"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         results.iter().all(|r| r["contact"].is_null()),
