@@ -15,7 +15,7 @@
 mod csv;
 mod decode;
 mod text;
-mod vcard;
+pub mod vcard;
 
 use std::fmt;
 use std::io::Read;

@@ -7,6 +7,7 @@
 use std::io::{self, Write};
 
 use super::{Record, Records};
+use crate::addressbook::vcard::patch::matrix_uri;
 use crate::outcome::Status;
 use crate::threepid::Medium;
 
@@ -33,21 +34,6 @@ pub(super) fn write<W: Write>(out: &mut W, records: &impl Records) -> io::Result
         start = end;
     }
     Ok(())
-}
-
-/// `@alice:example.org` as `matrix:u/alice:example.org`, with what a URI path
-/// cannot hold percent-encoded.
-fn matrix_uri(mxid: &str) -> String {
-    let id = mxid.strip_prefix('@').unwrap_or(mxid);
-    let mut uri = String::from("matrix:u/");
-    for b in id.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:=+!$&'()*,;@[]".contains(&b) {
-            uri.push(b as char);
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    uri
 }
 
 /// The card as read, with the IMPP lines it lacks before its `END:VCARD`.
@@ -125,18 +111,6 @@ fn write_minimal<W: Write>(out: &mut W, group: &[Record<'_>], uris: &[String]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn matrix_uris() {
-        assert_eq!(
-            matrix_uri("@alice:example.org"),
-            "matrix:u/alice:example.org"
-        );
-        assert_eq!(
-            matrix_uri("@a/b?c:example.org:8448"),
-            "matrix:u/a%2Fb%3Fc:example.org:8448"
-        );
-    }
 
     #[test]
     fn impp_goes_before_end_once() {

@@ -11,6 +11,7 @@
 
 mod charsets;
 mod lines;
+pub mod patch;
 
 use std::borrow::Cow;
 
