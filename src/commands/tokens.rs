@@ -75,12 +75,17 @@ pub struct AccessTokens {
     pub given: Vec<GivenToken>,
 }
 
-/// How a start server's URL is compared with the URL of a `URL=TOKEN`:
-/// parsed (scheme and host in lower case, no default port), less any
+/// How a start server's URL is compared with the URL of a `URL=TOKEN`: the
+/// token cache's key (`identity::tokens::server_key`: parsed, scheme and host
+/// in lower case, no default port, no trailing dot on the host), less any
 /// trailing `/`. `None` when it is not a URL.
 pub fn server_key(url: &str) -> Option<String> {
     let parsed = Url::parse(url.trim()).ok()?;
-    Some(parsed.as_str().trim_end_matches('/').to_owned())
+    Some(
+        mxlookup::identity::tokens::server_key(parsed.as_str())
+            .trim_end_matches('/')
+            .to_owned(),
+    )
 }
 
 fn refused(message: String, hint: String) -> JobError {
@@ -96,7 +101,7 @@ impl AccessTokens {
     pub fn bind(&self, starts: &[Server]) -> Result<Vec<Option<Token>>, JobError> {
         let keys: Vec<String> = starts
             .iter()
-            .map(|s| s.url.as_str().trim_end_matches('/').to_owned())
+            .map(|s| server_key(s.url.as_str()).unwrap_or_default())
             .collect();
         let listed = || {
             starts
@@ -202,6 +207,7 @@ mod tests {
             "https://is.example/",
             "HTTPS://IS.Example:443",
             "https://is.example:443/",
+            "https://is.example./",
         ] {
             assert_eq!(server_key(same).unwrap(), key, "{same}");
         }

@@ -76,7 +76,7 @@ impl TokenCache {
 /// `https://IS.example./` and `https://is.example/` are one server, as its
 /// canonical name (`crate::mxid::canonical_server_name`) has it, and keep
 /// one token. Text that is no URL is its own key.
-pub(crate) fn server_key(server: &str) -> String {
+pub fn server_key(server: &str) -> String {
     let Ok(mut url) = url::Url::parse(server) else {
         return server.to_owned();
     };
