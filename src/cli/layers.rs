@@ -585,6 +585,51 @@ mod tests {
         assert!(layers.sources().values().all(|s| *s == Source::Default));
     }
 
+    fn kept() -> Option<KeptSession> {
+        Some(KeptSession {
+            user_id: "@me:hs.example".to_owned(),
+            homeserver: "https://hs.example".to_owned(),
+            access_token: "syt_kept".to_owned(),
+            device_id: "DEV".to_owned(),
+            logged_in_at: 0,
+        })
+    }
+
+    #[test]
+    fn the_kept_session_is_the_last_layer_and_keeps_to_its_homeserver() {
+        let layered = |flags: &[&str], env: &[&str]| {
+            let (net, _, given) = lookup(flags, env);
+            let mut layers = Layers::new(&given, None).with_kept_session(kept);
+            let layered = layers.network(&net);
+            (layered, layers.sources())
+        };
+        let session = Source::Session("@me:hs.example, logged in 1970-01-01 00:00 UTC".into());
+        // Nothing given: its homeserver and its token.
+        let (net, sources) = layered(&[], &[]);
+        assert_eq!(net.homeserver.as_deref(), Some("https://hs.example"));
+        assert_eq!(net.hs_token.as_deref(), Some("syt_kept"));
+        assert_eq!(
+            (&sources["homeserver"], &sources["hs_token"]),
+            (&session, &session)
+        );
+        assert_eq!(net.kept_session.unwrap().user_id, "@me:hs.example");
+        // Its homeserver named (another spelling): its token.
+        let (net, sources) = layered(&["--homeserver", "https://HS.example/"], &[]);
+        assert_eq!(net.hs_token.as_deref(), Some("syt_kept"));
+        assert_eq!(sources["homeserver"], Source::Flag);
+        // Another homeserver: not its token.
+        let (net, _) = layered(&["--homeserver", "https://other.example"], &[]);
+        assert_eq!((net.hs_token, net.kept_session), (None, None));
+        // A token given (flag or variable) wins.
+        let (net, sources) = layered(&["--hs-token", "syt_flag"], &["hs_token"]);
+        assert_eq!(net.hs_token.as_deref(), Some("syt_flag"));
+        assert_eq!(sources["hs_token"], Source::Env("MXLOOKUP_HS_TOKEN"));
+        assert_eq!(net.homeserver, None);
+        // The sandbox brings its own homeserver.
+        let (net, _) = layered(&["--sandbox"], &[]);
+        assert_eq!((net.homeserver, net.hs_token), (None, None));
+    }
+
     #[test]
     fn no_follow_is_a_flag_that_beats_the_files_depth() {
         let (net, _, given) = lookup(&["--no-follow"], &[]);
