@@ -18,7 +18,7 @@ use super::connect::http_client;
 use super::{Completion, JobError, Verbosity, runtime};
 use mxlookup::identity::kept_session::{KeptSession, SessionFile};
 use mxlookup::identity::login::{self, Found, LoginError};
-use mxlookup::identity::{CallError, HomeserverClient, Http, HttpSettings};
+use mxlookup::identity::{CallError, ErrorKind, HomeserverClient, Http, HttpSettings};
 use mxlookup::sanitize::for_terminal;
 
 /// `login --help`'s closing text.
@@ -230,19 +230,26 @@ fn login_error(e: LoginError) -> JobError {
 }
 
 fn call_hint(e: &CallError) -> String {
-    match e.status() {
-        Some(404 | 405) => format!(
-            "{} does not answer as a Matrix homeserver: pass the homeserver's URL with --homeserver URL",
-            e.server
+    let server = &e.server;
+    match &e.kind {
+        ErrorKind::Status {
+            status: 404 | 405, ..
+        }
+        | ErrorKind::Decode(_)
+        | ErrorKind::TooLarge(_) => format!(
+            "{server} does not answer as a Matrix homeserver: pass the homeserver's URL with --homeserver URL"
         ),
-        Some(429) => format!("{} limits logins: try again later", e.server),
-        Some(_) => format!(
-            "{} refused the login: try again later, or log in with another client and pass --hs-token",
-            e.server
+        ErrorKind::Status { status: 429, .. } | ErrorKind::WaitTooLong { .. } => {
+            format!("{server} limits logins: try again later")
+        }
+        ErrorKind::Status { .. } => format!(
+            "{server} refused the login: try again later, or log in with another client and pass its token with --hs-token"
         ),
-        None => format!(
-            "{} cannot be reached: check the user ID's server and your network, or pass the homeserver's URL with --homeserver URL",
-            e.server
+        ErrorKind::Timeout(_) => format!(
+            "{server} did not answer in time: try again later, or pass --timeout SECONDS to wait longer"
+        ),
+        ErrorKind::Connect(_) | ErrorKind::Transport(_) => format!(
+            "{server} cannot be reached: check the user ID's server and your network, or pass the homeserver's URL with --homeserver URL"
         ),
     }
 }

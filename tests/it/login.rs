@@ -455,3 +455,30 @@ fn a_password_file_others_can_read_is_used_with_a_warning() {
         .to_owned();
     assert_eq!(fed.sandbox.devices()[&device].as_deref(), Some("laptop"));
 }
+
+#[test]
+fn a_server_that_is_no_homeserver_is_said_so() {
+    // The user ID's server is an identity server: no well-known document,
+    // and no login endpoint.
+    let fed = federation(true, PASSWORD_ONLY);
+    let home = Home::new();
+    let resolve = format!("is.example={}", fed.url("is.example:443"));
+    let run = home.run(
+        &["login", "@me:is.example", "--resolve", &resolve],
+        Some("x\n"),
+    );
+    run.expect_code(2);
+    let stderr = run.stderr();
+    assert!(
+        stderr.starts_with(&format!(
+            "error: {}: GET /_matrix/client/v3/login: HTTP 404",
+            fed.url("is.example:443")
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("does not answer as a Matrix homeserver: pass the homeserver's URL with --homeserver URL"),
+        "{stderr}"
+    );
+    assert_eq!(home.session(), None);
+}
