@@ -92,8 +92,17 @@ fn session_file() -> Result<SessionFile, JobError> {
 /// The session `mxlookup login` kept, for the layers: none when there is
 /// none, or (with a warning) when it cannot be read.
 pub fn kept_session() -> Option<KeptSession> {
-    match SessionFile::default_place()?.load() {
-        Ok(kept) => kept,
+    let file = SessionFile::default_place()?;
+    match file.load() {
+        Ok(kept) => {
+            if kept.is_some() {
+                warn_if_shared(
+                    file.path(),
+                    "`mxlookup logout`, then `mxlookup login` again",
+                );
+            }
+            kept
+        }
         Err(e) => {
             eprintln!("warning: {e}; going on without it");
             eprintln!("hint: run `mxlookup login USER_ID` again to replace it");
@@ -290,22 +299,29 @@ fn password_from_file(path: &Path) -> Result<String, JobError> {
             "pass a file holding the password on its first line",
         )
     })?;
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(path) {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            eprintln!(
-                "warning: {shown} can be read by other users (mode {mode:o}): `chmod 600 {shown}`"
-            );
-        }
-    }
+    warn_if_shared(path, &format!("`chmod 600 {shown}`"));
     first_line(&text).ok_or_else(|| {
         config(
             format!("--password-file {shown} has no password on its first line"),
             "write the password on the first line of the file",
         )
     })
+}
+
+/// Warns when a file holding a secret can be read by other users, with
+/// what to do.
+fn warn_if_shared(path: &Path, what_to_do: &str) {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            eprintln!(
+                "warning: {} can be read by other users (mode {mode:o}): {what_to_do}",
+                path.display()
+            );
+        }
+    }
 }
 
 /// One line of standard input (not a terminal), its line end left out.

@@ -337,6 +337,17 @@ fn config_show_says_the_token_comes_from_the_session() {
         None,
     );
     assert_eq!(same.json()["settings"]["hs_token"]["source"], "session");
+    // A session file others can read is used, with a warning.
+    set_mode(&home.session_file(), 0o644);
+    let shared = home.run(&["config", "show"], None);
+    shared.expect_code(0);
+    assert!(
+        shared
+            .stderr()
+            .contains("can be read by other users (mode 644): `mxlookup logout`, then"),
+        "{}",
+        shared.describe()
+    );
 }
 
 #[test]
