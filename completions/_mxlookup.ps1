@@ -35,6 +35,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server')
             [CompletionResult]::new('bind', 'bind', [CompletionResultType]::ParameterValue, 'Publish one of your own addresses on an identity server, through your homeserver')
             [CompletionResult]::new('unbind', 'unbind', [CompletionResultType]::ParameterValue, 'Remove one of your addresses from identity servers, through your homeserver')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to your homeserver with a password; the token is kept for later runs')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session `login` kept, on the homeserver, and forget its token')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the settings in force and where each comes from')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
@@ -221,6 +223,36 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mxlookup;login' {
+            [CompletionResult]::new('--homeserver', '--homeserver', [CompletionResultType]::ParameterName, 'The homeserver''s base URL [default: the `m.homeserver` of https://SERVER/.well-known/matrix/client, else https://SERVER, SERVER being the user ID''s]')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Read the password from the first line of FILE [default: standard input when it is not a terminal, else a prompt that does not echo]')
+            [CompletionResult]::new('--device-name', '--device-name', [CompletionResultType]::ParameterName, 'The name of the new device, as your other clients list it')
+            [CompletionResult]::new('--resolve', '--resolve', [CompletionResultType]::ParameterName, 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)')
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'mxlookup;logout' {
+            [CompletionResult]::new('--ca-cert', '--ca-cert', [CompletionResultType]::ParameterName, 'Also trust the CA certificates in this PEM file')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds allowed per request')
+            [CompletionResult]::new('--backoff-ms', '--backoff-ms', [CompletionResultType]::ParameterName, 'First retry delay in milliseconds (doubled each retry, with jitter)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mxlookup;sandbox' {
             [CompletionResult]::new('--federation', '--federation', [CompletionResultType]::ParameterName, 'The federation to run (TOML) instead of the built-in one')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
@@ -343,6 +375,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('push', 'push', [CompletionResultType]::ParameterValue, 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server')
             [CompletionResult]::new('bind', 'bind', [CompletionResultType]::ParameterValue, 'Publish one of your own addresses on an identity server, through your homeserver')
             [CompletionResult]::new('unbind', 'unbind', [CompletionResultType]::ParameterValue, 'Remove one of your addresses from identity servers, through your homeserver')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Log in to your homeserver with a password; the token is kept for later runs')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'End the session `login` kept, on the homeserver, and forget its token')
             [CompletionResult]::new('sandbox', 'sandbox', [CompletionResultType]::ParameterValue, 'Run the embedded sandbox federation on loopback until Ctrl-C')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the settings in force and where each comes from')
             [CompletionResult]::new('hash', 'hash', [CompletionResultType]::ParameterValue, 'Print the lookup hash of one address')
@@ -365,6 +399,12 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             break
         }
         'mxlookup;help;unbind' {
+            break
+        }
+        'mxlookup;help;login' {
+            break
+        }
+        'mxlookup;help;logout' {
             break
         }
         'mxlookup;help;sandbox' {

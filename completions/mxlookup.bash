@@ -31,6 +31,12 @@ _mxlookup() {
             mxlookup,help)
                 cmd="mxlookup__subcmd__help"
                 ;;
+            mxlookup,login)
+                cmd="mxlookup__subcmd__login"
+                ;;
+            mxlookup,logout)
+                cmd="mxlookup__subcmd__logout"
+                ;;
             mxlookup,lookup)
                 cmd="mxlookup__subcmd__lookup"
                 ;;
@@ -79,6 +85,12 @@ _mxlookup() {
             mxlookup__subcmd__help,help)
                 cmd="mxlookup__subcmd__help__subcmd__help"
                 ;;
+            mxlookup__subcmd__help,login)
+                cmd="mxlookup__subcmd__help__subcmd__login"
+                ;;
+            mxlookup__subcmd__help,logout)
+                cmd="mxlookup__subcmd__help__subcmd__logout"
+                ;;
             mxlookup__subcmd__help,lookup)
                 cmd="mxlookup__subcmd__help__subcmd__lookup"
                 ;;
@@ -110,7 +122,7 @@ _mxlookup() {
 
     case "${cmd}" in
         mxlookup)
-            opts="-q -v -h -V --quiet --verbose --config --help --version lookup trace push bind unbind sandbox config hash completions manpage synth help"
+            opts="-q -v -h -V --quiet --verbose --config --help --version lookup trace push bind unbind login logout sandbox config hash completions manpage synth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -436,7 +448,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__help)
-            opts="lookup trace push bind unbind sandbox config hash completions manpage synth help"
+            opts="lookup trace push bind unbind login logout sandbox config hash completions manpage synth help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -520,6 +532,34 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__help__subcmd__logout)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -624,6 +664,82 @@ _mxlookup() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__login)
+            opts="-q -v -h --homeserver --password-file --device-name --resolve --ca-cert --timeout --backoff-ms --quiet --verbose --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --homeserver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resolve)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mxlookup__subcmd__logout)
+            opts="-q -v -h --ca-cert --timeout --backoff-ms --quiet --verbose --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ca-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -32,6 +32,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand push 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server'
             cand bind 'Publish one of your own addresses on an identity server, through your homeserver'
             cand unbind 'Remove one of your addresses from identity servers, through your homeserver'
+            cand login 'Log in to your homeserver with a password; the token is kept for later runs'
+            cand logout 'End the session `login` kept, on the homeserver, and forget its token'
             cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
             cand config 'Show the settings in force and where each comes from'
             cand hash 'Print the lookup hash of one address'
@@ -212,6 +214,34 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mxlookup;login'= {
+            cand --homeserver 'The homeserver''s base URL [default: the `m.homeserver` of https://SERVER/.well-known/matrix/client, else https://SERVER, SERVER being the user ID''s]'
+            cand --password-file 'Read the password from the first line of FILE [default: standard input when it is not a terminal, else a prompt that does not echo]'
+            cand --device-name 'The name of the new device, as your other clients list it'
+            cand --resolve 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)'
+            cand --ca-cert 'Also trust the CA certificates in this PEM file'
+            cand --timeout 'Seconds allowed per request'
+            cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mxlookup;logout'= {
+            cand --ca-cert 'Also trust the CA certificates in this PEM file'
+            cand --timeout 'Seconds allowed per request'
+            cand --backoff-ms 'First retry delay in milliseconds (doubled each retry, with jitter)'
+            cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -v 'Say more on stderr (repeat for more)'
+            cand --verbose 'Say more on stderr (repeat for more)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mxlookup;sandbox'= {
             cand --federation 'The federation to run (TOML) instead of the built-in one'
             cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
@@ -324,6 +354,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand push 'MSC4004: declare an origin server''s addresses, hashed, to a trusted identity server'
             cand bind 'Publish one of your own addresses on an identity server, through your homeserver'
             cand unbind 'Remove one of your addresses from identity servers, through your homeserver'
+            cand login 'Log in to your homeserver with a password; the token is kept for later runs'
+            cand logout 'End the session `login` kept, on the homeserver, and forget its token'
             cand sandbox 'Run the embedded sandbox federation on loopback until Ctrl-C'
             cand config 'Show the settings in force and where each comes from'
             cand hash 'Print the lookup hash of one address'
@@ -341,6 +373,10 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
         &'mxlookup;help;bind'= {
         }
         &'mxlookup;help;unbind'= {
+        }
+        &'mxlookup;help;login'= {
+        }
+        &'mxlookup;help;logout'= {
         }
         &'mxlookup;help;sandbox'= {
         }

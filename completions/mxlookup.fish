@@ -34,6 +34,8 @@ complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "trace" -d 'Follow
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "login" -d 'Log in to your homeserver with a password; the token is kept for later runs'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "logout" -d 'End the session `login` kept, on the homeserver, and forget its token'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "config" -d 'Show the settings in force and where each comes from'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "hash" -d 'Print the lookup hash of one address'
@@ -186,6 +188,24 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l sandbox -d 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l homeserver -d 'The homeserver\'s base URL [default: the `m.homeserver` of https://SERVER/.well-known/matrix/client, else https://SERVER, SERVER being the user ID\'s]' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l password-file -d 'Read the password from the first line of FILE [default: standard input when it is not a terminal, else a prompt that does not echo]' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l device-name -d 'The name of the new device, as your other clients list it' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -s v -l verbose -d 'Say more on stderr (repeat for more)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -l federation -d 'The federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand sandbox" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -255,16 +275,18 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -l config -d 'R
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand synth" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "config" -d 'Show the settings in force and where each comes from'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "lookup" -d 'Look up the contacts of address books'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "trace" -d 'Follow one address hop by hop, showing what each server was sent and said'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "push" -d 'MSC4004: declare an origin server\'s addresses, hashed, to a trusted identity server'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "bind" -d 'Publish one of your own addresses on an identity server, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "unbind" -d 'Remove one of your addresses from identity servers, through your homeserver'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "login" -d 'Log in to your homeserver with a password; the token is kept for later runs'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "logout" -d 'End the session `login` kept, on the homeserver, and forget its token'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "sandbox" -d 'Run the embedded sandbox federation on loopback until Ctrl-C'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "config" -d 'Show the settings in force and where each comes from'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'

@@ -41,6 +41,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<Completion, JobError> {
     let verbosity = Verbosity::from_flags(cli.quiet, cli.verbose);
     let file = cli::config_file(&cli, matches)?;
     let layers = Layers::new(cli::command_matches(matches), file.loaded.as_ref());
+    let layers = layers.with_kept_session(commands::login::kept_session);
     match cli.command {
         Command::Config(ConfigCommand::Show(args)) => cli::show::config_show(args, &file, layers),
         Command::Lookup(args) => commands::lookup(&settings::lookup(args, layers, verbosity)?),
@@ -49,6 +50,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<Completion, JobError> {
         Command::Push(args) => commands::push(&settings::push(args, layers, verbosity)?),
         Command::Bind(args) => commands::bind(&settings::bind(args, layers, verbosity)?),
         Command::Unbind(args) => commands::unbind(&settings::unbind(args, layers)?),
+        Command::Login(args) => commands::login::login(&settings::login(args, verbosity)?),
+        Command::Logout(args) => commands::login::logout(&settings::logout(args)?, verbosity),
         Command::Sandbox { federation } => commands::sandbox::sandbox(federation.as_deref()),
         Command::Manpage => generate::manpage(),
         Command::Completions { shell } => Ok(generate::completions(shell)),

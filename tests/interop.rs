@@ -47,6 +47,8 @@ mod bind;
 mod choice;
 #[path = "interop/hashing.rs"]
 mod hashing;
+#[path = "interop/login.rs"]
+mod login;
 #[path = "interop/peppers.rs"]
 mod peppers;
 #[path = "interop/referrals.rs"]

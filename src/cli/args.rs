@@ -19,6 +19,7 @@ use super::help::{
     AFTER_HELP, BIND_EXAMPLES, CONFIG_SHOW_HELP, DISCOVERY, EXIT_CODES, HASH_EXAMPLES, LONG_ABOUT,
     LOOKUP_EXAMPLES, PUSH_EXAMPLES, TRACE_EXAMPLES, UNBIND_EXAMPLES,
 };
+use crate::commands::login::{LOGIN_HELP, LOGOUT_HELP};
 
 /// Find which of your contacts are on Matrix.
 #[derive(Debug, Parser)]
@@ -61,6 +62,12 @@ pub enum Command {
     /// Remove one of your addresses from identity servers, through your homeserver.
     #[command(after_help = UNBIND_EXAMPLES)]
     Unbind(UnbindArgs),
+    /// Log in to your homeserver with a password; the token is kept for later runs.
+    #[command(after_help = LOGIN_HELP)]
+    Login(LoginArgs),
+    /// End the session `login` kept, on the homeserver, and forget its token.
+    #[command(after_help = LOGOUT_HELP)]
+    Logout(LogoutArgs),
     /// Run the embedded sandbox federation on loopback until Ctrl-C.
     #[command(
         after_help = "Example:\n  mxlookup sandbox\n  mxlookup sandbox --federation fixtures/federation.toml"
@@ -599,4 +606,67 @@ fn parse_resolve(value: &str) -> Result<(String, String), String> {
         .split_once('=')
         .ok_or("expected NAME=URL, e.g. fed.example:443=http://127.0.0.1:8091")?;
     Ok((name.to_owned(), url.to_owned()))
+}
+
+/// Arguments of `mxlookup login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Your Matrix user ID, e.g. @me:example.org.
+    pub user_id: String,
+
+    /// The homeserver's base URL [default: the `m.homeserver` of
+    /// https://SERVER/.well-known/matrix/client, else https://SERVER, SERVER
+    /// being the user ID's].
+    #[arg(long, value_name = "URL", env = "MXLOOKUP_HOMESERVER")]
+    pub homeserver: Option<String>,
+
+    /// Read the password from the first line of FILE [default: standard
+    /// input when it is not a terminal, else a prompt that does not echo].
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// The name of the new device, as your other clients list it.
+    #[arg(long, value_name = "NAME", default_value = "mxlookup")]
+    pub device_name: String,
+
+    /// Reach server NAME (host:port) at URL instead of https://NAME (repeatable).
+    #[arg(long, value_name = "NAME=URL", value_parser = parse_resolve)]
+    pub resolve: Vec<(String, String)>,
+
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
+/// Arguments of `mxlookup logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    #[command(flatten)]
+    pub reach: ReachArgs,
+}
+
+/// How `login` and `logout` reach the homeserver.
+#[derive(Debug, Clone, Args)]
+pub struct ReachArgs {
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "PEM", env = "MXLOOKUP_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Seconds allowed per request.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30.0,
+        env = "MXLOOKUP_TIMEOUT"
+    )]
+    pub timeout: f64,
+
+    /// First retry delay in milliseconds (doubled each retry, with jitter).
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 500,
+        env = "MXLOOKUP_BACKOFF_MS",
+        hide = true
+    )]
+    pub backoff_ms: u64,
 }

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use clap::ArgMatches;
 use clap::parser::ValueSource;
 
+use mxlookup::identity::kept_session::KeptSession;
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::Region;
 
@@ -32,6 +33,8 @@ pub enum Source {
     Default,
     /// Found at run time, at this URL.
     Discovered(String),
+    /// The session `mxlookup login` kept: its user and when.
+    Session(String),
 }
 
 impl Source {
@@ -43,6 +46,7 @@ impl Source {
             Source::File(_) => "file",
             Source::Default => "default",
             Source::Discovered(_) => "discovered",
+            Source::Session(_) => "session",
         }
     }
 
@@ -52,6 +56,7 @@ impl Source {
             Source::Env(name) => Some((*name).to_owned()),
             Source::File(path) => Some(path.display().to_string()),
             Source::Discovered(url) => Some(url.clone()),
+            Source::Session(who) => Some(who.clone()),
             Source::Flag | Source::Default => None,
         }
     }
@@ -146,6 +151,9 @@ pub struct NetworkLayer {
     pub backoff_ms: u64,
     /// `--sandbox`, with `--federation FILE` when given (flags only).
     pub sandbox: Option<Option<PathBuf>>,
+    /// The session `mxlookup login` kept, when the homeserver and its
+    /// token come from it.
+    pub kept_session: Option<KeptSession>,
 }
 
 /// An identity-server token as given, not yet checked.
@@ -182,6 +190,8 @@ pub struct Layers<'a> {
     given: &'a dyn Given,
     file: Option<&'a Loaded>,
     sources: Sources,
+    /// Reads the session `mxlookup login` kept, when a run needs it.
+    kept: Option<fn() -> Option<KeptSession>>,
 }
 
 impl<'a> Layers<'a> {
@@ -191,7 +201,16 @@ impl<'a> Layers<'a> {
             given,
             file,
             sources: Sources::new(),
+            kept: None,
         }
+    }
+
+    /// Layers that take the homeserver and its token from the session
+    /// `mxlookup login` kept (read by `load`, only when needed), below
+    /// every other layer: see [`Layers::kept_session`].
+    pub fn with_kept_session(mut self, load: fn() -> Option<KeptSession>) -> Self {
+        self.kept = Some(load);
+        self
     }
 
     /// Where each setting layered so far came from.
@@ -263,7 +282,33 @@ impl<'a> Layers<'a> {
         if args.sandbox {
             self.leave_for_sandbox(&mut net);
         }
+        if !args.sandbox {
+            self.kept_session(&mut net);
+        }
         net
+    }
+
+    /// With no homeserver token given (flag, variable or file), the kept
+    /// session's, with its homeserver, unless another homeserver is named:
+    /// its token goes to its own homeserver only.
+    fn kept_session(&mut self, net: &mut NetworkLayer) {
+        if net.hs_token.is_some() {
+            return;
+        }
+        let Some(kept) = self.kept.and_then(|load| load()) else {
+            return;
+        };
+        if net.homeserver.as_deref().is_some_and(|hs| !kept.is_on(hs)) {
+            return;
+        }
+        let source = Source::Session(kept.describe());
+        if net.homeserver.is_none() {
+            net.homeserver = Some(kept.homeserver.clone());
+            self.sources.insert("homeserver", source.clone());
+        }
+        net.hs_token = Some(kept.access_token.clone());
+        self.sources.insert("hs_token", source);
+        net.kept_session = Some(kept);
     }
 
     /// How servers are reached: which, with which tokens and certificates,
@@ -333,6 +378,7 @@ impl<'a> Layers<'a> {
             deny: Vec::new(),
             backoff_ms: args.backoff_ms,
             sandbox: args.sandbox.then(|| args.federation.clone()),
+            kept_session: None,
         }
     }
 
@@ -537,6 +583,51 @@ mod tests {
         assert!(layered.servers.is_empty());
         assert_eq!((layered.timeout, layered.max_depth), (30.0, 3));
         assert!(layers.sources().values().all(|s| *s == Source::Default));
+    }
+
+    fn kept() -> Option<KeptSession> {
+        Some(KeptSession {
+            user_id: "@me:hs.example".to_owned(),
+            homeserver: "https://hs.example".to_owned(),
+            access_token: "syt_kept".to_owned(),
+            device_id: "DEV".to_owned(),
+            logged_in_at: 0,
+        })
+    }
+
+    #[test]
+    fn the_kept_session_is_the_last_layer_and_keeps_to_its_homeserver() {
+        let layered = |flags: &[&str], env: &[&str]| {
+            let (net, _, given) = lookup(flags, env);
+            let mut layers = Layers::new(&given, None).with_kept_session(kept);
+            let layered = layers.network(&net);
+            (layered, layers.sources())
+        };
+        let session = Source::Session("@me:hs.example, logged in 1970-01-01 00:00 UTC".into());
+        // Nothing given: its homeserver and its token.
+        let (net, sources) = layered(&[], &[]);
+        assert_eq!(net.homeserver.as_deref(), Some("https://hs.example"));
+        assert_eq!(net.hs_token.as_deref(), Some("syt_kept"));
+        assert_eq!(
+            (&sources["homeserver"], &sources["hs_token"]),
+            (&session, &session)
+        );
+        assert_eq!(net.kept_session.unwrap().user_id, "@me:hs.example");
+        // Its homeserver named (another spelling): its token.
+        let (net, sources) = layered(&["--homeserver", "https://HS.example/"], &[]);
+        assert_eq!(net.hs_token.as_deref(), Some("syt_kept"));
+        assert_eq!(sources["homeserver"], Source::Flag);
+        // Another homeserver: not its token.
+        let (net, _) = layered(&["--homeserver", "https://other.example"], &[]);
+        assert_eq!((net.hs_token, net.kept_session), (None, None));
+        // A token given (flag or variable) wins.
+        let (net, sources) = layered(&["--hs-token", "syt_flag"], &["hs_token"]);
+        assert_eq!(net.hs_token.as_deref(), Some("syt_flag"));
+        assert_eq!(sources["hs_token"], Source::Env("MXLOOKUP_HS_TOKEN"));
+        assert_eq!(net.homeserver, None);
+        // The sandbox brings its own homeserver.
+        let (net, _) = layered(&["--sandbox"], &[]);
+        assert_eq!((net.homeserver, net.hs_token), (None, None));
     }
 
     #[test]

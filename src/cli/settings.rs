@@ -23,8 +23,10 @@ use super::args::{
     BindArgs, HashArgs, LookupArgs, PushArgs, PushFormatArg, TableOrJson, TextOrJson, TraceArgs,
     UnbindArgs,
 };
+use super::args::{LoginArgs, LogoutArgs, ReachArgs};
 use super::layers::{Layers, NetworkLayer, Source, TokenLayer};
 use crate::commands::hash::HashSettings;
+use crate::commands::login::{LoginSettings, ReachSettings};
 use crate::commands::tokens::{AccessTokens, GivenToken, Token, server_key};
 use crate::commands::{
     BindFormat, BindSettings, JobError, LookupSettings, Mode, NetworkSettings, OutputSettings,
@@ -207,6 +209,7 @@ pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
         http,
         sandbox: raw.sandbox,
         token_cache: true,
+        kept_session: raw.kept_session,
     })
 }
 
@@ -389,6 +392,50 @@ fn resolve(given: &[(String, String)]) -> Result<BTreeMap<String, Url>, JobError
     Ok(resolve)
 }
 
+/// The settings of `mxlookup login`: the user ID checked first, then
+/// `--homeserver`, `--resolve` and the time limits.
+pub fn login(args: LoginArgs, verbosity: Verbosity) -> Result<LoginSettings, JobError> {
+    let server = mxlookup::identity::login::server_of(&args.user_id).map_err(|why| {
+        usage(
+            format!("`{}` is not a Matrix user ID: it {why}", args.user_id),
+            "pass your full Matrix ID, as your client shows it: mxlookup login @me:example.org",
+        )
+    })?;
+    Ok(LoginSettings {
+        server: server.to_owned(),
+        homeserver: homeserver(args.homeserver.as_deref())?,
+        resolve: resolve(&args.resolve)?,
+        user_id: args.user_id,
+        password_file: args.password_file,
+        device_name: args.device_name,
+        reach: reach(&args.reach)?,
+        verbosity,
+    })
+}
+
+/// The settings of `mxlookup logout`.
+pub fn logout(args: LogoutArgs) -> Result<ReachSettings, JobError> {
+    reach(&args.reach)
+}
+
+/// How `login` and `logout` reach the homeserver.
+fn reach(args: &ReachArgs) -> Result<ReachSettings, JobError> {
+    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
+        return Err(usage(
+            "--timeout must be between 0 and 3600 seconds",
+            "pass the seconds allowed per request, e.g. --timeout 30 (also MXLOOKUP_TIMEOUT)",
+        ));
+    }
+    Ok(ReachSettings {
+        http: HttpSettings {
+            timeout: Duration::from_secs_f64(args.timeout),
+            backoff: Duration::from_millis(args.backoff_ms),
+            ..HttpSettings::default()
+        },
+        ca_cert: args.ca_cert.clone(),
+    })
+}
+
 /// How phone numbers of an address book (or an address of one's own) are
 /// read: bare digits are a national number, read with `region`.
 fn as_written(region: Option<Region>) -> MsisdnOptions {
@@ -428,6 +475,7 @@ mod tests {
             deny: vec![],
             backoff_ms: 500,
             sandbox: None,
+            kept_session: None,
         }
     }
 

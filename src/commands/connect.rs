@@ -12,6 +12,7 @@ use url::Url;
 use super::JobError;
 use super::tokens::AccessTokens;
 use mxlookup::identity::discovery::{self, Discovery, DiscoveryError};
+use mxlookup::identity::kept_session::KeptSession;
 use mxlookup::identity::{AuthContext, HomeserverClient, Http, HttpSettings, TokenCache};
 use mxlookup::resolve::limits::LimitStore;
 use mxlookup::resolve::policy::{Policy, globs, server_name};
@@ -47,6 +48,9 @@ pub struct NetworkSettings {
     pub sandbox: Option<Option<PathBuf>>,
     /// Keep IS tokens across runs (off for the sandbox, whose ports change).
     pub token_cache: bool,
+    /// The session `mxlookup login` kept, when the homeserver and its
+    /// token come from it.
+    pub kept_session: Option<KeptSession>,
 }
 
 /// A resolver, and the sandbox it talks to when there is one (kept alive).
@@ -78,6 +82,9 @@ impl NetworkSettings {
         // Before discovery: a missing token is found before any request,
         // and discovery reads the user's choice with this client.
         let homeserver = net.homeserver_client(&http)?;
+        if let (Some(kept), Some(hs)) = (&net.kept_session, &homeserver) {
+            super::login::check_kept(kept, hs).await?;
+        }
         let discovered = if net.servers.is_empty() {
             let found = net.discover(&http, homeserver.as_ref()).await?;
             net.servers = found
@@ -164,7 +171,9 @@ impl NetworkSettings {
             (Some(_), None) => {
                 return Err(config(
                     "--homeserver needs a token",
-                    Some("pass --hs-token TOKEN or set MXLOOKUP_HS_TOKEN"),
+                    Some(
+                        "pass --hs-token TOKEN or set MXLOOKUP_HS_TOKEN, or log in to it once with `mxlookup login USER_ID`",
+                    ),
                 ));
             }
             (None, Some(_)) => return Err(config("--hs-token needs --homeserver URL", None)),

@@ -6,6 +6,7 @@ pub mod bind;
 pub mod connect;
 pub mod hash;
 pub mod interrupt;
+pub mod login;
 pub mod lookup;
 pub mod output_file;
 pub mod push;

@@ -10,6 +10,8 @@ pub mod discovery;
 pub mod error;
 pub mod guard;
 pub mod http;
+pub mod kept_session;
+pub mod login;
 pub mod pending;
 pub mod session;
 pub mod signed;

@@ -260,6 +260,13 @@ impl Sandbox {
         &self.homeserver.token
     }
 
+    /// The homeserver's live devices (each with the display name its login
+    /// gave), by device ID: the fixed token's `SANDBOX`, then one per
+    /// password login not logged out.
+    pub fn devices(&self) -> std::collections::BTreeMap<String, Option<String>> {
+        self.homeserver.state.logins().devices()
+    }
+
     /// The homeserver's one user.
     pub fn user_id(&self) -> &str {
         &self.homeserver.user_id

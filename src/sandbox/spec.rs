@@ -43,6 +43,16 @@ pub struct HomeserverSpec {
     /// `M_NOT_FOUND`, as Synapse does. Clients may change it (`PUT`).
     #[serde(default)]
     pub account_data: AccountDataSpec,
+    /// The user's password, for `POST /login` (`m.login.password`);
+    /// absent: every password login is refused (403 `M_FORBIDDEN`).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// The login types `GET /login` offers, in order (default
+    /// `["m.login.password"]`); without `m.login.password` (e.g.
+    /// `["m.login.sso", "m.login.token"]`), a password login is refused as
+    /// an unknown login type (400 `M_UNKNOWN`), as Synapse does.
+    #[serde(default = "default_login_flows")]
+    pub login_flows: Vec<String>,
 }
 
 /// The homeserver user's account data at the start.
@@ -91,6 +101,8 @@ impl Default for HomeserverSpec {
             token: None,
             well_known: None,
             account_data: AccountDataSpec::default(),
+            password: None,
+            login_flows: default_login_flows(),
         }
     }
 }
@@ -492,6 +504,10 @@ fn default_hs_name() -> String {
 
 fn default_hs_user() -> String {
     "@sandbox:hs.example".into()
+}
+
+fn default_login_flows() -> Vec<String> {
+    vec!["m.login.password".into()]
 }
 
 fn default_algorithms() -> Vec<String> {

@@ -194,6 +194,24 @@ impl Interop {
         (field("user_id"), field("access_token"))
     }
 
+    /// Registers another Synapse user with `password` (`mxlookup login`
+    /// logs in with it); its (user ID, access token).
+    pub fn new_user_with_password(&self, local: &str, password: &str) -> (String, String) {
+        let user = python_json(
+            &self.synapse_python,
+            &[
+                OsStr::new("synapse-user"),
+                OsStr::new(&self.synapse_config),
+                OsStr::new(&self.hs_url),
+                OsStr::new(local),
+                OsStr::new(password),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let field = |k: &str| user[k].as_str().expect("harness field").to_owned();
+        (field("user_id"), field("access_token"))
+    }
+
     /// Sydent's python (with harness.py's dependencies).
     pub(crate) fn sydent_python(&self) -> PathBuf {
         self.sydent_python.clone()

@@ -20,6 +20,7 @@ mod fuzz_replay;
 mod generated;
 mod hash;
 mod hostile;
+mod login;
 mod lookup;
 mod messages;
 mod names;

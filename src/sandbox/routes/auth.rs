@@ -37,7 +37,7 @@ pub(crate) fn hs_user(hs: &HsState, headers: &HeaderMap) -> Answer<()> {
             errcode::MISSING_TOKEN,
             "Missing access token",
         )),
-        Some(token) if token == hs.token() => Ok(()),
+        Some(token) if hs.logins().knows(token) => Ok(()),
         Some(_) => Err(unknown_token()),
     }
 }

@@ -6,6 +6,7 @@
 mod auth;
 mod hs_account;
 mod hs_binding;
+mod hs_login;
 mod is_account;
 mod is_lookup;
 mod is_validation;
@@ -65,6 +66,11 @@ pub(crate) fn homeserver(state: Arc<HsState>) -> Router {
         .route(path::OPENID_USERINFO, get(hs_account::userinfo))
         .route(path::HS_BIND, post(hs_binding::hs_bind))
         .route(path::HS_UNBIND, post(hs_binding::hs_unbind))
+        .route(
+            hs_login::LOGIN,
+            get(hs_login::login_types).post(hs_login::login),
+        )
+        .route(hs_login::LOGOUT, post(hs_login::logout))
         .fallback(reply::not_found)
         .layer(DefaultBodyLimit::disable())
         .with_state(state)

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use serde_json::Value;
 use url::Url;
 
+use super::hs_logins::Logins;
 use crate::sandbox::random::new_token;
 use crate::sandbox::spec::HomeserverSpec;
 
@@ -32,17 +33,21 @@ pub(crate) struct HsState {
     well_known: OnceLock<Value>,
     /// The user's account data: type → content.
     account_data: Mutex<BTreeMap<String, Value>>,
+    /// Password logins and the tokens it accepts.
+    logins: Logins,
 }
 
 impl HsState {
     pub fn new(spec: &HomeserverSpec) -> Arc<Self> {
+        let token = spec
+            .token
+            .clone()
+            .unwrap_or_else(|| new_token("syt_sandbox_"));
         Arc::new(HsState {
             server_name: spec.server_name.clone(),
             user_id: spec.user_id.clone(),
-            token: spec
-                .token
-                .clone()
-                .unwrap_or_else(|| new_token("syt_sandbox_")),
+            logins: Logins::new(spec, &token),
+            token,
             openid: Mutex::default(),
             links: OnceLock::new(),
             bindings: Mutex::default(),
@@ -89,6 +94,11 @@ impl HsState {
     /// The user's access token.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// Password logins, and every token it accepts (the fixed one too).
+    pub fn logins(&self) -> &Logins {
+        &self.logins
     }
 
     fn bindings(&self) -> MutexGuard<'_, Bindings> {
