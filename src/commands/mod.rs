@@ -105,6 +105,9 @@ impl JobError {
                     .to_owned(),
             ),
             JobError::Read(ReadError::Column { hint, .. }) => Some(hint.clone()),
+            JobError::Read(ReadError::NoCards { folder }) => Some(format!(
+                "a folder is read as a vdir (vdirsyncer, khard): one .vcf file per contact, in it or in its sub-folders; for other address books in `{folder}`, name the files"
+            )),
             JobError::Read(ReadError::TooLarge { .. }) => {
                 Some("split the address book into smaller files".to_owned())
             }
