@@ -12,6 +12,7 @@ pub mod push;
 pub mod sandbox;
 pub mod tokens;
 pub mod trace;
+pub mod write_back;
 
 pub use bind::{BindFormat, BindSettings, UnbindSettings, bind, unbind};
 pub use connect::{Connected, NetworkSettings};
