@@ -166,6 +166,10 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct LookupArgs {
     /// Address books to read: vCard, CSV or text; `-` reads stdin.
+    ///
+    /// A folder is read as a vdir (vdirsyncer, khard): each `.vcf` file in
+    /// it, by name, one contact each; with none directly inside, those of
+    /// its sub-folders, one level down (a folder of collections).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
 
@@ -189,9 +193,10 @@ pub struct LookupArgs {
     pub region: RegionArg,
 
     /// Fetch the start servers' hash_details only, and print what would be
-    /// sent for each address; send no address and no hash. With
-    /// --write-back: look the addresses up, write nothing, and print what
-    /// would change as a unified diff instead of the results.
+    /// sent for each address; send no address and no hash.
+    ///
+    /// With --write-back: look the addresses up, write nothing, and print
+    /// what would change as a unified diff instead of the results.
     #[arg(long)]
     pub dry_run: bool,
 

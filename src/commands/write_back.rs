@@ -202,11 +202,13 @@ impl WriteBack {
                 continue;
             }
             let new = patch::apply(&body, &patched);
-            similar::TextDiff::from_lines(body.as_slice(), new.as_slice())
-                .unified_diff()
-                .context_radius(3)
-                .header(&local.file, &local.file)
-                .to_writer(&mut *out)?;
+            let diff = similar::TextDiff::from_lines(body.as_slice(), new.as_slice());
+            writeln!(out, "--- {}\n+++ {}", local.file, local.file)?;
+            // Hunk by hunk: `UnifiedDiff::to_writer` writes hunks through
+            // `Display`, which replaces bytes that are not UTF-8.
+            for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+                hunk.to_writer(&mut *out)?;
+            }
         }
         out.flush()
     }
