@@ -343,22 +343,22 @@ fn at_the_end(
     let summary = summarise(plan, |id| records::status_of(outcomes, id));
     let records = records::resolved(plan, outcomes);
     let done = match &settings.write_back {
-        Some(write_back) if write_back.diff => diff(write_back, &records, dest)
+        // `--write-back --dry-run`: what would be written, instead of the results.
+        Some(write_back) if write_back.diff => write_back
+            .print_diff(&records, dest)
             .map(|()| conclude(settings, &resolution.servers, &summary, "looked up")),
-        _ => finish(
+        write_back => finish(
             settings,
             &records,
             &resolution.servers,
             summary,
             "looked up",
             dest,
-        ),
-    };
-    let done = match &settings.write_back {
-        Some(write_back) if !write_back.diff => {
-            done.map(|c| write_back.write(&records, settings.output.verbosity, c))
-        }
-        _ => done,
+        )
+        .map(|done| match write_back {
+            Some(write_back) => write_back.write(&records, settings.output.verbosity, done),
+            None => done,
+        }),
     };
     drop(records);
     drop_aside(resolution);
@@ -649,17 +649,6 @@ fn write_output(
     let (target, mut out) = open_output(&dest)?;
     let result = report::write(&mut out, output.format, style, records, servers, summary)
         .and_then(|()| out.flush());
-    drop(out);
-    output_result(target, result)?;
-    dest.commit()
-}
-
-/// `--write-back --dry-run`: the diff of what would be written, in place
-/// of the results.
-fn diff(write_back: &WriteBack, records: &impl Records, dest: Destination) -> Result<(), JobError> {
-    let (target, mut out) = open_output(&dest)?;
-    let result = write_back.diff(records, &mut out);
-    let result = result.and_then(|()| out.flush());
     drop(out);
     output_result(target, result)?;
     dest.commit()

@@ -29,7 +29,7 @@ use mxlookup::outcome::Status;
 use mxlookup::report::Records;
 
 use super::interrupt::Registered;
-use super::output_file::temp_beside;
+use super::output_file::{Destination, temp_beside};
 use super::{Completion, JobError, Verbosity};
 
 /// What `--write-back` does, and to which local files.
@@ -186,6 +186,24 @@ impl WriteBack {
             }
         }
         if all { done } else { Completion::Partial }
+    }
+
+    /// `--dry-run`: writes to `dest` (stdout, or the file of `-o`), in
+    /// place of the results, a unified diff of what [`WriteBack::write`]
+    /// would change.
+    pub fn print_diff(&self, records: &impl Records, dest: Destination) -> Result<(), JobError> {
+        let (target, out) = dest.writer()?;
+        let mut out = io::BufWriter::new(out);
+        let result = self.diff(records, &mut out).and_then(|()| out.flush());
+        drop(out);
+        match result {
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                return Err(JobError::Output { target, source: e });
+            }
+            _ => {}
+        }
+        dest.commit()
     }
 
     /// Writes to `out` a unified diff of what [`WriteBack::write`] would

@@ -209,3 +209,46 @@ fn results_are_not_written_over_the_input() {
         assert!(std::fs::read(&path).unwrap() == book);
     }
 }
+
+#[test]
+fn every_vcard_fixture_comes_back_byte_for_byte_when_nothing_is_found() {
+    // Offline, nothing is found: the book must come back exactly as read,
+    // charsets (fixtures/vcard-charsets), broken cards and all.
+    let mut books = vec![root().join("fixtures/vcard-charsets/charsets-2.1.vcf")];
+    for entry in std::fs::read_dir(root().join("fixtures")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "vcf") {
+            books.push(path);
+        }
+    }
+    assert!(books.len() > 5, "{books:?}");
+    for book in books {
+        let out = mxlookup()
+            .arg("lookup")
+            .arg(&book)
+            .args(["-f", "vcard", "--dry-run", "--pepper", "p"])
+            .output();
+        assert_eq!(out.code, Some(0), "{}", book.display());
+        assert!(
+            out.stdout == std::fs::read(&book).unwrap(),
+            "{} changed",
+            book.display()
+        );
+    }
+}
+
+#[test]
+fn books_written_one_after_another_stay_apart() {
+    // The first ends with no line break: the second card still starts a line.
+    let (_a, first) = saved_as("a.vcf", "BEGIN:VCARD\nFN:A\nEND:VCARD");
+    let (_b, second) = saved_as("b.vcf", "BEGIN:VCARD\r\nFN:B\r\nEND:VCARD\r\n");
+    let out = mxlookup()
+        .args(["lookup", &first, &second])
+        .args(["-f", "vcard", "--dry-run", "--pepper", "p"])
+        .output();
+    assert_eq!(out.code, Some(0));
+    assert_eq!(
+        out.stdout(),
+        "BEGIN:VCARD\nFN:A\nEND:VCARD\r\nBEGIN:VCARD\r\nFN:B\r\nEND:VCARD\r\n"
+    );
+}
