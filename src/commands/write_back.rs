@@ -311,6 +311,12 @@ fn write_file(
             hint: "write a copy with the Matrix IDs instead: -f vcard -o FILE.vcf",
         });
     }
+    for line in patch::cut_short(&body, gains) {
+        eprintln!(
+            "warning: {}:{line}: the card has no END:VCARD; its Matrix IDs were not written into it",
+            local.file
+        );
+    }
     let patched: Vec<PatchedCard> = patch::patch_file(&body, gains);
     if patched.is_empty() {
         return Ok(None);

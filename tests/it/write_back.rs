@@ -219,3 +219,14 @@ associations = [{ medium = "email", address = "alice@example.com", mxid = "@alic
     assert!(stderr.contains("hint: "), "{stderr}");
     assert!(std::fs::read(&path).unwrap() == edited, "the edit was lost");
 }
+
+#[test]
+fn a_card_cut_short_is_left_as_it_was_with_a_warning() {
+    let book = "BEGIN:VCARD\nFN:A\nEMAIL:alice@example.com\n";
+    let (_dir, path) = saved_as("cut.vcf", book);
+    let (code, _, stderr) = write_back(&path, &["-f", "csv"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let warning = format!("warning: {path}:1: the card has no END:VCARD");
+    assert!(stderr.contains(&warning), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), book);
+}

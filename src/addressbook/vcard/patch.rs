@@ -83,6 +83,23 @@ pub fn patch_file(body: &[u8], gains: &BTreeMap<u32, Vec<String>>) -> Vec<Patche
     patched
 }
 
+/// The cards of `body` that `gains` names but that have no `END:VCARD`
+/// (closed by the next `BEGIN` or the end of the file): the line of each
+/// one's `BEGIN`. [`patch_file`] leaves them as they are.
+pub fn cut_short(body: &[u8], gains: &BTreeMap<u32, Vec<String>>) -> Vec<u32> {
+    super::lines::split(body)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            super::lines::Piece::Card(card)
+                if card.unterminated_at.is_some() && gains.contains_key(&card.begin) =>
+            {
+                Some(card.begin)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// `body` with the cards of `patched` (from [`patch_file`] over it) in
 /// place of the old ones; every other byte as it was.
 pub fn apply(body: &[u8], patched: &[PatchedCard]) -> Vec<u8> {
@@ -202,6 +219,7 @@ mod tests {
         );
         // Once is enough.
         assert!(patch_file(&out, &gains).is_empty());
+        assert_eq!(cut_short(body, &gains), vec![9]);
     }
 
     #[test]
