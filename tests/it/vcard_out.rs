@@ -184,8 +184,15 @@ fn o_may_name_the_input_itself() {
         assert!(std::fs::read(&path).unwrap() == back);
         assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
     }
+    // Another name of the same file (a hard link): that name gets the book
+    // written back, as a new file; the input is read whole first.
+    let other = dir.path().join("other.vcf");
+    std::fs::write(&path, &book).unwrap();
+    std::fs::hard_link(&path, &other).unwrap();
+    vcard_bytes(Path::new(&path), &["-o", other.to_str().unwrap()]);
+    assert!(std::fs::read(&other).unwrap() == back);
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-    assert!(names.len() <= 2, "a file was left beside it: {names:?}");
+    assert!(names.len() <= 3, "a file was left beside it: {names:?}");
 }
 
 #[test]

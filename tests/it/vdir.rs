@@ -133,6 +133,16 @@ fn write_back_rewrites_only_the_items_that_gain_an_id() {
     );
     let before = snapshot(&folder);
     let f = folder.to_str().unwrap();
+    // A dry run shows the one item that would change, and changes nothing.
+    let (code, diff, stderr) = mxlookup()
+        .args(["lookup", f, "--write-back", "--dry-run", "--sandbox"])
+        .run();
+    assert_eq!(code, 0, "{stderr}");
+    let header = format!("--- {f}/alice.vcf\n+++ {f}/alice.vcf\n@@ ");
+    assert!(diff.starts_with(&header), "{diff}");
+    assert_eq!(diff.matches("\n+IMPP:").count(), 1, "{diff}");
+    assert_eq!(diff.matches("\n--- ").count(), 0, "{diff}");
+    assert_eq!(snapshot(&folder), before);
     let (code, stdout, stderr) = mxlookup()
         .args(["lookup", f, "--write-back", "--sandbox", "-f", "csv"])
         .run();
