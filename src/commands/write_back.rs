@@ -48,6 +48,8 @@ struct Local {
     source: String,
     /// The file as results cite it.
     file: String,
+    /// Where it really is (links resolved), to write each file once.
+    canonical: Option<std::path::PathBuf>,
     /// How it was before it was read.
     stamp: Stamp,
 }
@@ -108,15 +110,21 @@ impl WriteBack {
                 false => vec![source.clone()],
             };
             for file in items {
+                // A file named twice is written once.
                 let Ok(stamp) = Stamp::of(Path::new(&file)) else {
                     continue;
                 };
+                let canonical = fs::canonicalize(&file).ok();
+                if files.iter().any(|f: &Local| f.canonical == canonical) {
+                    continue;
+                }
                 if !diff {
                     writable(&file)?;
                 }
                 files.push(Local {
                     source: source.clone(),
                     file,
+                    canonical,
                     stamp,
                 });
             }
@@ -162,9 +170,18 @@ impl WriteBack {
     ) -> Completion {
         let gained = gained(records);
         let mut all = true;
-        let mut told: BTreeMap<&str, (usize, usize, usize)> = BTreeMap::new();
+        // Per source, in the order given: (Matrix IDs, cards, files) written.
+        let mut told: Vec<(&str, (usize, usize, usize))> = Vec::new();
         for local in &self.files {
-            let counts = told.entry(&local.source).or_default();
+            if told
+                .last()
+                .is_none_or(|(source, _)| *source != local.source)
+            {
+                told.push((&local.source, (0, 0, 0)));
+            }
+            let Some((_, counts)) = told.last_mut() else {
+                continue;
+            };
             let Some(gains) = gained.get(&local.file) else {
                 continue;
             };
