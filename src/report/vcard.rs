@@ -128,3 +128,67 @@ fn write_minimal<W: Write>(out: &mut W, group: &[Record<'_>], uris: &[String]) -
     }
     out.write_all(b"END:VCARD\r\n")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::SourceRef;
+
+    /// Three cards as read; only the middle one has results (two, one
+    /// Matrix ID found twice).
+    struct Cards {
+        cards: Vec<&'static [u8]>,
+    }
+
+    impl Records for Cards {
+        fn len(&self) -> usize {
+            2
+        }
+
+        fn get(&self, i: usize) -> Record<'_> {
+            Record {
+                contact: Some("B"),
+                input: "b@example.org",
+                source: SourceRef {
+                    file: "book.vcf",
+                    line: 5 + i as u32,
+                },
+                medium: Some(Medium::Email),
+                address: Some("b@example.org"),
+                status: Status::Found,
+                mxid: Some("@b:example.org"),
+                mxids: &[],
+                via: &[],
+                reason: None,
+                hash: None,
+            }
+        }
+
+        fn contact_of(&self, _: usize) -> u32 {
+            1
+        }
+
+        fn card(&self, contact: u32) -> Option<&[u8]> {
+            self.cards.get(contact as usize).copied()
+        }
+
+        fn contacts(&self) -> usize {
+            self.cards.len()
+        }
+    }
+
+    #[test]
+    fn every_card_comes_back_and_ids_are_added_once() {
+        let records = Cards {
+            cards: vec![
+                b"BEGIN:VCARD\r\nFN;CHARSET=ISO-8859-1:A\xe9\r\nEND:VCARD\r\n\r\n",
+                b"BEGIN:VCARD\r\nFN:B\r\nEMAIL:b@example.org\r\nEND:VCARD\r\nstray\r\n",
+                b"BEGIN:VCARD\nFN:C\nEND:VCARD",
+            ],
+        };
+        let mut out = Vec::new();
+        write(&mut out, &records).unwrap();
+        let expected: &[u8] = b"BEGIN:VCARD\r\nFN;CHARSET=ISO-8859-1:A\xe9\r\nEND:VCARD\r\n\r\nBEGIN:VCARD\r\nFN:B\r\nEMAIL:b@example.org\r\nIMPP:matrix:u/b:example.org\r\nEND:VCARD\r\nstray\r\nBEGIN:VCARD\nFN:C\nEND:VCARD";
+        assert_eq!(out, expected);
+    }
+}
