@@ -73,6 +73,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write results to this file instead of stdout')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Fetch the start servers'' hash_details only, and print what would be sent for each address; send no address and no hash')
+            [CompletionResult]::new('--write-back', '--write-back', [CompletionResultType]::ParameterName, 'Write the Matrix IDs found back into the sources (IMPP:matrix:u/…): files atomically, CardDAV cards with If-Match')
             [CompletionResult]::new('--no-follow', '--no-follow', [CompletionResultType]::ParameterName, 'Follow no referral (same as --max-depth 0)')
             [CompletionResult]::new('--allow-plaintext', '--allow-plaintext', [CompletionResultType]::ParameterName, 'Allow the `none` algorithm, which sends addresses in clear text')
             [CompletionResult]::new('--accept-terms', '--accept-terms', [CompletionResultType]::ParameterName, 'Accept the identity servers'' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)')

@@ -69,6 +69,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --output 'Write results to this file instead of stdout'
             cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand --dry-run 'Fetch the start servers'' hash_details only, and print what would be sent for each address; send no address and no hash'
+            cand --write-back 'Write the Matrix IDs found back into the sources (IMPP:matrix:u/…): files atomically, CardDAV cards with If-Match'
             cand --no-follow 'Follow no referral (same as --max-depth 0)'
             cand --allow-plaintext 'Allow the `none` algorithm, which sends addresses in clear text'
             cand --accept-terms 'Accept the identity servers'' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'

@@ -47,7 +47,10 @@ pub struct Plan {
     pub contacts: Vec<Option<String>>,
     /// Each contact's vCard as read, when the reader kept it (for
     /// `--format vcard`); indexed like [`Plan::contacts`].
-    pub cards: Vec<Option<String>>,
+    pub cards: Vec<Option<Vec<u8>>>,
+    /// The line each contact starts on (a card's `BEGIN:VCARD`); indexed
+    /// like [`Plan::contacts`].
+    pub starts: Vec<u32>,
     /// One row per (contact, normalised address) and per broken entry.
     pub rows: Vec<Row>,
     /// The distinct addresses, in order of first appearance.
@@ -82,14 +85,14 @@ impl Plan {
     fn push_contact(
         &mut self,
         file: &Arc<str>,
-        name: Option<String>,
-        card: Option<String>,
+        (name, card, start): (Option<String>, Option<Vec<u8>>, u32),
         entries: Vec<Normalised>,
         index: &mut Index,
     ) {
         let contact = u32::try_from(self.contacts.len()).expect("fewer than 2^32 contacts");
         self.contacts.push(name);
         self.cards.push(card);
+        self.starts.push(start);
         for entry in entries {
             let target = match entry.normalised {
                 Ok((address, hash)) => {
@@ -146,9 +149,9 @@ impl<'a> Planner<'a> {
             .into_par_iter()
             .map(|contact| normalise_contact(contact, msisdn, &hasher))
             .collect();
-        for (name, card, entries) in normalised {
+        for (name, card, entries, start) in normalised {
             self.plan
-                .push_contact(file, name, card, entries, &mut self.index);
+                .push_contact(file, (name, card, start), entries, &mut self.index);
         }
         first..self.plan.addresses.len()
     }
@@ -215,7 +218,7 @@ fn normalise_contact(
     contact: Contact,
     msisdn: &MsisdnOptions,
     hasher: &foldhash::fast::RandomState,
-) -> (Option<String>, Option<String>, Vec<Normalised>) {
+) -> (Option<String>, Option<Vec<u8>>, Vec<Normalised>, u32) {
     let mut out: Vec<Normalised> = Vec::with_capacity(contact.entries.len());
     // Indexes into `out` of its addresses, by hash: a card with 100,000
     // addresses must not compare each with all before it.
@@ -262,7 +265,7 @@ fn normalise_contact(
             });
         }
     }
-    (contact.name, contact.card, out)
+    (contact.name, contact.card, out, contact.line)
 }
 
 fn normalise_as(input: &str, medium: Medium, msisdn: &MsisdnOptions) -> Result<Address, String> {

@@ -1,5 +1,5 @@
 //! Address book readers: vCard (2.1, 3.0, 4.0), CSV (Google, Outlook,
-//! Thunderbird, generic) and plain text.
+//! Thunderbird, generic) and plain text; a folder is a vdir ([`vdir`]).
 //!
 //! A reader yields [`Contact`]s, each with the addresses it holds and the line
 //! each was read on. Damage inside a file never aborts it: a broken card, row
@@ -16,6 +16,7 @@ mod csv;
 mod decode;
 mod text;
 pub mod vcard;
+pub mod vdir;
 
 use std::fmt;
 use std::io::Read;
@@ -52,9 +53,12 @@ pub struct Contact {
     pub line: u32,
     /// The addresses (and broken parts) read for this contact, in file order.
     pub entries: Vec<Entry>,
-    /// The vCard as read (decoded, and closed if it was not), kept only when
+    /// The vCard's bytes as read (not decoded, not closed if it was not),
+    /// with the bytes after it up to the next card (blank lines); lines
+    /// outside any card are a contact of their own with their bytes here.
+    /// Together, a file's contacts hold every byte of it. Kept only when
     /// [`ReadOptions::keep_cards`] asks, for writing the book back.
-    pub card: Option<String>,
+    pub card: Option<Vec<u8>>,
 }
 
 /// What a reader keeps besides the addresses, and how it reads CSV columns.
@@ -209,6 +213,12 @@ pub enum ReadError {
         file: String,
         /// What was found instead.
         why: String,
+    },
+    /// A folder with no `.vcf` file in it nor in its sub-folders ([`vdir`]).
+    #[error("{folder} is a folder with no .vcf file in it")]
+    NoCards {
+        /// The folder as named.
+        folder: String,
     },
     /// A column named by `--email-column` or `--phone-column` is not in
     /// the file.
@@ -365,7 +375,8 @@ pub fn read_all(
         .collect())
 }
 
-/// Opens every file of `paths` in order, stopping at the first that cannot
+/// Opens every file of `paths` in order (a folder: each of its vdir items,
+/// [`vdir::items`]), stopping at the first that cannot
 /// be read as an address book: no contact is taken from any file before
 /// every file is known to be one.
 pub fn open_all(
@@ -373,10 +384,18 @@ pub fn open_all(
     format: Option<Format>,
     options: ReadOptions,
 ) -> Result<Vec<Opened>, ReadError> {
-    paths
-        .iter()
-        .map(|path| open_path(path, format, options.clone()))
-        .collect()
+    let mut opened = Vec::with_capacity(paths.len());
+    for path in paths {
+        // A folder is a vdir: each of its items is a file of its own.
+        if path != "-" && Path::new(path).is_dir() {
+            for item in vdir::items(path)? {
+                opened.push(open_path(&item, format, options.clone())?);
+            }
+        } else {
+            opened.push(open_path(path, format, options.clone())?);
+        }
+    }
+    Ok(opened)
 }
 
 /// Reads an address book already in memory, in `format` or, when `None`, in
@@ -415,7 +434,7 @@ pub fn open_bytes(
         return open_bytes(name, utf16.into_bytes(), format, options);
     }
     let bom = bytes.len() - decode::strip_bom(&bytes).len();
-    bytes.drain(..bom);
+    let bom: Vec<u8> = bytes.drain(..bom).collect();
     let body = bytes.as_slice();
     if body.is_empty() || body.iter().all(u8::is_ascii_whitespace) {
         return Err(not_book("the file is empty".to_owned()));
@@ -431,7 +450,8 @@ pub fn open_bytes(
     };
     let mut notices: Vec<Notice> = note.into_iter().collect();
     let contacts = match format {
-        Format::Vcard => vcard::Cards::split(bytes, options.keep_cards).map(Contacts::Cards),
+        Format::Vcard => vcard::Cards::split(bytes, options.keep_cards)
+            .map(|cards| Contacts::Cards(cards.with_prefix(bom))),
         Format::Csv => match csv::read(body, &options.columns) {
             Ok((contacts, said)) => {
                 notices.extend(said.into_iter().map(|n| Notice {

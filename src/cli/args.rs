@@ -173,6 +173,10 @@ pub struct TraceArgs {
 #[derive(Debug, Args)]
 pub struct LookupArgs {
     /// Address books to read: vCard, CSV or text; `-` reads stdin.
+    ///
+    /// A folder is read as a vdir (vdirsyncer, khard): each `.vcf` file in
+    /// it, by name, one contact each; with none directly inside, those of
+    /// its sub-folders, one level down (a folder of collections).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
 
@@ -197,8 +201,24 @@ pub struct LookupArgs {
 
     /// Fetch the start servers' hash_details only, and print what would be
     /// sent for each address; send no address and no hash.
+    ///
+    /// With --write-back: look the addresses up, write nothing, and print
+    /// what would change as a unified diff instead of the results.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Write the Matrix IDs found back into the sources (IMPP:matrix:u/…):
+    /// files atomically, CardDAV cards with If-Match.
+    ///
+    /// A vCard file, or each item of a vdir folder, gains the IMPP lines its
+    /// cards lack, every other byte kept; it is written beside and renamed
+    /// into place, keeping its permissions, and only when a card changed. A
+    /// file that changed since it was read is left as it is, with a
+    /// warning. Standard input and CSV or text files are refused. With
+    /// --dry-run the addresses are still looked up, nothing is written,
+    /// and a unified diff of the changes is printed instead of the results.
+    #[arg(long)]
+    pub write_back: bool,
 
     /// With --dry-run and no server: hash with this pepper, offline.
     #[arg(long, value_name = "PEPPER", requires = "dry_run")]

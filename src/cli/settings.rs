@@ -28,6 +28,7 @@ use super::layers::{Layers, NetworkLayer, Source, TokenLayer};
 use crate::commands::hash::HashSettings;
 use crate::commands::login::{LoginSettings, ReachSettings};
 use crate::commands::tokens::{AccessTokens, GivenToken, Token, server_key};
+use crate::commands::write_back::WriteBack;
 use crate::commands::{
     BindFormat, BindSettings, JobError, LookupSettings, Mode, NetworkSettings, OutputSettings,
     PushFormat, PushSettings, TraceSettings, UnbindSettings, Verbosity,
@@ -50,7 +51,19 @@ pub fn lookup(
         layers.offline(&mut net);
     }
     let format = layers.lookup_format("format", args.format);
-    let mode = match (args.dry_run, args.pepper) {
+    if args.write_back && args.pepper.is_some() {
+        return Err(usage(
+            "--write-back writes the Matrix IDs found, and --pepper runs offline: nothing is found",
+            "leave out --pepper: with --write-back, --dry-run looks the addresses up and prints what would change",
+        ));
+    }
+    // With --write-back, --dry-run looks up and writes nothing.
+    let write_back = args
+        .write_back
+        .then(|| WriteBack::prepare(&args.files, args.dry_run))
+        .transpose()?;
+    let dry_run = args.dry_run && write_back.is_none();
+    let mode = match (dry_run, args.pepper) {
         (true, Some(_)) if net.names_a_server() => {
             return Err(usage(
                 "--pepper is for dry runs without a server: with a server, its own pepper is used",
@@ -77,6 +90,7 @@ pub fn lookup(
         },
         msisdn: as_written(region),
         mode,
+        write_back,
         output: OutputSettings {
             format: format.unwrap_or(OutputFormat::Table),
             path: args.output,

@@ -21,7 +21,8 @@ use mxlookup::resolve::server::ServerStats;
 use mxlookup::resolve::{Reporter, Resolution, Warning};
 use mxlookup::threepid::{self, Algorithm, MsisdnOptions};
 
-use super::output_file::Destination;
+use super::output_file::{Destination, check_not_input};
+use super::write_back::WriteBack;
 use super::{
     Completion, Connected, JobError, NetworkSettings, Verbosity, error_hints, runtime, stage,
 };
@@ -40,6 +41,8 @@ pub struct LookupSettings {
     pub msisdn: MsisdnOptions,
     /// What to do with the addresses.
     pub mode: Mode,
+    /// `--write-back`: the local files to write the Matrix IDs found into.
+    pub write_back: Option<WriteBack>,
     /// Where and how to write results.
     pub output: OutputSettings,
 }
@@ -108,6 +111,14 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     // Every file is opened and checked, and the file of `-o` created
     // beside its place, before anything reaches the network.
     let books = open(settings, started)?;
+    if let Some(write_back) = &settings.write_back {
+        write_back.check(&books)?;
+        write_back.announce(verbosity);
+    }
+    let vcard = settings.output.format == OutputFormat::Vcard;
+    let inputs = books.iter().map(|b| &*b.file);
+    let writing_back = settings.write_back.is_some();
+    check_not_input(settings.output.path.as_deref(), inputs, vcard, writing_back)?;
     let dest = Destination::prepare(settings.output.path.as_deref())?;
     let reaching = reach(settings)?;
     let contacts: usize = books.iter().map(Opened::len).sum();
@@ -249,7 +260,7 @@ fn online(
     let (feed, fed) = mpsc::unbounded_channel();
     // Results are written as their addresses are final, while the
     // walk goes on, when the format allows.
-    let streaming = settings.output.format.streams();
+    let streaming = settings.output.format.streams() && settings.write_back.is_none();
     let (finishing, finished) = mpsc::unbounded_channel();
     let walking = runtime.spawn(walk(
         connecting,
@@ -331,14 +342,24 @@ fn at_the_end(
     let outcomes = &resolution.outcomes;
     let summary = summarise(plan, |id| records::status_of(outcomes, id));
     let records = records::resolved(plan, outcomes);
-    let done = finish(
-        settings,
-        &records,
-        &resolution.servers,
-        summary,
-        "looked up",
-        dest,
-    );
+    let done = match &settings.write_back {
+        // `--write-back --dry-run`: what would be written, instead of the results.
+        Some(write_back) if write_back.diff => write_back
+            .print_diff(&records, dest)
+            .map(|()| conclude(settings, &resolution.servers, &summary, "looked up")),
+        write_back => finish(
+            settings,
+            &records,
+            &resolution.servers,
+            summary,
+            "looked up",
+            dest,
+        )
+        .map(|done| match write_back {
+            Some(write_back) => write_back.write(&records, settings.output.verbosity, done),
+            None => done,
+        }),
+    };
     drop(records);
     drop_aside(resolution);
     Ok(done)

@@ -13,6 +13,7 @@ pub mod push;
 pub mod sandbox;
 pub mod tokens;
 pub mod trace;
+pub mod write_back;
 
 pub use bind::{BindFormat, BindSettings, UnbindSettings, bind, unbind};
 pub use connect::{Connected, NetworkSettings};
@@ -106,6 +107,9 @@ impl JobError {
                     .to_owned(),
             ),
             JobError::Read(ReadError::Column { hint, .. }) => Some(hint.clone()),
+            JobError::Read(ReadError::NoCards { folder }) => Some(format!(
+                "a folder is read as a vdir (vdirsyncer, khard): one .vcf file per contact, in it or in its sub-folders; for other address books in `{folder}`, name the files"
+            )),
             JobError::Read(ReadError::TooLarge { .. }) => {
                 Some("split the address book into smaller files".to_owned())
             }

@@ -3,7 +3,9 @@
 //! temporary file beside it that the results are written to; that file is
 //! renamed into place only once every result is written, so a run that
 //! fails or is stopped leaves FILE as it was. A device or a pipe (`-o
-//! /dev/stdout`) is written in place.
+//! /dev/stdout`) is written in place. FILE may be the input itself with
+//! `-f vcard` (read whole before anything is written; a hard link to it is
+//! replaced, not written through); with other formats that is refused.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -164,10 +166,67 @@ impl OutputFile {
     }
 }
 
+/// Refuses `-o` naming one of the `inputs` (by its path, or as the same
+/// file through a link or another name) unless the results are the
+/// address book itself (`-f vcard`, `vcard`), which then takes the input's
+/// place once every input was read and every result written; and refuses
+/// it with `--write-back` (`writing_back`), which rewrites the inputs too.
+pub fn check_not_input<'a>(
+    path: Option<&Path>,
+    inputs: impl IntoIterator<Item = &'a str>,
+    vcard: bool,
+    writing_back: bool,
+) -> Result<(), JobError> {
+    let Some(path) = path else { return Ok(()) };
+    let Ok(output) = fs::metadata(path) else {
+        return Ok(());
+    };
+    let same = |input: &str| {
+        input != "-"
+            && (Path::new(input) == path
+                || fs::metadata(input).is_ok_and(|m| same_file(&m, &output)))
+    };
+    let Some(input) = inputs.into_iter().find(|i| same(i)) else {
+        return Ok(());
+    };
+    let shown = path.display();
+    if writing_back {
+        return Err(JobError::config(
+            format!("-o {shown} names the input {input}, which --write-back rewrites"),
+            Some("leave out -o (the results go to stdout), or name another file"),
+        ));
+    }
+    if !vcard {
+        return Err(JobError::config(
+            format!(
+                "-o {shown} names the input {input}: the results would replace the address book"
+            ),
+            Some(
+                "name another file, or pass -f vcard to write the address book back with the Matrix IDs found",
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether two files are one (the same device and inode).
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (a, b);
+        false
+    }
+}
+
 /// A hidden temporary file in `folder`, named after `name`, with the
 /// permissions of the file it will replace (else the usual ones, less the
 /// umask).
-fn temp_beside(
+pub(super) fn temp_beside(
     folder: &Path,
     name: &str,
     permissions: Option<fs::Permissions>,

@@ -165,8 +165,20 @@ pub trait Records: Sync {
     /// The contact the `i`-th result belongs to; a contact's results are
     /// consecutive.
     fn contact_of(&self, i: usize) -> u32;
-    /// The contact's vCard as read, when the input was vCard and it was kept.
-    fn card(&self, contact: u32) -> Option<&str>;
+    /// The contact's vCard as read, when the input was vCard and it was
+    /// kept: its bytes as in the file ([`crate::addressbook::Contact::card`]).
+    fn card(&self, contact: u32) -> Option<&[u8]>;
+    /// How many contacts were read, those with no result included (a card
+    /// with no address); contacts are numbered from 0 in input order.
+    fn contacts(&self) -> usize {
+        self.len()
+            .checked_sub(1)
+            .map_or(0, |last| self.contact_of(last) as usize + 1)
+    }
+    /// The line the contact starts on (a card's `BEGIN:VCARD`), when known.
+    fn contact_line(&self, _contact: u32) -> Option<u32> {
+        None
+    }
 }
 
 /// Writes `records` in `format`, then anything the format closes with.
@@ -343,7 +355,7 @@ mod tests {
             i as u32
         }
 
-        fn card(&self, _: u32) -> Option<&str> {
+        fn card(&self, _: u32) -> Option<&[u8]> {
             None
         }
     }

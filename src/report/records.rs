@@ -73,8 +73,16 @@ where
         self.plan.rows[i].contact
     }
 
-    fn card(&self, contact: u32) -> Option<&str> {
+    fn card(&self, contact: u32) -> Option<&[u8]> {
         self.plan.cards.get(contact as usize)?.as_deref()
+    }
+
+    fn contacts(&self) -> usize {
+        self.plan.contacts.len()
+    }
+
+    fn contact_line(&self, contact: u32) -> Option<u32> {
+        self.plan.starts.get(contact as usize).copied()
     }
 
     fn get(&self, i: usize) -> Record<'_> {

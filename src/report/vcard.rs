@@ -1,67 +1,88 @@
 //! `--format vcard`: the address book back, each found Matrix ID added to its
 //! contact as `IMPP:matrix:u/alice:example.org` (the spec's `matrix:` URI).
-//! A card read from a vCard file is written as it was read, every property
-//! kept, the IMPP lines inserted before `END:VCARD` unless the card already
-//! carries them; other inputs give minimal vCard 4.0 cards.
+//! A vCard file is written back whole, byte for byte: every card in file
+//! order (those with no address and broken ones too), the lines between and
+//! outside cards, each card's charset and line endings, with only the IMPP
+//! lines a card lacks added before its `END:VCARD`
+//! ([`add_matrix_ids`]); other inputs give minimal vCard 4.0 cards.
 
 use std::io::{self, Write};
 
 use super::{Record, Records};
-use crate::addressbook::vcard::patch::matrix_uri;
+use crate::addressbook::vcard::patch::{add_matrix_ids, matrix_uri};
 use crate::outcome::Status;
 use crate::threepid::Medium;
 
 pub(super) fn write<W: Write>(out: &mut W, records: &impl Records) -> io::Result<()> {
-    let mut start = 0;
-    while start < records.len() {
-        let contact = records.contact_of(start);
-        let mut end = start + 1;
-        while end < records.len() && records.contact_of(end) == contact {
-            end += 1;
+    let mut out = Tracked { out, last: None };
+    let mut row = 0;
+    for contact in 0..records.contacts() {
+        let contact = u32::try_from(contact).unwrap_or(u32::MAX);
+        let start = row;
+        while row < records.len() && records.contact_of(row) == contact {
+            row += 1;
         }
-        let group: Vec<Record<'_>> = (start..end).map(|i| records.get(i)).collect();
-        let mut uris: Vec<String> = Vec::new();
-        for r in group.iter().filter(|r| r.status == Status::Found) {
-            let uri = matrix_uri(r.mxid.unwrap_or_default());
-            if !uris.contains(&uri) {
-                uris.push(uri);
-            }
-        }
+        let group: Vec<Record<'_>> = (start..row).map(|i| records.get(i)).collect();
+        let mxids = found_mxids(&group);
         match records.card(contact) {
-            Some(card) => write_card(out, card, &uris)?,
-            None => write_minimal(out, &group, &uris)?,
+            Some(card) => {
+                // Two files in a row: the first may end with no line break.
+                out.end_line(card)?;
+                let patched = add_matrix_ids(card, &mxids);
+                out.write_all(patched.as_deref().unwrap_or(card))?;
+            }
+            None if group.iter().any(|r| r.medium.is_some()) => {
+                out.end_line(b"\r\n")?;
+                let uris: Vec<String> = mxids.iter().map(|m| matrix_uri(m)).collect();
+                write_minimal(&mut out, &group, &uris)?;
+            }
+            None => {}
         }
-        start = end;
     }
     Ok(())
 }
 
-/// The card as read, with the IMPP lines it lacks before its `END:VCARD`.
-fn write_card<W: Write>(out: &mut W, card: &str, uris: &[String]) -> io::Result<()> {
-    let eol = if card.contains("\r\n") { "\r\n" } else { "\n" };
-    // Unfolded, upper-cased text, to see which URIs the card already holds.
-    let unfolded = card
-        .replace("\r\n ", "")
-        .replace("\n ", "")
-        .replace("\r\n\t", "")
-        .replace("\n\t", "");
-    let held = unfolded.to_ascii_lowercase();
-    let missing: Vec<&String> = uris
-        .iter()
-        .filter(|u| !held.contains(&u.to_ascii_lowercase()))
-        .collect();
-    let body = card.trim_end_matches(['\r', '\n']);
-    let end = body.rfind(['\n']).map_or(0, |i| i + 1);
-    let (head, last) = body.split_at(end);
-    if missing.is_empty() || !last.trim().eq_ignore_ascii_case("END:VCARD") {
-        out.write_all(body.as_bytes())?;
-        return out.write_all(eol.as_bytes());
+/// The Matrix IDs found for a contact's results, each once, in order.
+fn found_mxids<'a>(group: &[Record<'a>]) -> Vec<&'a str> {
+    let mut mxids: Vec<&str> = Vec::new();
+    for r in group.iter().filter(|r| r.status == Status::Found) {
+        if let Some(mxid) = r.mxid.filter(|m| !mxids.contains(m)) {
+            mxids.push(mxid);
+        }
     }
-    out.write_all(head.as_bytes())?;
-    for uri in missing {
-        write!(out, "IMPP:{uri}{eol}")?;
+    mxids
+}
+
+/// A writer that knows whether what it wrote so far ends a line.
+struct Tracked<'w, W: Write> {
+    out: &'w mut W,
+    last: Option<u8>,
+}
+
+impl<W: Write> Tracked<'_, W> {
+    /// Ends the line written last, if it was not ended, as `next` ends its
+    /// lines.
+    fn end_line(&mut self, next: &[u8]) -> io::Result<()> {
+        if self.last.is_some_and(|b| b != b'\n') {
+            let crlf = next.windows(2).any(|w| w == b"\r\n");
+            self.write_all(if crlf { b"\r\n" } else { b"\n" })?;
+        }
+        Ok(())
     }
-    write!(out, "{}{eol}", last.trim_end())
+}
+
+impl<W: Write> Write for Tracked<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.out.write(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
 }
 
 /// Escapes a vCard 4.0 text value.
@@ -111,20 +132,63 @@ fn write_minimal<W: Write>(out: &mut W, group: &[Record<'_>], uris: &[String]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::SourceRef;
+
+    /// Three cards as read; only the middle one has results (two, one
+    /// Matrix ID found twice).
+    struct Cards {
+        cards: Vec<&'static [u8]>,
+    }
+
+    impl Records for Cards {
+        fn len(&self) -> usize {
+            2
+        }
+
+        fn get(&self, i: usize) -> Record<'_> {
+            Record {
+                contact: Some("B"),
+                input: "b@example.org",
+                source: SourceRef {
+                    file: "book.vcf",
+                    line: 5 + i as u32,
+                },
+                medium: Some(Medium::Email),
+                address: Some("b@example.org"),
+                status: Status::Found,
+                mxid: Some("@b:example.org"),
+                mxids: &[],
+                via: &[],
+                reason: None,
+                hash: None,
+            }
+        }
+
+        fn contact_of(&self, _: usize) -> u32 {
+            1
+        }
+
+        fn card(&self, contact: u32) -> Option<&[u8]> {
+            self.cards.get(contact as usize).copied()
+        }
+
+        fn contacts(&self) -> usize {
+            self.cards.len()
+        }
+    }
 
     #[test]
-    fn impp_goes_before_end_once() {
-        let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nX-CUSTOM;TYPE=x:kept\r\nEND:VCARD\r\n";
-        let uris = vec!["matrix:u/a:example.org".to_owned()];
+    fn every_card_comes_back_and_ids_are_added_once() {
+        let records = Cards {
+            cards: vec![
+                b"BEGIN:VCARD\r\nFN;CHARSET=ISO-8859-1:A\xe9\r\nEND:VCARD\r\n\r\n",
+                b"BEGIN:VCARD\r\nFN:B\r\nEMAIL:b@example.org\r\nEND:VCARD\r\nstray\r\n",
+                b"BEGIN:VCARD\nFN:C\nEND:VCARD",
+            ],
+        };
         let mut out = Vec::new();
-        write_card(&mut out, card, &uris).unwrap();
-        let once = String::from_utf8(out).unwrap();
-        assert_eq!(
-            once,
-            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A\r\nX-CUSTOM;TYPE=x:kept\r\nIMPP:matrix:u/a:example.org\r\nEND:VCARD\r\n"
-        );
-        let mut again = Vec::new();
-        write_card(&mut again, &once, &uris).unwrap();
-        assert_eq!(String::from_utf8(again).unwrap(), once);
+        write(&mut out, &records).unwrap();
+        let expected: &[u8] = b"BEGIN:VCARD\r\nFN;CHARSET=ISO-8859-1:A\xe9\r\nEND:VCARD\r\n\r\nBEGIN:VCARD\r\nFN:B\r\nEMAIL:b@example.org\r\nIMPP:matrix:u/b:example.org\r\nEND:VCARD\r\nstray\r\nBEGIN:VCARD\nFN:C\nEND:VCARD";
+        assert_eq!(out, expected);
     }
 }

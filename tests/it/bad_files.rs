@@ -472,3 +472,23 @@ fn csv_with_10000_columns() {
         .results(&shown(&path), line_count(csv.as_bytes()));
     assert_eq!(results.len(), 10_001);
 }
+
+#[test]
+fn a_folder_is_a_vdir_and_a_bad_item_is_named() {
+    // An empty folder, then one whose items include garbage.
+    let dir = tempfile::tempdir().unwrap();
+    lookup(dir.path())
+        .settled("empty folder", 64 * MIB)
+        .refused(&shown(dir.path()));
+    std::fs::write(
+        dir.path().join("a.vcf"),
+        "BEGIN:VCARD\nEMAIL:a@example.org\nEND:VCARD\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.vcf"), noise(4096, true)).unwrap();
+    let first = lookup(dir.path())
+        .settled("garbage item", 64 * MIB)
+        .refused(&shown(&dir.path().join("b.vcf")))
+        .to_owned();
+    assert!(first.contains("binary"), "{first}");
+}

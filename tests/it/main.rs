@@ -32,3 +32,5 @@ mod sniffing;
 mod tokens;
 mod tom;
 mod vcard_out;
+mod vdir;
+mod write_back;

@@ -33,6 +33,8 @@ pub(super) struct Stray {
     pub(super) count: u32,
     /// The first line's text, shortened.
     pub(super) first: String,
+    /// Where its first line starts in the file.
+    pub(super) start: usize,
 }
 
 /// What the file is made of, in order.
@@ -80,10 +82,10 @@ pub(super) fn split(body: &[u8]) -> Vec<Piece> {
                     span: from..after,
                     unterminated_at: None,
                 })),
-                None => note_stray(&mut stray, &mut pieces, number, line),
+                None => note_stray(&mut stray, &mut pieces, (number, start), line),
             }
         } else if open.is_none() && !line.trim_ascii().is_empty() {
-            note_stray(&mut stray, &mut pieces, number, line);
+            note_stray(&mut stray, &mut pieces, (number, start), line);
         }
         last_end = after;
         last_line = number;
@@ -101,7 +103,12 @@ pub(super) fn split(body: &[u8]) -> Vec<Piece> {
     pieces
 }
 
-fn note_stray(stray: &mut Option<Stray>, pieces: &mut Vec<Piece>, number: u32, line: &[u8]) {
+fn note_stray(
+    stray: &mut Option<Stray>,
+    pieces: &mut Vec<Piece>,
+    (number, start): (u32, usize),
+    line: &[u8],
+) {
     match stray {
         Some(s) if s.line + s.count == number => s.count += 1,
         _ => {
@@ -112,6 +119,7 @@ fn note_stray(stray: &mut Option<Stray>, pieces: &mut Vec<Piece>, number: u32, l
                 line: number,
                 count: 1,
                 first: preview(&to_text(line)),
+                start,
             });
         }
     }

@@ -14,6 +14,7 @@ mod lines;
 pub mod patch;
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
 use rayon::prelude::*;
@@ -28,7 +29,14 @@ pub(crate) struct Cards {
     body: Vec<u8>,
     /// The pieces not yet taken, in reverse file order.
     pieces: Vec<Piece>,
-    keep_cards: bool,
+    /// When the cards are kept: each piece's bytes in the file, in reverse
+    /// file order, from its first line to the next piece's (the first from
+    /// the file's start, the last to its end), so that together they are
+    /// the file.
+    extents: Option<Vec<Range<usize>>>,
+    /// Bytes the file had before `body` (a byte order mark), given back
+    /// with the first piece.
+    prefix: Vec<u8>,
 }
 
 impl Cards {
@@ -38,12 +46,31 @@ impl Cards {
         if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
             return Err("no BEGIN:VCARD line".to_owned());
         }
+        let extents = keep_cards.then(|| {
+            let mut ends: Vec<usize> = pieces.iter().skip(1).map(start_of).collect();
+            ends.push(body.len());
+            let mut from = 0;
+            let mut extents: Vec<Range<usize>> = ends
+                .into_iter()
+                .map(|end| std::mem::replace(&mut from, end)..end)
+                .collect();
+            extents.reverse();
+            extents
+        });
         pieces.reverse();
         Ok(Cards {
             body,
             pieces,
-            keep_cards,
+            extents,
+            prefix: Vec::new(),
         })
+    }
+
+    /// Gives `prefix` (what the file had before the body split: its byte
+    /// order mark) back with the first piece's bytes.
+    pub(crate) fn with_prefix(mut self, prefix: Vec<u8>) -> Cards {
+        self.prefix = prefix;
+        self
     }
 
     /// How many contacts are left to take.
@@ -56,15 +83,42 @@ impl Cards {
         let from = self.pieces.len().saturating_sub(n);
         let mut taken = self.pieces.split_off(from);
         taken.reverse();
+        let raws: Vec<Option<Vec<u8>>> = match &mut self.extents {
+            Some(extents) => {
+                let mut raws: Vec<Option<Vec<u8>>> = extents
+                    .split_off(from)
+                    .into_iter()
+                    .rev()
+                    .map(|extent| Some(self.body[extent.clone()].to_vec()))
+                    .collect();
+                if let Some(Some(first)) = raws.first_mut().filter(|_| !self.prefix.is_empty()) {
+                    first.splice(0..0, std::mem::take(&mut self.prefix));
+                }
+                raws
+            }
+            None => vec![None; taken.len()],
+        };
         let body = &self.body;
-        let keep_cards = self.keep_cards;
         taken
             .into_par_iter()
-            .map(|piece| match piece {
-                Piece::Card(card) => parse_card(body, &card, keep_cards),
-                Piece::Stray(stray) => stray_contact(stray),
+            .zip(raws)
+            .map(|(piece, raw)| {
+                let mut contact = match piece {
+                    Piece::Card(card) => parse_card(body, &card),
+                    Piece::Stray(stray) => stray_contact(stray),
+                };
+                contact.card = raw;
+                contact
             })
             .collect()
+    }
+}
+
+/// Where a piece's first line starts in the file.
+fn start_of(piece: &Piece) -> usize {
+    match piece {
+        Piece::Card(card) => card.span.start,
+        Piece::Stray(stray) => stray.start,
     }
 }
 
@@ -98,9 +152,9 @@ fn close(text: &mut String) {
     text.push_str("END:VCARD\r\n");
 }
 
-fn parse_card(body: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
-    // As read, for the scan and for writing the card back; each value in its
-    // `CHARSET`, on the same lines, for `calcard`.
+fn parse_card(body: &[u8], raw: &RawCard) -> Contact {
+    // As read, for the scan; each value in its `CHARSET`, on the same
+    // lines, for `calcard`.
     let card_text = card_text(body, raw);
     let scan = scan_card(&card_text, raw.begin);
     let mut entries = skipped_lines(scan.broken, &scan.nested);
@@ -129,7 +183,7 @@ fn parse_card(body: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
                 name: None,
                 line: raw.begin,
                 entries,
-                card: keep_card.then(|| card_text.to_string()),
+                card: None,
             };
         }
     };
@@ -151,7 +205,7 @@ fn parse_card(body: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
         name: display_name(&vcard),
         line: raw.begin,
         entries,
-        card: keep_card.then(|| card_text.into_owned()),
+        card: None,
     }
 }
 
@@ -363,7 +417,8 @@ mod tests {
             .collect();
         assert_eq!(skipped, vec![("BEGIN:X", 5), ("END:X", 7)]);
         // The card is written back as it was read.
-        assert!(contacts[0].card.as_deref().unwrap().contains("BEGIN:X"));
+        let card = contacts[0].card.as_deref().unwrap();
+        assert!(card.windows(7).any(|w| w == b"BEGIN:X"));
     }
 
     #[test]
@@ -468,6 +523,16 @@ mod tests {
                 ("a@example.org".to_owned(), 4)
             ]
         );
+    }
+
+    #[test]
+    fn kept_cards_are_every_byte_of_the_file() {
+        let body = b"\r\nx\r\nBEGIN:VCARD\r\nFN;CHARSET=ISO-8859-1:Ren\xe9\r\nEND:VCARD\r\n\r\nBEGIN:VCARD\nFN:B";
+        let contacts = read(body, true).unwrap();
+        assert_eq!(contacts.len(), 3);
+        let whole: Vec<u8> = contacts.into_iter().flat_map(|c| c.card.unwrap()).collect();
+        assert_eq!(whole, body);
+        assert!(read(body, false).unwrap().iter().all(|c| c.card.is_none()));
     }
 
     #[test]

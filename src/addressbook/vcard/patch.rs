@@ -4,6 +4,9 @@
 //! yet goes before its `END:VCARD`. The one place write-back changes a card,
 //! whether the card is written to a file, a vdir item or a CardDAV server.
 
+use std::collections::BTreeMap;
+use std::ops::Range;
+
 /// `card` with an IMPP line for each of `mxids` it lacks, or `None` when it
 /// already holds them all, or has no `END:VCARD` line to put them before
 /// (a card cut short is left as it was rather than guessed at).
@@ -35,6 +38,81 @@ pub fn add_matrix_ids(card: &[u8], mxids: &[&str]) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(&card[end..]);
     Some(out)
+}
+
+/// A card of a file that gains IMPP lines ([`patch_file`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchedCard {
+    /// The line of its `BEGIN:VCARD`.
+    pub begin: u32,
+    /// Where the card's bytes are in the file, from its `BEGIN` line to its
+    /// `END:VCARD` line (without its line break).
+    pub span: Range<usize>,
+    /// The card with its new IMPP lines.
+    pub card: Vec<u8>,
+    /// How many IMPP lines it gained.
+    pub added: usize,
+}
+
+/// The cards of the vCard file `body` (every byte as read) that gain IMPP
+/// lines, in file order: `gains` gives the Matrix IDs found for the card
+/// beginning on each line (1-based, as the reader numbers them). Cards
+/// that already hold them all, and cards cut short, are not listed.
+pub fn patch_file(body: &[u8], gains: &BTreeMap<u32, Vec<String>>) -> Vec<PatchedCard> {
+    let mut patched = Vec::new();
+    for piece in super::lines::split(body) {
+        let super::lines::Piece::Card(card) = piece else {
+            continue;
+        };
+        let Some(mxids) = gains.get(&card.begin) else {
+            continue;
+        };
+        let mxids: Vec<&str> = mxids.iter().map(String::as_str).collect();
+        let old = &body[card.span.clone()];
+        if let Some(new) = add_matrix_ids(old, &mxids) {
+            let added =
+                memchr::memchr_iter(b'\n', &new).count() - memchr::memchr_iter(b'\n', old).count();
+            patched.push(PatchedCard {
+                begin: card.begin,
+                span: card.span,
+                card: new,
+                added,
+            });
+        }
+    }
+    patched
+}
+
+/// The cards of `body` that `gains` names but that have no `END:VCARD`
+/// (closed by the next `BEGIN` or the end of the file): the line of each
+/// one's `BEGIN`. [`patch_file`] leaves them as they are.
+pub fn cut_short(body: &[u8], gains: &BTreeMap<u32, Vec<String>>) -> Vec<u32> {
+    super::lines::split(body)
+        .into_iter()
+        .filter_map(|piece| match piece {
+            super::lines::Piece::Card(card)
+                if card.unterminated_at.is_some() && gains.contains_key(&card.begin) =>
+            {
+                Some(card.begin)
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `body` with the cards of `patched` (from [`patch_file`] over it) in
+/// place of the old ones; every other byte as it was.
+pub fn apply(body: &[u8], patched: &[PatchedCard]) -> Vec<u8> {
+    let extra: usize = patched.iter().map(|p| p.card.len() - p.span.len()).sum();
+    let mut out = Vec::with_capacity(body.len() + extra);
+    let mut at = 0;
+    for p in patched {
+        out.extend_from_slice(&body[at..p.span.start]);
+        out.extend_from_slice(&p.card);
+        at = p.span.end;
+    }
+    out.extend_from_slice(&body[at..]);
+    out
 }
 
 /// `@alice:example.org` as `matrix:u/alice:example.org` (the spec's
@@ -116,6 +194,32 @@ mod tests {
         let out = add_matrix_ids(card, &["@alice:example.org", "@bob:x.y", "@bob:x.y"]).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.matches("matrix:u/bob:x.y").count(), 1);
+    }
+
+    #[test]
+    fn a_file_gains_lines_in_the_cards_named_and_nowhere_else() {
+        let body = b"\xEF\xBB\xBFBEGIN:VCARD\r\nFN;CHARSET=ISO-8859-1:Ren\xe9\r\nEND:VCARD\r\nstray\r\n\r\nBEGIN:VCARD\nFN:B\nEND:VCARD\nBEGIN:VCARD\nFN:C\n";
+        let gains = BTreeMap::from([
+            (1, vec!["@rene:example.org".to_owned()]),
+            (6, vec!["@b:x.y".to_owned(), "@b:x.y".to_owned()]),
+            (9, vec!["@c:x.y".to_owned()]),
+        ]);
+        let patched = patch_file(body, &gains);
+        assert_eq!(
+            patched
+                .iter()
+                .map(|p| (p.begin, p.added))
+                .collect::<Vec<_>>(),
+            vec![(1, 1), (6, 1)]
+        );
+        let out = apply(body, &patched);
+        assert_eq!(
+            out,
+            b"\xEF\xBB\xBFBEGIN:VCARD\r\nFN;CHARSET=ISO-8859-1:Ren\xe9\r\nIMPP:matrix:u/rene:example.org\r\nEND:VCARD\r\nstray\r\n\r\nBEGIN:VCARD\nFN:B\nIMPP:matrix:u/b:x.y\nEND:VCARD\nBEGIN:VCARD\nFN:C\n"
+        );
+        // Once is enough.
+        assert!(patch_file(&out, &gains).is_empty());
+        assert_eq!(cut_short(body, &gains), vec![9]);
     }
 
     #[test]
