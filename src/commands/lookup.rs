@@ -624,6 +624,7 @@ fn write_output(
 ) -> Result<(), JobError> {
     let style = TableStyle {
         color: output.color,
+        width: Some(super::terminal::width()),
     };
     let (target, mut out) = open_output(&dest)?;
     let result = report::write(&mut out, output.format, style, records, servers, summary)

@@ -10,6 +10,7 @@ pub mod lookup;
 pub mod output_file;
 pub mod push;
 pub mod sandbox;
+pub mod terminal;
 pub mod tokens;
 pub mod trace;
 

@@ -149,6 +149,9 @@ impl Summary {
 pub struct TableStyle {
     /// Colour the status column (a terminal, and no `NO_COLOR`).
     pub color: bool,
+    /// The widest a line may be, in terminal columns; long cells are cut
+    /// with `…` to fit. `None`: every cell whole.
+    pub width: Option<usize>,
 }
 
 /// The results of a run, by index, so that writers can format them on every

@@ -1,0 +1,111 @@
+//! The terminal: the table fits its width, `--help` wraps at it, and an
+//! interrupted run leaves whole lines on stdout. stdout is never a terminal
+//! here, so the width comes from `COLUMNS`, else the default of 80.
+
+use unicode_width::UnicodeWidthChar;
+
+use crate::common::saved_as;
+use crate::support::mxlookup;
+
+/// A name far longer than any column of an 80-column table.
+const LONG_NAME: &str = "Maximilian Alexander Konstantin von Hohenzollern-Sigmaringen";
+
+/// Cards with a long name, a name in wide (CJK) characters and a long address.
+fn book() -> (tempfile::TempDir, String) {
+    saved_as(
+        "book.vcf",
+        format!(
+            "BEGIN:VCARD\nVERSION:3.0\nFN:{LONG_NAME}\nEMAIL:max@example.org\nEND:VCARD\n\
+             BEGIN:VCARD\nVERSION:3.0\nFN:山田太郎と山田花子の家族の連絡先\n\
+             EMAIL:yamada.family.contact.address@example.co.jp\nEND:VCARD\n"
+        ),
+    )
+}
+
+/// How many terminal columns `line` takes.
+fn columns(line: &str) -> usize {
+    line.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// The table of a dry run of `file` (offline), with `COLUMNS` as given.
+fn table(file: &str, width: Option<&str>) -> String {
+    let mut run = mxlookup().args(["lookup", file, "--dry-run", "--pepper", "p"]);
+    if let Some(width) = width {
+        run = run.env("COLUMNS", width);
+    }
+    let (code, stdout, stderr) = run.run();
+    assert_eq!(code, 0, "{stderr}");
+    stdout
+}
+
+#[test]
+fn the_table_fits_80_columns_when_nothing_says_a_width() {
+    let (_dir, file) = book();
+    for width in [None, Some("80")] {
+        let stdout = table(&file, width);
+        assert_eq!(stdout.lines().count(), 3, "{stdout}");
+        for line in stdout.lines() {
+            assert!(columns(line) <= 80, "{} columns: {line}", columns(line));
+            assert_eq!(line, line.trim_end(), "spaces at the end: {line:?}");
+        }
+        assert!(stdout.starts_with("SOURCE"), "{stdout}");
+        assert!(!stdout.contains(LONG_NAME), "{stdout}");
+        assert!(
+            stdout.contains("Maximilian") && stdout.contains('…'),
+            "{stdout}"
+        );
+        // The wide characters are cut whole, and the status shows whole.
+        assert!(stdout.contains("山田"), "{stdout}");
+        assert_eq!(stdout.matches("not_asked").count(), 2, "{stdout}");
+    }
+}
+
+#[test]
+fn the_table_takes_the_width_of_columns() {
+    let (_dir, file) = book();
+    let wide = table(&file, Some("250"));
+    assert!(wide.contains(LONG_NAME), "{wide}");
+    assert!(
+        wide.contains("yamada.family.contact.address@example.co.jp"),
+        "{wide}"
+    );
+    assert!(!wide.contains('…'), "{wide}");
+    assert!(wide.lines().any(|l| columns(l) > 120), "{wide}");
+    let narrow = table(&file, Some("50"));
+    for line in narrow.lines() {
+        assert!(columns(line) <= 50, "{} columns: {line}", columns(line));
+    }
+    // The source keeps its line number, cut at its start.
+    assert!(narrow.lines().nth(1).unwrap().starts_with('…'), "{narrow}");
+    assert!(
+        narrow.contains(":4 ") || narrow.contains(":4\u{20}"),
+        "{narrow}"
+    );
+}
+
+#[test]
+fn the_readme_lookup_fits_80_columns_with_every_status_whole() {
+    let (code, stdout, stderr) = mxlookup()
+        .args(["lookup", "fixtures/contacts.vcf", "--sandbox"])
+        .run();
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 15, "{stdout}");
+    assert!(
+        lines[0].contains("STATUS") && lines[0].contains("VIA"),
+        "{stdout}"
+    );
+    for line in &lines {
+        assert!(columns(line) <= 80, "{} columns: {line}", columns(line));
+    }
+    for status in ["found", "not_found", "unfollowed", "invalid"] {
+        let shown = lines
+            .iter()
+            .any(|l| l.split("  ").any(|c| c.trim() == status));
+        assert!(shown, "no whole {status}: {stdout}");
+    }
+    assert!(
+        stdout.contains("Alice Martin") && stdout.contains("alice@example.com"),
+        "{stdout}"
+    );
+}
