@@ -8,6 +8,7 @@ pub mod hash;
 pub mod interrupt;
 pub mod lookup;
 pub mod output_file;
+pub mod progress;
 pub mod push;
 pub mod sandbox;
 pub mod terminal;
