@@ -38,7 +38,7 @@ complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "sandbox" -d 'Run 
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "config" -d 'Show the settings in force and where each comes from'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "hash" -d 'Print the lookup hash of one address'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "manpage" -d 'Print the manual page (roff), or write one per command into a folder'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l input-format -d 'Read every file as this format instead of guessing from its name and content' -r -f -a "vcard\t'vCard 2.1, 3.0 or 4.0'
@@ -243,6 +243,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -l config
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -l dir -d 'Write mxlookup.1 and a page per command (mxlookup-lookup.1...) into DIR, created if need be' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -264,7 +265,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_s
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "config" -d 'Show the settings in force and where each comes from'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), or write one per command into a folder'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind sandbox config hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'

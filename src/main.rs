@@ -50,7 +50,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<Completion, JobError> {
         Command::Bind(args) => commands::bind(&settings::bind(args, layers, verbosity)?),
         Command::Unbind(args) => commands::unbind(&settings::unbind(args, layers)?),
         Command::Sandbox { federation } => commands::sandbox::sandbox(federation.as_deref()),
-        Command::Manpage => generate::manpage(),
+        Command::Manpage { dir } => generate::manpage(dir.as_deref()),
         Command::Completions { shell } => Ok(generate::completions(shell)),
         Command::Synth {
             contacts,
