@@ -64,7 +64,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l federation 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s f -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
-csv\t'`contact,medium,address,status,mxid,via,mxids,input,reason`'
+csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s o -l output -d 'Write results to this file instead of stdout' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
@@ -202,7 +202,7 @@ json\t''"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l lookup-format -d 'The lookup output format to show (as `lookup -f` would take it)' -r -f -a "table\t'Aligned columns for people (the default)'
 json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
-csv\t'`contact,medium,address,status,mxid,via,mxids,input,reason`'
+csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r

@@ -31,7 +31,7 @@ pub enum OutputFormat {
     Json,
     /// One JSON result object per line.
     Ndjson,
-    /// `contact,medium,address,status,mxid,via,mxids,input,reason`.
+    /// Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason.
     Csv,
     /// The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`.
     Vcard,

@@ -109,3 +109,60 @@ fn the_readme_lookup_fits_80_columns_with_every_status_whole() {
         "{stdout}"
     );
 }
+
+/// The `--help` of each command, as `mxlookup ARGS --help` prints it with
+/// `COLUMNS` as given.
+fn helps(width: &str) -> Vec<(String, String)> {
+    let commands: [&[&str]; 9] = [
+        &[],
+        &["lookup"],
+        &["trace"],
+        &["push"],
+        &["bind"],
+        &["unbind"],
+        &["hash"],
+        &["config", "show"],
+        &["manpage"],
+    ];
+    commands
+        .iter()
+        .map(|args| {
+            let (code, stdout, stderr) = mxlookup()
+                .args(*args)
+                .arg("--help")
+                .env("COLUMNS", width)
+                .run();
+            assert_eq!(code, 0, "{args:?}: {stderr}");
+            (args.join(" "), stdout)
+        })
+        .collect()
+}
+
+#[test]
+fn help_wraps_at_the_width_of_columns() {
+    for (command, help) in helps("60") {
+        // clap never wraps the usage line.
+        for line in help.lines().filter(|l| !l.starts_with("Usage: ")) {
+            assert!(
+                columns(line) <= 60,
+                "`{command} --help`, {} columns: {line}",
+                columns(line)
+            );
+        }
+    }
+    // Paragraphs flow to the width: no break is left where the source
+    // had one.
+    let wide = helps("100");
+    let (_, main) = &wide[0];
+    let about = main.lines().next().unwrap();
+    assert!(
+        columns(about) > 80 && columns(about) <= 100,
+        "the first line is not wrapped at 100: {about}"
+    );
+    let (_, lookup) = &wide[1];
+    let which = lookup
+        .lines()
+        .find(|l| l.starts_with("  -s URL (or"))
+        .unwrap();
+    assert!(columns(which) > 80, "not wrapped at 100: {which}");
+}
