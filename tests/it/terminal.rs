@@ -166,3 +166,118 @@ fn help_wraps_at_the_width_of_columns() {
         .unwrap();
     assert!(columns(which) > 80, "not wrapped at 100: {which}");
 }
+
+/// Whether some thread of process `pid` waits to write to a full pipe
+/// (its wait channel says so; where the kernel hides it, once more than a
+/// pipe's worth, 64 KiB, was written).
+fn blocked_on_a_pipe(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    let mut hidden = false;
+    for task in tasks.flatten() {
+        match std::fs::read_to_string(task.path().join("wchan")) {
+            Ok(wchan) if wchan.contains("pipe_write") => return true,
+            Ok(wchan) if wchan.trim() == "0" => hidden = true,
+            Ok(_) => {}
+            Err(_) => hidden = true,
+        }
+    }
+    let written = std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .ok()
+        .and_then(|io| {
+            io.lines()
+                .find_map(|l| l.strip_prefix("wchar: ").map(|n| n.trim().parse::<u64>()))
+        })
+        .and_then(Result::ok);
+    hidden && written.is_some_and(|w| w > 1 << 16)
+}
+
+#[test]
+fn ctrl_c_leaves_stdout_on_a_whole_line_even_when_its_reader_lags() {
+    // Megabytes of results to a pipe nobody reads yet: the run blocks
+    // writing, mid-stream, and Ctrl-C comes then. The support harness
+    // reads stdout as it comes, so this test runs the binary itself.
+    let addresses: String = (0..20_000)
+        .map(|i| format!("user{i}@example.org\n"))
+        .collect();
+    let (dir, book) = saved_as("book.txt", addresses);
+    let home = dir.path().join("home");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mxlookup"));
+    for (key, _) in std::env::vars_os() {
+        if key
+            .to_string_lossy()
+            .to_ascii_uppercase()
+            .starts_with("MXLOOKUP_")
+        {
+            cmd.env_remove(key);
+        }
+    }
+    let mut child = cmd
+        .args([
+            "lookup",
+            &book,
+            "--dry-run",
+            "--pepper",
+            "p",
+            "-f",
+            "ndjson",
+        ])
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    while !blocked_on_a_pipe(pid) {
+        if started.elapsed().as_secs() > 120 || child.try_wait().unwrap().is_some() {
+            let _ = child.kill();
+            panic!("the run never blocked on its stdout");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).unwrap();
+            bytes
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed().as_secs() > 60 {
+            let _ = child.kill();
+            panic!("the run did not end on Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("\nerror: interrupted"), "{stderr}");
+    assert!(stderr.contains("\nhint: "), "{stderr}");
+    // Some results, every one whole, and stdout ends at the end of a line.
+    assert!(stdout.len() > 1000, "{} bytes", stdout.len());
+    assert_eq!(stdout.last(), Some(&b'\n'));
+    let stdout = String::from_utf8(stdout).expect("whole characters");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.len() < 20_000, "the run was not cut short");
+    for line in lines {
+        let result: serde_json::Value = serde_json::from_str(line).expect("a whole JSON line");
+        assert_eq!(result["status"], "not_asked", "{line}");
+    }
+}
