@@ -61,7 +61,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l server-budg
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l timeout -d 'Seconds allowed per request' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s f -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s f -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default), as wide as the terminal (else $COLUMNS, else 80), long cells cut with `…`'
 json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
 csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'
@@ -199,7 +199,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s f -l format -d '`table` for people, `json` for data' -r -f -a "table\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l lookup-format -d 'The lookup output format to show (as `lookup -f` would take it)' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l lookup-format -d 'The lookup output format to show (as `lookup -f` would take it)' -r -f -a "table\t'Aligned columns for people (the default), as wide as the terminal (else $COLUMNS, else 80), long cells cut with `…`'
 json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
 csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'

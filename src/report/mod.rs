@@ -25,7 +25,7 @@ use crate::threepid::Medium;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
-    /// Aligned columns for people (the default).
+    /// Aligned columns for people (the default), as wide as the terminal (else $COLUMNS, else 80), long cells cut with `…`.
     Table,
     /// One JSON document: results, servers and summary.
     Json,

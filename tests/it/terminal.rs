@@ -252,7 +252,8 @@ fn ctrl_c_leaves_stdout_on_a_whole_line_even_when_its_reader_lags() {
             bytes
         })
     };
-    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    // stdout is read only once the run has ended: until then the run
+    // cannot write a byte more, so it surely ends mid-stream.
     let stderr = read(Box::new(child.stderr.take().unwrap()));
     let started = std::time::Instant::now();
     let status = loop {
@@ -265,7 +266,8 @@ fn ctrl_c_leaves_stdout_on_a_whole_line_even_when_its_reader_lags() {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     };
-    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    let stdout = read(Box::new(child.stdout.take().unwrap())).join().unwrap();
+    let stderr = stderr.join().unwrap();
     let stderr = String::from_utf8_lossy(&stderr);
     assert_eq!(status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("\nerror: interrupted"), "{stderr}");
