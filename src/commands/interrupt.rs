@@ -57,8 +57,15 @@ fn stop() -> ! {
     }
     end_stdout();
     let (error, hint) = lines(pending.iter().map(|(_, shown)| shown.as_str()));
-    // A line of progress may be on stderr without its end.
-    eprintln!("\n{error}\n{hint}");
+    let shown = PROGRESS.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match shown {
+        Some(bar) => {
+            bar.finish_and_clear();
+            eprintln!("{error}\n{hint}");
+        }
+        // A line of progress may be on stderr without its end.
+        None => eprintln!("\n{error}\n{hint}"),
+    }
     std::process::exit(EXIT_CODE)
 }
 
@@ -75,6 +82,15 @@ fn lines<'a>(untouched: impl Iterator<Item = &'a str>) -> (String, String) {
         )
     };
     (error, hint)
+}
+
+/// The progress line on stderr while there is one, cleared on Ctrl-C.
+static PROGRESS: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+
+/// Tells which progress line is shown (`None`: none any more), for Ctrl-C
+/// to clear it before it says what happened.
+pub fn progress_shown(bar: Option<indicatif::ProgressBar>) {
+    *PROGRESS.lock().unwrap_or_else(|e| e.into_inner()) = bar;
 }
 
 /// Results on their way to stdout, written out a whole line at a time

@@ -100,6 +100,7 @@ pub(crate) struct Progress(Option<ProgressBar>);
 impl Drop for Progress {
     fn drop(&mut self) {
         if let Some(bar) = &self.0 {
+            super::interrupt::progress_shown(None);
             bar.finish_and_clear();
         }
     }
@@ -128,6 +129,7 @@ pub(crate) fn show(
     let bar = ProgressBar::new_spinner().with_style(style);
     bar.enable_steady_tick(TICK);
     let _ = reporter.bar.set(bar.clone());
+    super::interrupt::progress_shown(Some(bar.clone()));
     Progress(Some(bar))
 }
 
