@@ -283,3 +283,119 @@ fn ctrl_c_leaves_stdout_on_a_whole_line_even_when_its_reader_lags() {
         assert_eq!(result["status"], "not_asked", "{line}");
     }
 }
+
+/// What the progress line is made of, as a walk tells it.
+#[derive(Default)]
+struct Counted {
+    received: std::sync::atomic::AtomicUsize,
+    answered: std::sync::atomic::AtomicUsize,
+}
+
+impl mxlookup::resolve::Reporter for Counted {
+    fn warn(&self, _: &mxlookup::resolve::Warning) {}
+
+    fn received(&self, count: usize) {
+        self.received
+            .fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn answered(&self, count: usize) {
+        self.answered
+            .fetch_add(count, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn a_walk_tells_each_address_answered_once_and_counts_every_request_sent() {
+    use mxlookup::identity::{AuthContext, HomeserverClient, Http, HttpSettings};
+    use mxlookup::outcome::Address;
+    use mxlookup::resolve::policy::{Policy, globs};
+    use mxlookup::resolve::server::AskSettings;
+    use mxlookup::resolve::walk::Server;
+    use mxlookup::resolve::{ResolveSettings, Resolver};
+    use mxlookup::threepid::Medium;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+
+    // The README's federation: direct finds, one and two hops, a loop, a
+    // referral left unfollowed, an alternative pepper.
+    let fed = crate::common::Fed::start(None);
+    let sandbox = &fed.sandbox;
+    let http = Http::new(
+        HttpSettings {
+            backoff: std::time::Duration::ZERO,
+            ..HttpSettings::default()
+        },
+        None,
+    )
+    .unwrap();
+    let homeserver = HomeserverClient::new(
+        http.clone(),
+        sandbox.homeserver_url(),
+        sandbox.homeserver_token().to_owned(),
+    );
+    let names: Vec<String> = sandbox.resolve_map().into_iter().map(|(n, _)| n).collect();
+    let policy = Policy {
+        allow: Some(globs(&names).unwrap()),
+        resolve: sandbox.resolve_map().into_iter().collect(),
+        ..Policy::default()
+    };
+    let starts = sandbox
+        .start_servers()
+        .iter()
+        .map(|s| Server {
+            name: s.url.as_str().trim_end_matches('/').to_owned(),
+            url: s.url.clone(),
+            public_only: false,
+        })
+        .collect();
+    let settings = ResolveSettings {
+        starts,
+        start_tokens: Vec::new(),
+        policy,
+        ask: AskSettings::default(),
+        trace: false,
+        limits: None,
+    };
+    let resolver = Resolver::new(
+        http,
+        Arc::new(AuthContext::new(Some(homeserver), None, false)),
+        settings,
+    );
+    let email = |a: &str| Address {
+        medium: Medium::Email,
+        address: a.to_owned(),
+    };
+    let addresses = vec![
+        email("alice@example.com"),
+        email("chloe.bernard@federated.example"),
+        email("dmitri@far.example"),
+        email("elif@loop.example"),
+        email("farah@elsewhere.example"),
+        email("gustav.strauss@example.com"),
+        email("nobody@example.org"),
+    ];
+    let count = addresses.len();
+    let counted = Arc::new(Counted::default());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let resolution = runtime.block_on(resolver.resolve_all(addresses, counted.clone()));
+    assert_eq!(resolution.outcomes.values().count(), count);
+    assert_eq!(counted.received.load(Ordering::Relaxed), count);
+    assert_eq!(counted.answered.load(Ordering::Relaxed), count);
+    // Every request any server of the federation received from the
+    // client, and only those, was counted as sent (the identity servers'
+    // own calls to the homeserver's federation API, checking an OpenID
+    // token, are theirs).
+    let received: usize = names
+        .iter()
+        .map(String::as_str)
+        .chain([mxlookup::sandbox::HOMESERVER])
+        .flat_map(|server| sandbox.requests(server))
+        .filter(|r| !r.path.starts_with("/_matrix/federation/"))
+        .count();
+    assert!(received > count, "{received} requests");
+    assert_eq!(resolver.sent().get(), received as u64);
+}
