@@ -140,9 +140,18 @@ pub struct WholeLines(());
 impl Write for WholeLines {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let mut pending = waiting_results();
-        pending.extend_from_slice(buf);
-        if pending.len() >= BUFFER {
-            write_lines(&mut io::stdout().lock(), &mut pending, true)?;
+        if pending.is_empty() && buf.len() >= BUFFER {
+            // Straight from the caller's buffer, with no copy: only its
+            // last line, unfinished, waits.
+            let (written, result) =
+                write_whole_lines(&mut io::stdout().lock(), buf, true, piece_size());
+            pending.extend_from_slice(&buf[written..]);
+            result?;
+        } else {
+            pending.extend_from_slice(buf);
+            if pending.len() >= BUFFER {
+                write_lines(&mut io::stdout().lock(), &mut pending, true)?;
+            }
         }
         Ok(buf.len())
     }
@@ -161,31 +170,63 @@ impl Write for WholeLines {
     }
 }
 
-/// Writes the whole lines of `pending` to `out`, as many as fit in
-/// [`ATOMIC`] bytes a write (a longer line alone), and keeps the rest;
-/// `the_run`'s writes stop early when Ctrl-C comes, leaving the rest to
-/// [`stop`].
+/// The most one write to stdout holds: [`ATOMIC`] bytes to a pipe, a
+/// socket or a terminal, whose reader may lag; no limit to a file, whose
+/// writes are whole.
+fn piece_size() -> usize {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    static SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        let kind = io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .and_then(|fd| std::fs::File::from(fd).metadata().ok())
+            .map(|m| m.file_type());
+        match kind {
+            Some(kind) if !(kind.is_fifo() || kind.is_socket() || kind.is_char_device()) => {
+                usize::MAX
+            }
+            _ => ATOMIC,
+        }
+    })
+}
+
+/// Writes the whole lines of `pending` to `out` (see
+/// [`write_whole_lines`]) and keeps the rest.
 fn write_lines(out: &mut impl Write, pending: &mut Vec<u8>, the_run: bool) -> io::Result<()> {
-    let Some(last) = memchr::memrchr(b'\n', pending) else {
-        return Ok(());
+    let (written, result) = write_whole_lines(out, pending, the_run, piece_size());
+    pending.drain(..written);
+    result
+}
+
+/// Writes the whole lines of `bytes` to `out`, as many as fit in `piece`
+/// bytes a write (a longer line alone); returns how many bytes were
+/// written. `the_run`'s writes stop early when Ctrl-C comes, leaving the
+/// rest to [`stop`].
+fn write_whole_lines(
+    out: &mut impl Write,
+    bytes: &[u8],
+    the_run: bool,
+    piece: usize,
+) -> (usize, io::Result<()>) {
+    let Some(last) = memchr::memrchr(b'\n', bytes) else {
+        return (0, Ok(()));
     };
     let mut start = 0;
-    let written = loop {
-        if start > last || (the_run && STOPPING.load(Ordering::SeqCst)) {
-            break Ok(());
-        }
-        let window = &pending[start..(start + ATOMIC).min(last + 1)];
+    while start <= last && !(the_run && STOPPING.load(Ordering::SeqCst)) {
+        let window = &bytes[start..start.saturating_add(piece).min(last + 1)];
         let end = match memchr::memrchr(b'\n', window) {
             Some(i) => start + i + 1,
-            None => start + memchr::memchr(b'\n', &pending[start..]).unwrap_or(last - start) + 1,
+            None => start + memchr::memchr(b'\n', &bytes[start..]).unwrap_or(last - start) + 1,
         };
-        if let Err(e) = out.write_all(&pending[start..end]) {
-            break Err(e);
+        if let Err(e) = out.write_all(&bytes[start..end]) {
+            return (start, Err(e));
         }
         start = end;
-    };
-    pending.drain(..start);
-    written.and_then(|()| out.flush())
+    }
+    (start, out.flush())
 }
 
 /// Writes the whole lines of results waiting, and keeps stdout from then
@@ -255,11 +296,12 @@ mod tests {
             l.push(b'\n');
             l
         };
-        let mut pending: Vec<u8> =
-            [line(1000), line(3000), line(200), line(9000), line(10)].concat();
-        pending.extend_from_slice(b"half a rec");
+        let mut bytes: Vec<u8> = [line(1000), line(3000), line(200), line(9000), line(10)].concat();
+        bytes.extend_from_slice(b"half a rec");
         let mut out = Writes::default();
-        write_lines(&mut out, &mut pending, true).unwrap();
+        let (written, result) = write_whole_lines(&mut out, &bytes, true, ATOMIC);
+        result.unwrap();
+        let mut pending = bytes[written..].to_vec();
         let sizes: Vec<usize> = out.0.iter().map(Vec::len).collect();
         // 1000 + 3000 fit together; 200 alone (with the next, 9200, not);
         // the 9000-byte line alone; then the last line.
@@ -270,6 +312,11 @@ mod tests {
         let mut out = Writes::default();
         write_lines(&mut out, &mut pending, true).unwrap();
         assert!(out.0.is_empty());
+        assert_eq!(pending, b"half a rec");
+        // To a file, whole lines in one write.
+        let mut out = Writes::default();
+        let (written, _) = write_whole_lines(&mut out, &bytes, true, usize::MAX);
+        assert_eq!((written, out.0.len()), (13_210, 1));
     }
 
     #[test]
