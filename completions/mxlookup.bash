@@ -862,12 +862,16 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__manpage)
-            opts="-q -v -h --quiet --verbose --config --help"
+            opts="-q -v -h --dir --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -38,7 +38,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand config 'Show the settings in force and where each comes from'
             cand hash 'Print the lookup hash of one address'
             cand completions 'Print a shell completion script'
-            cand manpage 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+            cand manpage 'Print the manual page (roff), or write one per command into a folder'
             cand synth 'Write a synthetic address book (for benchmarks; see README)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -329,6 +329,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand --help 'Print help'
         }
         &'mxlookup;manpage'= {
+            cand --dir 'Write mxlookup.1 and a page per command (mxlookup-lookup.1...) into DIR, created if need be'
             cand --config 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)'
             cand -q 'Print nothing on stderr but errors'
             cand --quiet 'Print nothing on stderr but errors'
@@ -361,7 +362,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand config 'Show the settings in force and where each comes from'
             cand hash 'Print the lookup hash of one address'
             cand completions 'Print a shell completion script'
-            cand manpage 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+            cand manpage 'Print the manual page (roff), or write one per command into a folder'
             cand synth 'Write a synthetic address book (for benchmarks; see README)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

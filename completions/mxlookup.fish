@@ -40,7 +40,7 @@ complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "sandbox" -d 'Run 
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "config" -d 'Show the settings in force and where each comes from'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "hash" -d 'Print the lookup hash of one address'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "manpage" -d 'Print the manual page (roff), or write one per command into a folder'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
 complete -c mxlookup -n "__fish_mxlookup_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l input-format -d 'Read every file as this format instead of guessing from its name and content' -r -f -a "vcard\t'vCard 2.1, 3.0 or 4.0'
@@ -63,10 +63,10 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l server-budg
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l timeout -d 'Seconds allowed per request' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s f -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s f -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default), as wide as the terminal (else $COLUMNS, else 80), long cells cut with `…`'
 json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
-csv\t'`contact,medium,address,status,mxid,via,mxids,input,reason`'
+csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s o -l output -d 'Write results to this file instead of stdout' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
@@ -220,10 +220,10 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s f -l format -d '`table` for people, `json` for data' -r -f -a "table\t''
 json\t''"
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l lookup-format -d 'The lookup output format to show (as `lookup -f` would take it)' -r -f -a "table\t'Aligned columns for people (the default)'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l lookup-format -d 'The lookup output format to show (as `lookup -f` would take it)' -r -f -a "table\t'Aligned columns for people (the default), as wide as the terminal (else $COLUMNS, else 80), long cells cut with `…`'
 json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
-csv\t'`contact,medium,address,status,mxid,via,mxids,input,reason`'
+csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
@@ -264,6 +264,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -l config
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -l dir -d 'Write mxlookup.1 and a page per command (mxlookup-lookup.1...) into DIR, created if need be' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand manpage" -s v -l verbose -d 'Say more on stderr (repeat for more)'
@@ -287,7 +288,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_s
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "config" -d 'Show the settings in force and where each comes from'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "hash" -d 'Print the lookup hash of one address'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "completions" -d 'Print a shell completion script'
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), as `completions/mxlookup.1` holds it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "manpage" -d 'Print the manual page (roff), or write one per command into a folder'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "synth" -d 'Write a synthetic address book (for benchmarks; see README)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and not __fish_seen_subcommand_from lookup trace push bind unbind login logout sandbox config hash completions manpage synth help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the effective settings, each with its source (flag, env, file, default, discovered); tokens are shown as `(set)`'

@@ -53,7 +53,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<Completion, JobError> {
         Command::Login(args) => commands::login::login(&settings::login(args, verbosity)?),
         Command::Logout(args) => commands::login::logout(&settings::logout(args)?, verbosity),
         Command::Sandbox { federation } => commands::sandbox::sandbox(federation.as_deref()),
-        Command::Manpage => generate::manpage(),
+        Command::Manpage { dir } => generate::manpage(dir.as_deref()),
         Command::Completions { shell } => Ok(generate::completions(shell)),
         Command::Synth {
             contacts,

@@ -91,9 +91,15 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), as `completions/mxlookup.1` holds it.
-    #[command(hide = true)]
-    Manpage,
+    /// Print the manual page (roff), or write one per command into a folder.
+    #[command(
+        after_help = "Example:\n  mxlookup manpage --dir ~/.local/share/man/man1\n  man mxlookup-lookup"
+    )]
+    Manpage {
+        /// Write mxlookup.1 and a page per command (mxlookup-lookup.1...) into DIR, created if need be.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Write a synthetic address book (for benchmarks; see README).
     #[command(hide = true)]
     Synth {

@@ -6,9 +6,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 
@@ -17,11 +15,12 @@ use mxlookup::outcome::{Address, AddressId, Outcome, Outcomes, Status};
 use mxlookup::plan::{self, Plan, Planner, Target};
 use mxlookup::report::records;
 use mxlookup::report::{self, OutputFormat, Records, Stream, Summary, TableStyle};
+use mxlookup::resolve::Resolution;
 use mxlookup::resolve::server::ServerStats;
-use mxlookup::resolve::{Reporter, Resolution, Warning};
 use mxlookup::threepid::{self, Algorithm, MsisdnOptions};
 
 use super::output_file::{Destination, check_not_input};
+pub(super) use super::progress::StderrReporter;
 use super::write_back::WriteBack;
 use super::{
     Completion, Connected, JobError, NetworkSettings, Verbosity, error_hints, runtime, stage,
@@ -471,11 +470,9 @@ async fn walk(
         resolver, sandbox, ..
     } = reached(connecting, verbosity).await?;
     let progress = Arc::new(StderrReporter::default());
-    let bar = progress_bar(verbosity, Arc::clone(&progress));
+    let shown = super::progress::show(verbosity, &progress, resolver.sent());
     let resolution = resolver.resolve(fed, progress, finished).await;
-    if let Some(bar) = bar {
-        bar.abort();
-    }
+    drop(shown);
     drop(sandbox);
     Ok(resolution)
 }
@@ -514,73 +511,6 @@ async fn dry_ask(
         "dry run, no address or hash sent",
         dest,
     )
-}
-
-/// A spinner on stderr while the walk runs, only on a terminal and not with -q.
-fn progress_bar(
-    verbosity: Verbosity,
-    progress: Arc<StderrReporter>,
-) -> Option<tokio::task::JoinHandle<()>> {
-    if verbosity < Verbosity::Normal || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    Some(tokio::spawn(async move {
-        let _clear = ClearOnDrop(bar.clone());
-        loop {
-            bar.set_message(format!(
-                "{} addresses: {} of {} server requests answered, {} found",
-                progress.addresses.load(Ordering::Relaxed),
-                progress.tasks_done.load(Ordering::Relaxed),
-                progress.tasks_started.load(Ordering::Relaxed),
-                progress.found.load(Ordering::Relaxed),
-            ));
-            bar.tick();
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-    }))
-}
-
-/// What the walk reports: its warnings on stderr as they come (at any
-/// verbosity), and counters the spinner reads.
-#[derive(Debug, Default)]
-pub(super) struct StderrReporter {
-    /// Addresses received so far.
-    addresses: AtomicU64,
-    /// Tasks (server, addresses) finished.
-    tasks_done: AtomicU64,
-    /// Tasks started.
-    tasks_started: AtomicU64,
-    /// Addresses a server mapped.
-    found: AtomicU64,
-}
-
-impl Reporter for StderrReporter {
-    fn warn(&self, warning: &Warning) {
-        eprintln!("warning: {warning}");
-    }
-
-    fn received(&self, count: usize) {
-        self.addresses.fetch_add(count as u64, Ordering::Relaxed);
-    }
-
-    fn task_started(&self) {
-        self.tasks_started.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn task_done(&self, found: usize) {
-        self.tasks_done.fetch_add(1, Ordering::Relaxed);
-        self.found.fetch_add(found as u64, Ordering::Relaxed);
-    }
-}
-
-/// Clears the spinner when its task ends (or is aborted).
-struct ClearOnDrop(indicatif::ProgressBar);
-
-impl Drop for ClearOnDrop {
-    fn drop(&mut self) {
-        self.0.finish_and_clear();
-    }
 }
 
 /// Writes the records, says the summary on stderr, and tells complete from partial.
@@ -645,6 +575,7 @@ fn write_output(
 ) -> Result<(), JobError> {
     let style = TableStyle {
         color: output.color,
+        width: Some(super::terminal::width()),
     };
     let (target, mut out) = open_output(&dest)?;
     let result = report::write(&mut out, output.format, style, records, servers, summary)

@@ -55,7 +55,8 @@ impl Destination {
     /// How errors name it, and a writer to it.
     pub fn writer(&self) -> Result<(String, Box<dyn Write + '_>), JobError> {
         match self {
-            Destination::Stdout => Ok(("stdout".to_owned(), Box::new(io::stdout().lock()))),
+            // Whole lines only, even when the run is interrupted.
+            Destination::Stdout => Ok(("stdout".to_owned(), Box::new(super::interrupt::stdout()))),
             Destination::File(file) => {
                 let handle = match &file.how {
                     How::Beside { temp, .. } => temp.as_file(),

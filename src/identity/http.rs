@@ -5,6 +5,7 @@
 //! `retry_after_ms` up to a limit (matrix-rust-sdk's `RetryKind`, uv's
 //! "failed after N retries in 3.2s").
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -53,6 +54,21 @@ pub struct Http {
     /// when a referral first needs it.
     public_only: Arc<OnceLock<reqwest::Client>>,
     certs: Arc<Vec<reqwest::Certificate>>,
+    /// Requests sent so far, every try counted, by this client and its
+    /// clones (see [`Http::sent`]).
+    sent: Arc<AtomicU64>,
+}
+
+/// How many requests a client and its clones have sent so far, every try
+/// counted: what a progress line shows while answers are awaited.
+#[derive(Debug, Clone, Default)]
+pub struct SentCount(Arc<AtomicU64>);
+
+impl SentCount {
+    /// The count now.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// A request, as the retry loop resends it.
@@ -160,6 +176,7 @@ impl Http {
             settings: Arc::new(settings),
             public_only: Arc::default(),
             certs: Arc::new(certs),
+            sent: Arc::default(),
         })
     }
 
@@ -174,6 +191,11 @@ impl Http {
             client: client.clone(),
             ..self.clone()
         }
+    }
+
+    /// The count of requests this client and its clones send.
+    pub fn sent(&self) -> SentCount {
+        SentCount(Arc::clone(&self.sent))
     }
 
     /// The limits in force.
@@ -246,6 +268,7 @@ impl Http {
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
         }
+        self.sent.fetch_add(1, Ordering::Relaxed);
         let response = builder.send().await.map_err(|e| Failure {
             kind: transport(&e, &self.settings),
             retry_after: None,

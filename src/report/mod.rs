@@ -25,13 +25,13 @@ use crate::threepid::Medium;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
-    /// Aligned columns for people (the default).
+    /// Aligned columns for people (the default), as wide as the terminal (else $COLUMNS, else 80), long cells cut with `…`.
     Table,
     /// One JSON document: results, servers and summary.
     Json,
     /// One JSON result object per line.
     Ndjson,
-    /// `contact,medium,address,status,mxid,via,mxids,input,reason`.
+    /// Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason.
     Csv,
     /// The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`.
     Vcard,
@@ -149,6 +149,9 @@ impl Summary {
 pub struct TableStyle {
     /// Colour the status column (a terminal, and no `NO_COLOR`).
     pub color: bool,
+    /// The widest a line may be, in terminal columns; long cells are cut
+    /// with `…` to fit. `None`: every cell whole.
+    pub width: Option<usize>,
 }
 
 /// The results of a run, by index, so that writers can format them on every

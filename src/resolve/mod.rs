@@ -126,6 +126,11 @@ impl Resolver {
         while fetching.join_next().await.is_some() {}
     }
 
+    /// How many requests the walk's client has sent, every try counted.
+    pub fn sent(&self) -> crate::identity::http::SentCount {
+        self.http.sent()
+    }
+
     /// The start servers, as named by the user and reached.
     pub fn starts(&self) -> &[Server] {
         &self.settings.starts
@@ -276,6 +281,9 @@ struct Run<'r> {
     /// answers the rest. A server takes its chunks in turn. A chunk is one
     /// round of requests in flight, each at the largest batch size.
     chunk_size: usize,
+    /// How many tasks about each address are under way: an address is
+    /// answered when its count falls back to 0 (told to the reporter).
+    open: Vec<u16>,
 }
 
 impl<'r> Run<'r> {
@@ -298,6 +306,7 @@ impl<'r> Run<'r> {
             left: Vec::new(),
             waiting: Vec::new(),
             chunk_size: (settings.ask.in_flight * settings.ask.max_batch).max(1),
+            open: Vec::new(),
         }
     }
 
@@ -347,6 +356,13 @@ impl<'r> Run<'r> {
                 path: task.path.clone(),
             };
             self.reporter.task_started();
+            for &id in &task.addresses {
+                let id = id as usize;
+                if self.open.len() <= id {
+                    self.open.resize(id + 1, 0);
+                }
+                self.open[id] = self.open[id].saturating_add(1);
+            }
             let slab = self.slabs[group].clone();
             let state = Arc::clone(&state);
             let reporter = Arc::clone(&self.reporter);
@@ -372,6 +388,13 @@ impl<'r> Run<'r> {
         for next in self.walk.answer(&task, asked.answer) {
             self.left[group] += self.spawn(next, group);
         }
+        let mut answered = 0;
+        for &id in &task.addresses {
+            let open = &mut self.open[id as usize];
+            *open -= 1;
+            answered += usize::from(*open == 0);
+        }
+        self.reporter.answered(answered);
         self.left[group] -= 1;
         if self.left[group] == 0
             && let Some(finished) = &self.finished

@@ -22,6 +22,12 @@ pub trait Reporter: Send + Sync {
     fn task_done(&self, found: usize) {
         let _ = found;
     }
+
+    /// `count` more addresses have their final outcome: no task about
+    /// them is left (told once per task, 0 included).
+    fn answered(&self, count: usize) {
+        let _ = count;
+    }
 }
 
 /// A warning of the walk.

@@ -107,6 +107,8 @@ fn table_output() {
             "-r",
             "FR",
         ])
+        // Wide enough for every hash whole (tests/it/terminal.rs cuts them).
+        .env("COLUMNS", "250")
         .run();
     assert_eq!(code, 0);
     insta::assert_snapshot!("dry_run_table", stdout);

@@ -174,6 +174,8 @@ fn readme_main_command_on_the_sandbox() {
     // README: cargo run --release -- lookup fixtures/contacts.vcf --sandbox
     let (code, stdout, stderr) = crate::support::mxlookup()
         .args(["lookup", "fixtures/contacts.vcf", "--sandbox"])
+        // Wide enough for every cell whole (tests/it/terminal.rs cuts them).
+        .env("COLUMNS", "250")
         .run();
     assert_eq!(code, 0, "{stderr}");
     insta::with_settings!({filters => vec![(r"http://127\.0\.0\.1:\d+", "http://127.0.0.1:PORT")]}, {

@@ -29,6 +29,7 @@ mod push;
 mod references;
 mod sandbox;
 mod sniffing;
+mod terminal;
 mod tokens;
 mod tom;
 mod vcard_out;

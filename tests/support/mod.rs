@@ -84,7 +84,9 @@ impl Mx {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_STATE_HOME", home.join("state"))
             .env("XDG_CACHE_HOME", home.join("cache"))
-            .env_remove("NO_COLOR");
+            .env_remove("NO_COLOR")
+            // The table's width, and --help's, are the test's choice.
+            .env_remove("COLUMNS");
         Mx {
             cmd,
             home: home.to_owned(),
