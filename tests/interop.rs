@@ -26,6 +26,8 @@ mod support;
 
 #[path = "interop/contacts.rs"]
 mod contacts;
+#[path = "interop/dav_servers.rs"]
+mod dav_servers;
 #[path = "interop/home.rs"]
 mod home;
 #[path = "interop/mail.rs"]
@@ -43,6 +45,8 @@ mod accounts;
 mod batches;
 #[path = "interop/bind.rs"]
 mod bind;
+#[path = "interop/carddav.rs"]
+mod carddav;
 #[path = "interop/choice.rs"]
 mod choice;
 #[path = "interop/hashing.rs"]
@@ -51,3 +55,5 @@ mod hashing;
 mod peppers;
 #[path = "interop/referrals.rs"]
 mod referrals;
+#[path = "interop/vdir.rs"]
+mod vdir;
