@@ -289,6 +289,21 @@ impl DavServer {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// The time Radicale spent answering, summed over the answers it logged
+    /// after the first `skip` (`… response status for '/…' in 0.004 seconds …`).
+    pub fn logged_seconds(&self, skip: usize) -> f64 {
+        self.log()
+            .lines()
+            .filter_map(|l| {
+                l.split_once(" response status for '")?
+                    .1
+                    .split_once("' in ")
+            })
+            .skip(skip)
+            .filter_map(|(_, rest)| rest.split(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// The requests Radicale logged so far, as (method, path).
     pub fn logged_requests(&self) -> Vec<(String, String)> {
         self.log()
