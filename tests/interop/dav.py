@@ -58,7 +58,8 @@ def radicale_prepare(argv):
         )
     if bulk:
         template = bulk_template(bulk_cache or directory, bulk)
-        shutil.copytree(template, os.path.join(storage, "collection-root", user, "bulk"))
+        shutil.copytree(template, os.path.join(storage, "collection-root", user, "bulk"),
+                        copy_function=link_or_copy)
     emit({
         "cmd": [sys.executable, "-m", "radicale", "-C", config],
         "url": "http://127.0.0.1:%d" % port,
@@ -94,6 +95,16 @@ def bulk_template(cache, n):
             raise
     shutil.rmtree(work, ignore_errors=True)
     return template
+
+
+def link_or_copy(source, target):
+    """Hard links: 20,000 files copied cost seconds. Radicale replaces the
+    files it changes (a new file renamed into place), so the template is
+    never written through a link."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def warm_up(storage, path):
