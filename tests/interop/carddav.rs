@@ -510,16 +510,7 @@ fn concurrent_change_gives_412(kind: Kind) {
     let (before, _) = dav.get(&alice);
     let path = alice.trim_start_matches(&dav.url).to_owned();
     let nickname = "NICKNAME:Ali";
-    let proxy = DavProxy::with_edit(
-        &dav.url,
-        Some(ConcurrentEdit {
-            path: path.clone(),
-            line: nickname.into(),
-            login: dav
-                .needs_login()
-                .then(|| (DAV_USER.to_owned(), DAV_PASSWORD.to_owned())),
-        }),
-    );
+    let proxy = editing_proxy(&dav, &path, &[nickname]);
     let home = DavHome::new();
     let book = via(&proxy, &dav, &friends);
     let args = lookup_args(
@@ -600,6 +591,95 @@ fn radicale_concurrent_change_gives_412_then_a_retry() {
 #[test]
 fn xandikos_concurrent_change_gives_412_then_a_retry() {
     concurrent_change_gives_412(Kind::Xandikos);
+}
+
+/// A proxy to `dav` that changes the card at `path` before each of
+/// mxlookup's first `PUT`s to it, adding `lines[i]` before the i-th.
+fn editing_proxy(dav: &DavServer, path: &str, lines: &[&str]) -> DavProxy {
+    DavProxy::with_edit(
+        &dav.url,
+        Some(ConcurrentEdit {
+            path: path.to_owned(),
+            lines: lines.iter().map(|l| l.to_string()).collect(),
+            login: dav
+                .needs_login()
+                .then(|| (DAV_USER.to_owned(), DAV_PASSWORD.to_owned())),
+        }),
+    )
+}
+
+/// Changed again before the retry: after the second 412 mxlookup leaves
+/// the card as the server has it (both concurrent changes, no `IMPP`),
+/// tries no third `PUT`, and says so on stderr, naming the card; the other
+/// cards are written as usual. Every address was answered, so the exit
+/// code stays 0.
+fn changed_twice_is_left_and_reported(kind: Kind) {
+    let (interop, sydent, dav, friends, _work) = seeded(kind);
+    let alice = format!("{friends}alice.vcf");
+    let (before, _) = dav.get(&alice);
+    let path = alice.trim_start_matches(&dav.url).to_owned();
+    let changes = ["NICKNAME:Ali", "TITLE:Engineer"];
+    let proxy = editing_proxy(&dav, &path, &changes);
+    let home = DavHome::new();
+    let book = via(&proxy, &dav, &friends);
+    let args = lookup_args(
+        interop,
+        &dav,
+        &book,
+        &sydent.url,
+        &interop.hs_url,
+        &["--write-back"],
+    );
+    let run = home.run(&args, login(&dav).1);
+    run.expect_code(0);
+
+    let exchanges = proxy.exchanges();
+    let on_alice: Vec<(&str, u16)> = exchanges
+        .iter()
+        .filter(|e| e.path == path && (e.method == "PUT" || e.method == "EDIT"))
+        .map(|e| (e.method.as_str(), e.status))
+        .collect();
+    assert_eq!(on_alice.len(), 4, "{exchanges:#?}");
+    assert_eq!(
+        [on_alice[1], on_alice[3]],
+        [("PUT", 412); 2],
+        "{on_alice:?}"
+    );
+    assert!(
+        [on_alice[0], on_alice[2]]
+            .iter()
+            .all(|(m, s)| *m == "EDIT" && (200..300).contains(s)),
+        "the test's own changes: {on_alice:?}"
+    );
+    let (after, _) = dav.get(&alice);
+    assert_eq!(impp_lines(&after), Vec::<String>::new(), "{after}");
+    for line in before.lines().chain(changes) {
+        assert!(after.lines().any(|l| l == line), "{line:?} lost:\n{after}");
+    }
+    let alice_via_proxy = via(&proxy, &dav, &alice);
+    assert!(
+        run.stderr().contains(&alice_via_proxy),
+        "nothing said about {alice_via_proxy}:\n{}",
+        run.describe()
+    );
+    for (card, local) in &CHANGED[1..] {
+        let (body, _) = dav.get(&format!("{friends}{card}"));
+        assert_eq!(
+            impp_lines(&body),
+            [impp_for(&mxid(interop, local))],
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn radicale_changed_twice_is_left_and_reported() {
+    changed_twice_is_left_and_reported(Kind::Radicale);
+}
+
+#[test]
+fn xandikos_changed_twice_is_left_and_reported() {
+    changed_twice_is_left_and_reported(Kind::Xandikos);
 }
 
 // --- the measurement ---------------------------------------------------------

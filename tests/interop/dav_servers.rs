@@ -505,14 +505,16 @@ impl DavExchange {
     }
 }
 
-/// A change the proxy makes to a card on the server when mxlookup's first
-/// `PUT` to it arrives, before passing that `PUT` on: the server then
-/// holds a newer card than the one mxlookup read, so its `If-Match` fails.
+/// Changes the proxy makes to a card on the server when mxlookup's `PUT`s
+/// to it arrive, before passing each on: the server then holds a newer
+/// card than the one mxlookup read, so its `If-Match` fails.
 pub struct ConcurrentEdit {
     /// The card's path (`/alice/friends/alice.vcf`).
     pub path: String,
-    /// A line added before `END:VCARD`.
-    pub line: String,
+    /// A line added before `END:VCARD` at each `PUT`, in turn: the first
+    /// `PUT` gets the first change, the next one the second, and so on;
+    /// then the `PUT`s pass untouched.
+    pub lines: Vec<String>,
     /// The upstream's credentials.
     pub login: Option<(String, String)>,
 }
@@ -610,9 +612,12 @@ async fn forward(
         .unwrap_or_default();
     if parts.method == "PUT" {
         let mut edit = state.edit.lock().await;
-        if edit.as_ref().is_some_and(|e| e.path == path) {
-            let edit = edit.take().expect("edit");
-            let status = edit_upstream(&state.upstream, &edit).await;
+        if let Some(edit) = edit
+            .as_mut()
+            .filter(|e| e.path == path && !e.lines.is_empty())
+        {
+            let line = edit.lines.remove(0);
+            let status = edit_upstream(&state.upstream, edit, &line).await;
             state.log.lock().expect("proxy log").push(DavExchange {
                 method: "EDIT".into(),
                 path: path.clone(),
@@ -671,9 +676,9 @@ async fn forward(
         .expect("response")
 }
 
-/// Adds `edit.line` to the card upstream, with its own `If-Match`: the
-/// status of that `PUT`.
-async fn edit_upstream(upstream: &str, edit: &ConcurrentEdit) -> u16 {
+/// Adds `line` to the card upstream, with its own `If-Match`: the status of
+/// that `PUT`.
+async fn edit_upstream(upstream: &str, edit: &ConcurrentEdit, line: &str) -> u16 {
     let url = format!("{upstream}{}", edit.path);
     let auth = |req: reqwest::RequestBuilder| match &edit.login {
         Some((user, password)) => req.basic_auth(user, Some(password)),
@@ -686,7 +691,7 @@ async fn edit_upstream(upstream: &str, edit: &ConcurrentEdit) -> u16 {
         return 0;
     };
     let body = resp.text().await.unwrap_or_default();
-    let changed = body.replacen("END:VCARD", &format!("{}\r\nEND:VCARD", edit.line), 1);
+    let changed = body.replacen("END:VCARD", &format!("{line}\r\nEND:VCARD"), 1);
     auth(dav_http().put(&url))
         .header("Content-Type", "text/vcard; charset=utf-8")
         .header("If-Match", etag)
