@@ -14,7 +14,8 @@
 //!   PROPFIND there.
 //! - Radicale answers 401 `WWW-Authenticate: Basic realm="Radicale - Password
 //!   Required"` to anything without credentials (PROPFIND `/` too), and
-//!   401 again to a wrong password (its log: "Failed login attempt").
+//!   401 again to a wrong password, after a delay of ≈1 s (its log:
+//!   "Failed login attempt").
 //!   Xandikos never asks (its `--htpasswd` exists only with its own TLS,
 //!   `--autocert`).
 //! - Xandikos answers **415** to a PROPFIND/REPORT/MKCOL whose body has no
@@ -29,10 +30,12 @@
 //! - `PROPFIND home-set` Depth 1 (`resourcetype displayname getctag
 //!   sync-token`): one response per child; an address book has
 //!   `<resourcetype><collection/><C:addressbook/></resourcetype>` (C =
-//!   `urn:ietf:params:xml:ns:carddav`). Xandikos' home set also lists
-//!   nothing else here, but `/user/calendars/` exists beside it: only
-//!   resourcetype `addressbook` is a book. Xandikos makes `addressbook`
-//!   (display name "addressbook") at start with `--defaults`.
+//!   `urn:ietf:params:xml:ns:carddav`); the home set itself comes first
+//!   (Radicale: the principal, `<principal/><collection/>`). Xandikos'
+//!   calendars live beside its home set (`/user/calendars/`), Radicale's
+//!   in the same home set as the books: only resourcetype `addressbook` is
+//!   a book. Xandikos makes `addressbook` (display name "addressbook") at
+//!   start with `--defaults`.
 //! - Namespaces: Radicale writes `<multistatus xmlns="DAV:"
 //!   xmlns:CR="urn:ietf:params:xml:ns:carddav">` with an XML declaration;
 //!   Xandikos writes `ns0:`/`ns1:` prefixes and no declaration: parse by
