@@ -19,6 +19,12 @@
 //! most tests look up). The tests, by topic: `accounts`, `peppers`,
 //! `batches`, `hashing`, `referrals`, `bind`, `choice` (the user's account
 //! data: chosen identity server, accepted terms).
+//!
+//! Address books as sources (issue 16): `dav_servers` (a Radicale or a
+//! Xandikos per test, from PyPI too, configured by `dav.py`; a recording
+//! proxy that can change a card behind mxlookup's back), `carddav`
+//! (discovery, `--list`, reading, `--write-back`, 412, credentials, the
+//! 10,000-card measurement) and `vdir` (write-back read back by khard).
 
 // The crate root is in tests/: module files are named from there.
 #[path = "support/mod.rs"]
@@ -26,6 +32,8 @@ mod support;
 
 #[path = "interop/contacts.rs"]
 mod contacts;
+#[path = "interop/dav_servers.rs"]
+mod dav_servers;
 #[path = "interop/home.rs"]
 mod home;
 #[path = "interop/mail.rs"]
@@ -43,6 +51,8 @@ mod accounts;
 mod batches;
 #[path = "interop/bind.rs"]
 mod bind;
+#[path = "interop/carddav.rs"]
+mod carddav;
 #[path = "interop/choice.rs"]
 mod choice;
 #[path = "interop/hashing.rs"]
@@ -53,3 +63,5 @@ mod login;
 mod peppers;
 #[path = "interop/referrals.rs"]
 mod referrals;
+#[path = "interop/vdir.rs"]
+mod vdir;

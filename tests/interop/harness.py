@@ -16,6 +16,8 @@ library.
                              sydent's INI file in DIR
   seed CONFIG JSON           bind associations with sydent's own code
   sql DB QUERY [PARAM...]    run one statement (committed), print the rows
+  radicale-prepare, xandikos-prepare
+                             CardDAV servers (dav.py; their venv's python)
 """
 
 import contextlib
@@ -350,6 +352,10 @@ def main():
         sql(argv[0], argv[1], argv[2:])
     elif cmd == "tls-proxy":
         tls_proxy(argv)
+    elif cmd in ("radicale-prepare", "xandikos-prepare"):
+        import dav
+
+        dav.main(cmd, argv)
     else:
         raise SystemExit(__doc__)
 

@@ -401,3 +401,23 @@ pub fn post_json(url: &str, token: &str, body: &Value) -> (u16, Value) {
         )
     })
 }
+
+/// Where `tests/interop/setup` installed the venvs (`MXLOOKUP_INTEROP_CACHE`,
+/// else `.cache/interop`).
+pub(crate) fn cache_dir() -> PathBuf {
+    std::env::var_os("MXLOOKUP_INTEROP_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| manifest_dir().join(".cache/interop"))
+}
+
+/// The python of the venv `name` (`radicale`, `xandikos`, `khard`); a
+/// missing install fails the test, saying how to install it.
+pub(crate) fn venv_python(name: &str) -> PathBuf {
+    let python = cache_dir().join(name).join("bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: {name} is not installed (`bash tests/interop/run` installs it)",
+        python.display()
+    );
+    python
+}
