@@ -238,7 +238,9 @@ impl<'a> Target<'a> {
             (None, false) => {
                 return Err(config(
                     "bind needs the homeserver, which records the binding",
-                    Some("pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN)"),
+                    Some(
+                        "log in with `mxlookup login @you:example.org`, or pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN)",
+                    ),
                 ));
             }
         };
@@ -586,11 +588,13 @@ pub fn unbind(settings: &UnbindSettings) -> Result<Completion, JobError> {
 }
 
 async fn run_unbind(settings: &UnbindSettings, address: String) -> Result<Completion, JobError> {
-    let (homeserver, from_server) = settings.network.homeserver_only()?;
+    let (homeserver, from_server) = settings.network.homeserver_only().await?;
     let Some(homeserver) = homeserver else {
         return Err(config(
             "unbind asks the homeserver, which holds the binding",
-            Some("pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN)"),
+            Some(
+                "log in with `mxlookup login @you:example.org`, or pass --homeserver URL with --hs-token TOKEN (or MXLOOKUP_HS_TOKEN)",
+            ),
         ));
     };
     let id_server = settings

@@ -182,11 +182,18 @@ impl NetworkSettings {
     }
 
     /// The homeserver alone (for `unbind`), and the first start server's
-    /// URL when one is given; the sandbox is not started.
-    pub fn homeserver_only(&self) -> Result<(Option<HomeserverClient>, Option<Url>), JobError> {
+    /// URL when one is given; the sandbox is not started. A kept session
+    /// is checked first, as [`Self::connect`] does.
+    pub async fn homeserver_only(
+        &self,
+    ) -> Result<(Option<HomeserverClient>, Option<Url>), JobError> {
         let first = self.servers.first().map(|s| s.url.clone());
         let http = self.http_client()?;
-        Ok((self.homeserver_client(&http)?, first))
+        let homeserver = self.homeserver_client(&http)?;
+        if let (Some(kept), Some(hs)) = (&self.kept_session, &homeserver) {
+            super::login::check_kept(kept, hs).await?;
+        }
+        Ok((homeserver, first))
     }
 
     /// Starts the sandbox and points every unset option at it.

@@ -421,6 +421,16 @@ fn a_session_ended_elsewhere_asks_to_log_in_again_and_is_forgotten_by_logout() {
     );
     // Nothing was asked of the identity server.
     assert!(fed.received("is.example:443").is_empty());
+    // `unbind` asks the homeserver alone, and checks the session as well.
+    let unbind = home.run(&["unbind", "email", "me@example.org"], None);
+    unbind.expect_code(2);
+    assert!(
+        unbind
+            .stderr()
+            .contains(&format!("\nhint: run `mxlookup login {USER}` again")),
+        "{}",
+        unbind.describe()
+    );
     let logout = home.run(&["logout"], None);
     logout.expect_code(0);
     assert!(
