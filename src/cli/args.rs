@@ -165,7 +165,9 @@ pub struct TraceArgs {
 /// Arguments of `mxlookup lookup`.
 #[derive(Debug, Args)]
 pub struct LookupArgs {
-    /// Address books to read: vCard, CSV or text; `-` reads stdin.
+    /// Address books to read: vCard, CSV or text; `-` reads stdin; an
+    /// https:// URL (http:// to loopback) is read over CardDAV: an address
+    /// book, a principal, or a server whose address books are found.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<String>,
 
@@ -213,6 +215,22 @@ pub struct LookupArgs {
     /// Write results to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Write the Matrix IDs found back into the sources (IMPP:matrix:u/…): files atomically, CardDAV cards with If-Match
+    #[arg(long)]
+    pub write_back: bool,
+
+    /// The CardDAV login for sources given as URLs [also ~/.netrc, `dav_user`
+    /// in the config file]. The password comes from MXLOOKUP_DAV_PASSWORD,
+    /// the file `dav_password_file` of the config file names, ~/.netrc, or a
+    /// prompt; it is sent to that server only.
+    #[arg(long, value_name = "USER", env = "MXLOOKUP_DAV_USER")]
+    pub dav_user: Option<String>,
+
+    /// Print the CardDAV address books the URLs lead to (URL, name, cards)
+    /// and look nothing up.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// Arguments of `mxlookup push`.

@@ -24,6 +24,7 @@ use super::args::{
     UnbindArgs,
 };
 use super::layers::{Layers, NetworkLayer, Source, TokenLayer};
+use crate::commands::dav_source::{DavSettings, WriteBack};
 use crate::commands::hash::HashSettings;
 use crate::commands::tokens::{AccessTokens, GivenToken, Token, server_key};
 use crate::commands::{
@@ -48,6 +49,7 @@ pub fn lookup(
         layers.offline(&mut net);
     }
     let format = layers.lookup_format("format", args.format);
+    let dav = dav_settings(&args, &mut layers, &net)?;
     let mode = match (args.dry_run, args.pepper) {
         (true, Some(_)) if net.names_a_server() => {
             return Err(usage(
@@ -61,7 +63,8 @@ pub fn lookup(
         },
         (dry_run, _) => Mode::Network {
             network: Box::new(network(net)?),
-            dry_run,
+            // With --write-back, a dry run looks up and writes nothing back.
+            dry_run: dry_run && !args.write_back,
         },
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -81,6 +84,40 @@ pub fn lookup(
             color,
             verbosity,
         },
+        dav,
+    })
+}
+
+/// The CardDAV settings of `lookup`: the URLs among the sources checked
+/// (syntax, http:// only to loopback), the login, and how servers are
+/// reached.
+fn dav_settings(
+    args: &LookupArgs,
+    layers: &mut Layers<'_>,
+    net: &NetworkLayer,
+) -> Result<DavSettings, JobError> {
+    let urls = crate::commands::dav_source::check_urls(&args.files)?;
+    let write_back = match (args.write_back, args.dry_run) {
+        (false, _) => None,
+        (true, false) => Some(WriteBack::Write),
+        (true, true) => Some(WriteBack::Diff),
+    };
+    if args.list && urls.is_empty() {
+        return Err(usage(
+            "--list shows the address books of CardDAV URLs, and no source is one",
+            "pass the URL of a CardDAV server, principal or address book, e.g. mxlookup lookup https://dav.example.org/ --dav-user USER --list",
+        ));
+    }
+    Ok(DavSettings {
+        urls,
+        user: layers.dav_user(args.dav_user.clone()),
+        password_file: layers.dav_password_file(),
+        list: args.list,
+        write_back,
+        timeout: http(net)?.timeout,
+        ca_cert: net.ca_cert.clone(),
+        resolve: resolve(&net.resolve)?,
+        sandbox: net.sandbox.clone(),
     })
 }
 

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
 
-use mxlookup::addressbook::{self, ColumnChoice, Format, Opened, ReadOptions};
+use mxlookup::addressbook::{ColumnChoice, Format, Opened, ReadOptions};
 use mxlookup::outcome::{Address, AddressId, Outcome, Outcomes, Status};
 use mxlookup::plan::{self, Plan, Planner, Target};
 use mxlookup::report::records;
@@ -21,6 +21,7 @@ use mxlookup::resolve::server::ServerStats;
 use mxlookup::resolve::{Reporter, Resolution, Warning};
 use mxlookup::threepid::{self, Algorithm, MsisdnOptions};
 
+use super::dav_source::{DavRead, WriteBack};
 use super::output_file::Destination;
 use super::{
     Completion, Connected, JobError, NetworkSettings, Verbosity, error_hints, runtime, stage,
@@ -42,6 +43,8 @@ pub struct LookupSettings {
     pub mode: Mode,
     /// Where and how to write results.
     pub output: OutputSettings,
+    /// CardDAV sources: login, `--list`, `--write-back`.
+    pub dav: super::dav_source::DavSettings,
 }
 
 /// What a lookup does with the addresses it read.
@@ -99,7 +102,15 @@ type Looked = (Plan, Result<Completion, JobError>);
 /// new addresses go to the walk at once, so that the first servers are
 /// asked while the rest of the book is still being read.
 pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
+    if settings.dav.list {
+        return super::dav_source::list(settings);
+    }
     let verbosity = settings.output.verbosity;
+    if settings.dav.write_back == Some(WriteBack::Diff) && verbosity >= Verbosity::Normal {
+        eprintln!(
+            "--write-back --dry-run: the addresses are looked up, nothing is written back; the changes are shown as diffs"
+        );
+    }
     let started = Instant::now();
     // The phone metadata loads while the servers are reached and the files
     // read, not on the first chunk's critical path.
@@ -107,20 +118,26 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     std::thread::spawn(move || threepid::warm_up(&msisdn));
     // Every file is opened and checked, and the file of `-o` created
     // beside its place, before anything reaches the network.
-    let books = open(settings, started)?;
+    let (books, dav) = open(settings, started)?;
+    let dav = dav.as_ref();
     let dest = Destination::prepare(settings.output.path.as_deref())?;
     let reaching = reach(settings)?;
     let contacts: usize = books.iter().map(Opened::len).sum();
     let mut planner = Planner::new(&settings.msisdn, contacts);
     let (plan, done) = match reaching {
-        Reaching::Offline(pepper, algorithm) => {
-            offline(settings, planner, books, (pepper, algorithm), started, dest)
-        }
+        Reaching::Offline(pepper, algorithm) => offline(
+            settings,
+            planner,
+            books,
+            (pepper, algorithm),
+            started,
+            (dest, dav),
+        ),
         Reaching::Network(runtime, connecting, true) => {
             take_all(&mut planner, books, |_| true);
             let plan = planner.finish();
             normalised(&plan, verbosity, started);
-            let done = runtime.block_on(dry_ask(settings, connecting, &plan, dest));
+            let done = runtime.block_on(dry_ask(settings, connecting, &plan, (dest, dav)));
             (plan, done)
         }
         Reaching::Network(runtime, connecting, false) => online(
@@ -129,7 +146,7 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
             books,
             (runtime, connecting),
             started,
-            dest,
+            (dest, dav),
         )?,
     };
     stage(verbosity, started, "wrote the results");
@@ -157,13 +174,16 @@ fn reach(settings: &LookupSettings) -> Result<Reaching<'_>, JobError> {
 }
 
 /// Opens and checks every address book (a stage told at `-v`).
-fn open(settings: &LookupSettings, started: Instant) -> Result<Vec<Opened>, JobError> {
+fn open(
+    settings: &LookupSettings,
+    started: Instant,
+) -> Result<(Vec<Opened>, Option<DavRead>), JobError> {
     // The cards as read are kept only to write them back.
     let read_options = ReadOptions {
         keep_cards: settings.output.format == OutputFormat::Vcard,
         columns: settings.columns.clone(),
     };
-    let books = addressbook::open_all(&settings.files, settings.input_format, read_options)?;
+    let (books, dav) = super::dav_source::open_sources(settings, read_options)?;
     tell_notices(&books, settings.output.verbosity);
     let contacts: usize = books.iter().map(Opened::len).sum();
     stage(
@@ -171,7 +191,7 @@ fn open(settings: &LookupSettings, started: Instant) -> Result<Vec<Opened>, JobE
         started,
         &format!("opened {} files: {contacts} contacts", books.len()),
     );
-    Ok(books)
+    Ok((books, dav))
 }
 
 /// What reading the books said: warnings (and their hints), and at `-v`
@@ -209,7 +229,7 @@ fn offline(
     books: Vec<Opened>,
     hashing: (&str, Algorithm),
     started: Instant,
-    dest: Destination,
+    dest: (Destination, Option<&DavRead>),
 ) -> Looked {
     take_all(&mut planner, books, |_| true);
     let plan = planner.finish();
@@ -243,13 +263,13 @@ fn online(
     books: Vec<Opened>,
     (runtime, connecting): Connecting,
     started: Instant,
-    dest: Destination,
+    (dest, dav): (Destination, Option<&DavRead>),
 ) -> Result<Looked, JobError> {
     let verbosity = settings.output.verbosity;
     let (feed, fed) = mpsc::unbounded_channel();
     // Results are written as their addresses are final, while the
     // walk goes on, when the format allows.
-    let streaming = settings.output.format.streams();
+    let streaming = settings.output.format.streams() && settings.dav.write_back.is_none();
     let (finishing, finished) = mpsc::unbounded_channel();
     let walking = runtime.spawn(walk(
         connecting,
@@ -272,7 +292,7 @@ fn online(
     let done = if streaming {
         Ok(streamed(settings, &plan, walked, finished, dest)?)
     } else {
-        at_the_end(settings, &plan, walked, dest)?
+        at_the_end(settings, &plan, walked, (dest, dav))?
     };
     Ok((plan, done))
 }
@@ -325,7 +345,7 @@ fn at_the_end(
     settings: &LookupSettings,
     plan: &Plan,
     mut walked: Walked,
-    dest: Destination,
+    dest: (Destination, Option<&DavRead>),
 ) -> Result<Result<Completion, JobError>, JobError> {
     let resolution = walked_to_the_end(&mut walked, settings.output.verbosity)?;
     let outcomes = &resolution.outcomes;
@@ -465,7 +485,7 @@ async fn dry_ask(
     settings: &LookupSettings,
     connecting: tokio::task::JoinHandle<Result<Connected, JobError>>,
     plan: &Plan,
-    dest: Destination,
+    dest: (Destination, Option<&DavRead>),
 ) -> Result<Completion, JobError> {
     let connected = reached(connecting, settings.output.verbosity).await?;
     let details = connected
@@ -569,10 +589,27 @@ fn finish(
     servers: &[ServerStats],
     summary: Summary,
     what: &str,
-    dest: Destination,
+    (dest, dav): (Destination, Option<&DavRead>),
 ) -> Result<Completion, JobError> {
+    if let (Some(dav), Some(WriteBack::Diff)) = (dav, settings.dav.write_back) {
+        // The diffs take the results' place.
+        let diffs = super::dav_write::diffs(dav, records);
+        let (target, mut out) = open_output(&dest)?;
+        let written = out.write_all(diffs.as_bytes()).and_then(|()| out.flush());
+        drop(out);
+        output_result(target, written)?;
+        dest.commit()?;
+        return Ok(conclude(settings, servers, &summary, what));
+    }
     write_output(&settings.output, dest, records, servers, &summary)?;
-    Ok(conclude(settings, servers, &summary, what))
+    let completion = conclude(settings, servers, &summary, what);
+    if let (Some(dav), Some(WriteBack::Write)) = (dav, settings.dav.write_back) {
+        let written = super::dav_write::write(dav, records, settings.output.verbosity);
+        if written == Completion::Partial {
+            return Ok(Completion::Partial);
+        }
+    }
+    Ok(completion)
 }
 
 /// Says the summary on stderr, and tells complete from partial.
