@@ -73,6 +73,15 @@ pub fn check_urls(sources: &[String]) -> Result<Vec<Url>, JobError> {
         if url.host_str().is_none() {
             return Err(JobError::config(format!("{source} names no host"), None));
         }
+        if !url.username().is_empty() || url.password().is_some() {
+            // Sources are cited in results and messages: no secret in them.
+            return Err(JobError::config(
+                "a CardDAV URL holds no login or password",
+                Some(
+                    "pass the login with --dav-user USER and the password in MXLOOKUP_DAV_PASSWORD, a file named by `dav_password_file`, or ~/.netrc",
+                ),
+            ));
+        }
         if url.scheme() == "http" && !loopback(&url) {
             return Err(JobError::config(
                 format!(

@@ -21,6 +21,10 @@ pub struct DavSpec {
     /// is answered 412.
     #[serde(default)]
     pub change_after_fetch: Vec<String>,
+    /// Where `/.well-known/carddav` redirects: `/dav/` when absent; a URL
+    /// on another server tests that credentials do not follow a redirect.
+    #[serde(default)]
+    pub well_known_to: Option<String>,
 }
 
 /// A user and the password of Basic authentication.
@@ -141,5 +145,6 @@ pub(crate) fn default_dav() -> DavSpec {
             },
         ],
         change_after_fetch: Vec::new(),
+        well_known_to: None,
     }
 }

@@ -545,3 +545,37 @@ fn the_sandbox_serves_its_carddav_server_for_the_readme_command() {
         "{listing}"
     );
 }
+
+#[test]
+fn credentials_do_not_follow_a_redirect_to_another_server() {
+    let dav = Dav::start(|spec| spec.well_known_to = Some("http://127.0.0.2:9/dav/".into()));
+    let (code, _, _, stderr) = as_alice(&dav, &[&dav.url("/")], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            "redirects to http://127.0.0.2:9/dav/: another server than http://127.0.0.1:"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nhint: give the URL the server points to yourself"),
+        "{stderr}"
+    );
+    assert!(dav.others().is_empty());
+}
+
+#[test]
+fn a_url_with_a_password_in_it_is_refused() {
+    let dav = Dav::start(|_| {});
+    let url = dav.url("/").replace("http://", "http://alice:wonderland@");
+    let (code, _, stdout, stderr) = as_alice(&dav, &[&url], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with(
+            "error: a CardDAV URL holds no login or password\nhint: pass the login with --dav-user"
+        ),
+        "{stderr}"
+    );
+    assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
+    assert!(dav.server().requests().is_empty());
+}

@@ -31,7 +31,10 @@ pub(crate) async fn handle(
     let path = parts.uri.path().to_owned();
     if path.trim_end_matches('/') == "/.well-known/carddav" {
         return status(StatusCode::MOVED_PERMANENTLY)
-            .header(header::LOCATION, ROOT)
+            .header(
+                header::LOCATION,
+                state.well_known_to.as_deref().unwrap_or(ROOT),
+            )
             .body(Body::empty())
             .unwrap_or_default();
     }

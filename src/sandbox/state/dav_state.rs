@@ -40,6 +40,8 @@ pub(crate) enum Put {
 #[derive(Debug)]
 pub(crate) struct DavState {
     users: BTreeMap<String, String>,
+    /// Where `/.well-known/carddav` redirects.
+    pub well_known_to: Option<String>,
     inner: Mutex<Inner>,
 }
 
@@ -83,6 +85,7 @@ impl DavState {
             );
         }
         DavState {
+            well_known_to: spec.well_known_to.clone(),
             users: spec
                 .users
                 .iter()
