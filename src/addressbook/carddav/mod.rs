@@ -18,6 +18,8 @@ mod xml;
 
 pub use client::{Answer, Credentials, DavClient, DavClientSettings, DavError, origin_of};
 
+use std::collections::BTreeMap;
+
 use url::Url;
 
 use xml::DavResponse;
@@ -211,20 +213,19 @@ pub async fn fetch(
             .send(
                 "REPORT",
                 book,
-                &[
-                    ("Depth", "1"),
-                    ("Content-Type", "application/xml; charset=utf-8"),
-                ],
+                // RFC 6352 §8.7: no Depth header for a multiget.
+                &[("Content-Type", "application/xml; charset=utf-8")],
                 Some(body.into_bytes()),
             )
             .await?;
         let (at, responses) = multistatus("REPORT", answer)?;
+        // By path, once: a batch is answered in any order.
+        let by_path: BTreeMap<String, &DavResponse> = responses
+            .iter()
+            .filter_map(|r| Some((at.join(&r.href).ok()?.path().to_owned(), r)))
+            .collect();
         for member in batch {
-            let found = responses.iter().find(|r| {
-                at.join(&r.href)
-                    .is_ok_and(|u| u.path() == member.url.path())
-            });
-            match found {
+            match by_path.get(member.url.path()).copied() {
                 Some(r) if r.status.is_some_and(|s| s == 404) => {}
                 Some(r) if r.props.contains_key("address-data") => cards.push(RemoteCard {
                     url: member.url.clone(),
