@@ -347,3 +347,33 @@ pub fn dav_error(e: DavError, url: &Url) -> JobError {
     };
     JobError::config(e.to_string(), Some(&hint))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_told_from_files() {
+        assert!(is_url("https://dav.example/") && is_url("HTTP://127.0.0.1:8/"));
+        assert!(!is_url("book.vcf") && !is_url("-") && !is_url("https:book.vcf"));
+    }
+
+    #[test]
+    fn plain_http_is_only_for_loopback_and_urls_hold_no_secret() {
+        let check = |s: &str| check_urls(&[s.to_owned()]).map(|u| u.len());
+        assert_eq!(check("https://dav.example/dav/").ok(), Some(1));
+        assert_eq!(check("http://127.0.0.1:5232/").ok(), Some(1));
+        assert_eq!(check("http://[::1]:5232/").ok(), Some(1));
+        assert_eq!(check("http://localhost:5232/").ok(), Some(1));
+        for refused in [
+            "http://dav.example/",
+            "http://10.0.0.1/",
+            "https://alice:pw@dav.example/",
+            "https://alice@dav.example/",
+            "https://[bad/",
+        ] {
+            assert!(check(refused).is_err(), "{refused}");
+        }
+        assert_eq!(check("book.vcf").ok(), Some(0));
+    }
+}

@@ -95,6 +95,10 @@ impl RunningDav {
         let mut text = format!("CardDAV server {}:\n  {bare}/dav/", self.name);
         for (user, password) in &self.users {
             let _ = write!(text, "  user {user}  password {password}");
+            let _ = write!(
+                text,
+                "\n    list: MXLOOKUP_DAV_PASSWORD={password} mxlookup lookup {bare}/ --dav-user {user} --list"
+            );
             for (slug, name, count) in self.state.books_of(user) {
                 let _ = write!(
                     text,

@@ -222,3 +222,46 @@ fn uid_of(text: &str) -> Option<&str> {
         .map(str::trim)
         .filter(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::dav_spec::default_dav;
+
+    #[test]
+    fn a_put_needs_the_current_etag_and_gives_a_new_one() {
+        let state = DavState::new(&default_dav());
+        let card = state.peek("alice", "contacts", "bob.vcf").unwrap();
+        assert!(card.bytes.ends_with(b"END:VCARD\r\n"));
+        let put = |tag: &str| state.put("alice", "contacts", "bob.vcf", Some(tag), b"x".to_vec());
+        assert_eq!(put("\"nope\""), Put::Changed);
+        let Put::Stored(tag) = put(&card.etag) else {
+            panic!("stored")
+        };
+        assert_ne!(tag, card.etag);
+        assert_eq!(put(&card.etag), Put::Changed);
+        assert_eq!(
+            state.put("alice", "contacts", "new.vcf", None, Vec::new()),
+            Put::Missing
+        );
+    }
+
+    #[test]
+    fn the_knob_changes_a_card_right_after_its_first_fetch() {
+        let mut spec = default_dav();
+        spec.change_after_fetch = vec!["bob.vcf".into()];
+        let state = DavState::new(&spec);
+        let first = state.fetch("alice", "contacts", "bob.vcf").unwrap();
+        let now = state.peek("alice", "contacts", "bob.vcf").unwrap();
+        assert_ne!(first.etag, now.etag);
+        assert!(
+            String::from_utf8_lossy(&now.bytes)
+                .contains("NOTE:changed on the server meanwhile\r\nEND:VCARD")
+        );
+        let again = state.fetch("alice", "contacts", "bob.vcf").unwrap();
+        assert_eq!(
+            again.etag,
+            state.peek("alice", "contacts", "bob.vcf").unwrap().etag
+        );
+    }
+}
