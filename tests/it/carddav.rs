@@ -152,6 +152,10 @@ fn the_books_are_found_from_the_root_a_principal_or_a_collection() {
     let (code, from_principal, _, stderr) = as_alice(&dav, &[&principal], &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(sources(&from_root), sources(&from_principal));
+    let home = dav.url("/dav/addressbooks/alice/");
+    let (code, from_home, _, stderr) = as_alice(&dav, &[&home], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(sources(&from_root), sources(&from_home));
     let (code, from_book, _, stderr) = as_alice(&dav, &[&dav.book("family")], &[]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(

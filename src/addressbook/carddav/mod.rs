@@ -108,8 +108,9 @@ fn about<'a>(url: &Url, responses: &'a [DavResponse]) -> Option<&'a DavResponse>
 }
 
 /// The address books `url` leads to: itself when it is one; else those of
-/// the home set of the principal it names (or is); a server's bare root is
-/// tried through `/.well-known/carddav` first.
+/// the home set of the principal it names (or is), or those in it when it
+/// is a collection naming no principal (a home set); a server's bare root
+/// is tried through `/.well-known/carddav` first.
 pub async fn discover(client: &DavClient, url: &Url) -> Result<Vec<FoundBook>, DavError> {
     let (at, responses) = if url.path() == "/" {
         let well_known = url.join("/.well-known/carddav").expect("a path joins");
@@ -136,6 +137,8 @@ pub async fn discover(client: &DavClient, url: &Url) -> Result<Vec<FoundBook>, D
     }
     let home = match me.href_of("addressbook-home-set") {
         Some(home) => join(&at, home)?,
+        // A plain collection naming no principal: a home set itself.
+        None if me.is("collection") && me.href_of("current-user-principal").is_none() => at.clone(),
         None => {
             let principal = me
                 .href_of("current-user-principal")
