@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use mxlookup::addressbook::carddav::{Credentials, netrc};
+use mxlookup::addressbook::carddav::{self, Credentials, netrc};
 
 use super::JobError;
 use super::dav_source::DavSettings;
@@ -20,6 +20,26 @@ pub const PASSWORD_VAR: &str = "MXLOOKUP_DAV_PASSWORD";
 
 /// Where the password can come from, for hints.
 const PASSWORD_SOURCES: &str = "set MXLOOKUP_DAV_PASSWORD, name a file holding it with `dav_password_file` in the config file, add `machine HOST login USER password PASSWORD` to ~/.netrc, or run mxlookup in a terminal to be asked";
+
+/// The credentials for each URL of `settings`, in order, all settled
+/// before the first request; one prompt per server at most.
+pub fn for_every_url(settings: &DavSettings) -> Result<Vec<Credentials>, JobError> {
+    let mut known: Vec<(String, Credentials)> = Vec::new();
+    let mut all = Vec::with_capacity(settings.urls.len());
+    for url in &settings.urls {
+        let origin = carddav::origin_of(url);
+        let credentials = match known.iter().find(|(o, _)| *o == origin) {
+            Some((_, c)) => c.clone(),
+            None => {
+                let c = credentials(settings, url)?;
+                known.push((origin, c.clone()));
+                c
+            }
+        };
+        all.push(credentials);
+    }
+    Ok(all)
+}
 
 /// The credentials for the server of `url`.
 pub fn credentials(settings: &DavSettings, url: &Url) -> Result<Credentials, JobError> {

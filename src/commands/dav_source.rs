@@ -200,6 +200,7 @@ pub fn open_sources(
             )?),
         });
     }
+    let mut logins = super::dav_login::for_every_url(&settings.dav)?.into_iter();
     let (mut dav, client) = DavRead::start(&settings.dav)?;
     let verbosity = settings.output.verbosity;
     let mut books = Vec::new();
@@ -210,7 +211,7 @@ pub fn open_sources(
             continue;
         }
         let url = urls.next().expect("one parsed URL per URL source");
-        let credentials = super::dav_login::credentials(&settings.dav, url)?;
+        let credentials = logins.next().expect("credentials for every URL");
         let dav_client = DavClient::new(url, credentials, &client)
             .map_err(|e| JobError::config(format!("--ca-cert: {e}"), None))?;
         let source = dav.sources.len();
@@ -273,9 +274,9 @@ async fn read_url(
 /// `--list`: the address books each URL leads to, on stdout; nothing is
 /// looked up.
 pub fn list(settings: &LookupSettings) -> Result<Completion, JobError> {
+    let logins = super::dav_login::for_every_url(&settings.dav)?;
     let (dav, client) = DavRead::start(&settings.dav)?;
-    for url in &settings.dav.urls {
-        let credentials = super::dav_login::credentials(&settings.dav, url)?;
+    for (url, credentials) in settings.dav.urls.iter().zip(logins) {
         let dav_client = DavClient::new(url, credentials, &client)
             .map_err(|e| JobError::config(format!("--ca-cert: {e}"), None))?;
         let found: Vec<(FoundBook, usize)> = dav
