@@ -138,13 +138,14 @@ async fn write_card(
             None => return Ok(Written::Nothing),
         }
     }
-    for _ in 0..2 {
+    for retry in [false, true] {
         let Some(patched) = add_matrix_ids(&current.bytes, mxids) else {
             return Ok(Written::Nothing);
         };
         let added = count_lines(&patched) - count_lines(&current.bytes);
         match carddav::put(client, &current.url, current.etag.as_deref(), patched).await? {
             PutOutcome::Stored => return Ok(Written::Stored(added)),
+            PutOutcome::Changed if retry => return Ok(Written::Changed),
             PutOutcome::Changed => match carddav::get(client, &current.url).await? {
                 Some(fresh) => current = fresh,
                 None => return Ok(Written::Nothing),

@@ -18,7 +18,9 @@ pub struct DavSpec {
     pub books: Vec<DavBook>,
     /// Cards (by file name, `bob.vcf`) changed on the server right after
     /// a client first fetches them: its next `PUT` with the `ETag` it read
-    /// is answered 412.
+    /// is answered 412. A name listed twice is changed after each of its
+    /// first two fetches (a client that fetches again after the 412 meets
+    /// another change).
     #[serde(default)]
     pub change_after_fetch: Vec<String>,
     /// Where `/.well-known/carddav` redirects: `/dav/` when absent; a URL

@@ -583,3 +583,33 @@ fn a_url_with_a_password_in_it_is_refused() {
     assert!(!stdout.contains(PASSWORD) && !stderr.contains(PASSWORD));
     assert!(dav.server().requests().is_empty());
 }
+
+#[test]
+fn a_card_changed_again_after_the_refetch_is_left_and_reported() {
+    let dav = Dav::start(|spec| spec.change_after_fetch = vec!["bob.vcf".into(), "bob.vcf".into()]);
+    let (code, _, _, stderr) = as_alice(&dav, &[&dav.book("contacts")], &["--write-back"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (bob, _) = dav.card("contacts", "bob.vcf");
+    let bob = String::from_utf8(bob).unwrap();
+    assert!(!bob.contains("IMPP"), "left alone: {bob}");
+    assert_eq!(
+        bob.matches("NOTE:changed on the server meanwhile").count(),
+        2
+    );
+    assert!(
+        stderr.contains("contacts/bob.vcf changed on the server meanwhile, twice: left as it is"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("wrote 2 Matrix IDs into 2 cards at http://127.0.0.1:")
+            && stderr.contains("; 1 changed on the server meanwhile and were left"),
+        "{stderr}"
+    );
+    let puts = dav
+        .server()
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT" && r.path.ends_with("/bob.vcf"))
+        .count();
+    assert_eq!(puts, 2, "tried once more, not again");
+}

@@ -2,7 +2,7 @@
 //! cards with their ETags, and how a card changes (`PUT` with `If-Match`,
 //! and the knob that changes one behind a client's back). No HTTP here.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::sandbox::dav_spec::DavSpec;
@@ -49,8 +49,9 @@ pub(crate) struct DavState {
 struct Inner {
     /// (owner, slug) → book.
     books: BTreeMap<(String, String), StoredBook>,
-    /// Cards to change right after their first fetch; removed once done.
-    to_change: BTreeSet<String>,
+    /// Cards to change right after their next fetches, and how many more
+    /// times; removed once done.
+    to_change: BTreeMap<String, usize>,
     /// The last ETag given.
     generation: u64,
 }
@@ -60,7 +61,13 @@ impl DavState {
     pub fn new(spec: &DavSpec) -> DavState {
         let mut inner = Inner {
             books: BTreeMap::new(),
-            to_change: spec.change_after_fetch.iter().cloned().collect(),
+            to_change: spec
+                .change_after_fetch
+                .iter()
+                .fold(BTreeMap::new(), |mut m, name| {
+                    *m.entry(name.clone()).or_insert(0) += 1;
+                    m
+                }),
             generation: 0,
         };
         for book in &spec.books {
@@ -144,7 +151,11 @@ impl DavState {
         let mut inner = self.lock();
         let key = (owner.to_owned(), slug.to_owned());
         let card = inner.books.get(&key)?.cards.get(name)?.clone();
-        if inner.to_change.remove(name) {
+        if let Some(left) = inner.to_change.get_mut(name) {
+            *left -= 1;
+            if *left == 0 {
+                inner.to_change.remove(name);
+            }
             let changed = changed_meanwhile(&card.bytes);
             let stored = inner.stored(changed);
             if let Some(book) = inner.books.get_mut(&key) {
