@@ -613,3 +613,22 @@ fn a_card_changed_again_after_the_refetch_is_left_and_reported() {
         .count();
     assert_eq!(puts, 2, "tried once more, not again");
 }
+
+#[test]
+fn a_book_the_login_may_not_read_says_so() {
+    let dav = Dav::start(|_| {});
+    let theirs = dav.url("/dav/addressbooks/bob/contacts/");
+    let (code, _, _, stderr) = as_alice(&dav, &[&theirs], &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(&format!(
+            "error: PROPFIND {theirs}: the CardDAV server answered 403"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("hint: the login may not read {theirs}")),
+        "{stderr}"
+    );
+    assert!(dav.others().is_empty());
+}
