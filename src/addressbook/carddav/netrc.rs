@@ -2,8 +2,9 @@
 //! password PW`, tokens separated by any whitespace, `default` for any
 //! host, `macdef` bodies skipped up to a blank line, `#` comments.
 //!
-//! A small reader rather than a crate: the crates.io `netrc` crate has not
-//! been released since 2017, and what mxlookup needs is a lookup by host.
+//! A small reader rather than a crate: what mxlookup needs is a lookup by
+//! host, and neither `netrc` (0.1.4, an old release) nor `netrc-parser`
+//! seemed worth a dependency for forty lines.
 
 /// One entry: a host (`None` for `default`), a login and a password.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
