@@ -748,7 +748,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__lookup)
-            opts="-r -s -f -o -q -v -h --input-format --email-column --phone-column --region --dry-run --write-back --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --format --output --quiet --verbose --config --help"
+            opts="-r -s -f -o -q -v -h --input-format --email-column --phone-column --region --dry-run --write-back --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --format --output --dav-user --list --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -847,6 +847,10 @@ _mxlookup() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dav-user)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -69,6 +69,7 @@ ndjson\t'One JSON result object per line'
 csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s o -l output -d 'Write results to this file instead of stdout' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l dav-user -d 'The CardDAV login for sources given as URLs [also ~/.netrc, `dav_user` in the config file]. The password comes from MXLOOKUP_DAV_PASSWORD, the file `dav_password_file` of the config file names, ~/.netrc, or a prompt; it is sent to that server only' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l dry-run -d 'Fetch the start servers\' hash_details only, and print what would be sent for each address; send no address and no hash'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l write-back -d 'Write the Matrix IDs found back into the sources (IMPP:matrix:u/…): files atomically, CardDAV cards with If-Match'
@@ -76,6 +77,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l no-follow -
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l allow-plaintext -d 'Allow the `none` algorithm, which sends addresses in clear text'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l accept-terms -d 'Accept the identity servers\' terms of service when they ask (terms you accepted in another client, listed in your m.accepted_terms account data, are accepted without it; what this accepts is added there)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l sandbox -d 'Start the embedded sandbox federation on loopback and use it'
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l list -d 'Print the CardDAV address books the URLs lead to (URL, name, cards) and look nothing up'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s v -l verbose -d 'Say more on stderr (repeat for more)'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s h -l help -d 'Print help (see more with \'--help\')'

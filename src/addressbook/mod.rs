@@ -12,6 +12,7 @@
 //! saved as `.txt` is read as vCard, with a note saying so), then the
 //! name's extension, then a guess from the content.
 
+pub mod carddav;
 mod csv;
 mod decode;
 mod text;

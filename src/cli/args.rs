@@ -178,7 +178,9 @@ pub struct TraceArgs {
 /// Arguments of `mxlookup lookup`.
 #[derive(Debug, Args)]
 pub struct LookupArgs {
-    /// Address books to read: vCard, CSV or text; `-` reads stdin.
+    /// Address books to read: vCard, CSV or text; `-` reads stdin; an
+    /// https:// URL (http:// to loopback) is read over CardDAV: an address
+    /// book, a principal, or a server whose address books are found.
     ///
     /// A folder is read as a vdir (vdirsyncer, khard): each `.vcf` file in
     /// it, by name, one contact each; with none directly inside, those of
@@ -220,7 +222,9 @@ pub struct LookupArgs {
     /// cards lack, every other byte kept; it is written beside and renamed
     /// into place, keeping its permissions, and only when a card changed. A
     /// file that changed since it was read is left as it is, with a
-    /// warning. Standard input and CSV or text files are refused. With
+    /// warning. A CardDAV card is sent back with PUT and If-Match; one
+    /// changed on the server meanwhile is fetched again and sent once more.
+    /// Standard input and CSV or text files are refused. With
     /// --dry-run the addresses are still looked up, nothing is written,
     /// and a unified diff of the changes is printed instead of the results.
     #[arg(long)]
@@ -246,6 +250,18 @@ pub struct LookupArgs {
     /// Write results to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// The CardDAV login for sources given as URLs [also ~/.netrc, `dav_user`
+    /// in the config file]. The password comes from MXLOOKUP_DAV_PASSWORD,
+    /// the file `dav_password_file` of the config file names, ~/.netrc, or a
+    /// prompt; it is sent to that server only.
+    #[arg(long, value_name = "USER", env = "MXLOOKUP_DAV_USER")]
+    pub dav_user: Option<String>,
+
+    /// Print the CardDAV address books the URLs lead to (URL, name, cards)
+    /// and look nothing up.
+    #[arg(long)]
+    pub list: bool,
 }
 
 /// Arguments of `mxlookup push`.

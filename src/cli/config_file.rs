@@ -62,6 +62,12 @@ pub struct ConfigFile {
     /// Server name (`host:port`) → URL where it is reached.
     #[serde(default)]
     pub resolve: BTreeMap<String, String>,
+    /// The CardDAV login (`--dav-user`).
+    #[serde(default)]
+    pub dav_user: Option<String>,
+    /// A file whose first line is the CardDAV password.
+    #[serde(default)]
+    pub dav_password_file: Option<PathBuf>,
 }
 
 /// `[policy]`: which referrals are followed.
@@ -229,6 +235,7 @@ impl Loaded {
             &mut file.hs_token_file,
             &mut file.access_token_file,
             &mut file.ca_cert,
+            &mut file.dav_password_file,
         ] {
             if let Some(p) = slot.take() {
                 *slot = Some(relative_to(folder, &p));

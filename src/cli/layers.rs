@@ -274,6 +274,23 @@ impl<'a> Layers<'a> {
         self.pick("format", id, Some("MXLOOKUP_FORMAT"), clap, from_file)
     }
 
+    /// `--dav-user`, `MXLOOKUP_DAV_USER`, `dav_user`.
+    pub fn dav_user(&mut self, clap: Option<String>) -> Option<String> {
+        let from_file = self.file.and_then(|f| f.file.dav_user.clone()).map(Some);
+        self.pick(
+            "dav_user",
+            "dav_user",
+            Some("MXLOOKUP_DAV_USER"),
+            clap,
+            from_file,
+        )
+    }
+
+    /// The config file's `dav_password_file`, when it names one.
+    pub fn dav_password_file(&self) -> Option<PathBuf> {
+        self.file.and_then(|f| f.file.dav_password_file.clone())
+    }
+
     /// The network options; with `--sandbox`, those of a variable or the
     /// file are left out (see [`Layers::leave_for_sandbox`]).
     pub fn network(&mut self, args: &NetworkArgs) -> NetworkLayer {

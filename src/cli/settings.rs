@@ -25,6 +25,7 @@ use super::args::{
 };
 use super::args::{LoginArgs, LogoutArgs, ReachArgs};
 use super::layers::{Layers, NetworkLayer, Source, TokenLayer};
+use crate::commands::dav_source::DavSettings;
 use crate::commands::hash::HashSettings;
 use crate::commands::login::{LoginSettings, ReachSettings};
 use crate::commands::tokens::{AccessTokens, GivenToken, Token, server_key};
@@ -63,6 +64,7 @@ pub fn lookup(
         .then(|| WriteBack::prepare(&args.files, args.dry_run))
         .transpose()?;
     let dry_run = args.dry_run && write_back.is_none();
+    let dav = dav_settings(&args, &mut layers, &net)?;
     let mode = match (dry_run, args.pepper) {
         (true, Some(_)) if net.names_a_server() => {
             return Err(usage(
@@ -97,6 +99,34 @@ pub fn lookup(
             color,
             verbosity,
         },
+        dav,
+    })
+}
+
+/// The CardDAV settings of `lookup`: the URLs among the sources checked
+/// (syntax, http:// only to loopback), the login, and how servers are
+/// reached.
+fn dav_settings(
+    args: &LookupArgs,
+    layers: &mut Layers<'_>,
+    net: &NetworkLayer,
+) -> Result<DavSettings, JobError> {
+    let urls = crate::commands::dav_source::check_urls(&args.files)?;
+    if args.list && urls.is_empty() {
+        return Err(usage(
+            "--list shows the address books of CardDAV URLs, and no source is one",
+            "pass the URL of a CardDAV server, principal or address book, e.g. mxlookup lookup https://dav.example.org/ --dav-user USER --list",
+        ));
+    }
+    Ok(DavSettings {
+        urls,
+        user: layers.dav_user(args.dav_user.clone()),
+        password_file: layers.dav_password_file(),
+        list: args.list,
+        timeout: http(net)?.timeout,
+        ca_cert: net.ca_cert.clone(),
+        resolve: resolve(&net.resolve)?,
+        sandbox: net.sandbox.clone(),
     })
 }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use mxlookup::addressbook::{self, ColumnChoice, Format, Opened, ReadOptions};
+use mxlookup::addressbook::{ColumnChoice, Format, Opened, ReadOptions};
 use mxlookup::outcome::{Address, AddressId, Outcome, Outcomes, Status};
 use mxlookup::plan::{self, Plan, Planner, Target};
 use mxlookup::report::records;
@@ -19,6 +19,7 @@ use mxlookup::resolve::Resolution;
 use mxlookup::resolve::server::ServerStats;
 use mxlookup::threepid::{self, Algorithm, MsisdnOptions};
 
+use super::dav_source::DavRead;
 use super::output_file::{Destination, check_not_input};
 pub(super) use super::progress::StderrReporter;
 use super::write_back::WriteBack;
@@ -44,6 +45,8 @@ pub struct LookupSettings {
     pub write_back: Option<WriteBack>,
     /// Where and how to write results.
     pub output: OutputSettings,
+    /// CardDAV sources: login, `--list`, `--write-back`.
+    pub dav: super::dav_source::DavSettings,
 }
 
 /// What a lookup does with the addresses it read.
@@ -101,6 +104,9 @@ type Looked = (Plan, Result<Completion, JobError>);
 /// new addresses go to the walk at once, so that the first servers are
 /// asked while the rest of the book is still being read.
 pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
+    if settings.dav.list {
+        return super::dav_source::list(settings);
+    }
     let verbosity = settings.output.verbosity;
     let started = Instant::now();
     // The phone metadata loads while the servers are reached and the files
@@ -109,7 +115,8 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
     std::thread::spawn(move || threepid::warm_up(&msisdn));
     // Every file is opened and checked, and the file of `-o` created
     // beside its place, before anything reaches the network.
-    let books = open(settings, started)?;
+    let (books, dav) = open(settings, started)?;
+    let dav = dav.as_ref();
     if let Some(write_back) = &settings.write_back {
         write_back.check(&books)?;
         write_back.announce(verbosity);
@@ -139,7 +146,7 @@ pub fn lookup(settings: &LookupSettings) -> Result<Completion, JobError> {
             books,
             (runtime, connecting),
             started,
-            dest,
+            (dest, dav),
         )?,
     };
     stage(verbosity, started, "wrote the results");
@@ -167,13 +174,16 @@ fn reach(settings: &LookupSettings) -> Result<Reaching<'_>, JobError> {
 }
 
 /// Opens and checks every address book (a stage told at `-v`).
-fn open(settings: &LookupSettings, started: Instant) -> Result<Vec<Opened>, JobError> {
+fn open(
+    settings: &LookupSettings,
+    started: Instant,
+) -> Result<(Vec<Opened>, Option<DavRead>), JobError> {
     // The cards as read are kept only to write them back.
     let read_options = ReadOptions {
         keep_cards: settings.output.format == OutputFormat::Vcard,
         columns: settings.columns.clone(),
     };
-    let books = addressbook::open_all(&settings.files, settings.input_format, read_options)?;
+    let (books, dav) = super::dav_source::open_sources(settings, read_options)?;
     tell_notices(&books, settings.output.verbosity);
     let contacts: usize = books.iter().map(Opened::len).sum();
     stage(
@@ -181,7 +191,7 @@ fn open(settings: &LookupSettings, started: Instant) -> Result<Vec<Opened>, JobE
         started,
         &format!("opened {} files: {contacts} contacts", books.len()),
     );
-    Ok(books)
+    Ok((books, dav))
 }
 
 /// What reading the books said: warnings (and their hints), and at `-v`
@@ -253,7 +263,7 @@ fn online(
     books: Vec<Opened>,
     (runtime, connecting): Connecting,
     started: Instant,
-    dest: Destination,
+    (dest, dav): (Destination, Option<&DavRead>),
 ) -> Result<Looked, JobError> {
     let verbosity = settings.output.verbosity;
     let (feed, fed) = mpsc::unbounded_channel();
@@ -282,7 +292,7 @@ fn online(
     let done = if streaming {
         Ok(streamed(settings, &plan, walked, finished, dest)?)
     } else {
-        at_the_end(settings, &plan, walked, dest)?
+        at_the_end(settings, &plan, walked, (dest, dav))?
     };
     Ok((plan, done))
 }
@@ -335,7 +345,7 @@ fn at_the_end(
     settings: &LookupSettings,
     plan: &Plan,
     mut walked: Walked,
-    dest: Destination,
+    (dest, dav): (Destination, Option<&DavRead>),
 ) -> Result<Result<Completion, JobError>, JobError> {
     let resolution = walked_to_the_end(&mut walked, settings.output.verbosity)?;
     let outcomes = &resolution.outcomes;
@@ -344,7 +354,7 @@ fn at_the_end(
     let done = match &settings.write_back {
         // `--write-back --dry-run`: what would be written, instead of the results.
         Some(write_back) if write_back.diff => write_back
-            .print_diff(&records, dest)
+            .print_diff(&records, dav, dest)
             .map(|()| conclude(settings, &resolution.servers, &summary, "looked up")),
         write_back => finish(
             settings,
@@ -355,7 +365,16 @@ fn at_the_end(
             dest,
         )
         .map(|done| match write_back {
-            Some(write_back) => write_back.write(&records, settings.output.verbosity, done),
+            Some(write_back) => {
+                let local = write_back.write(&records, settings.output.verbosity, done);
+                let remote = dav.map_or(Completion::Complete, |dav| {
+                    super::dav_write::write(dav, &records, settings.output.verbosity)
+                });
+                match remote {
+                    Completion::Partial => Completion::Partial,
+                    Completion::Complete => local,
+                }
+            }
             None => done,
         }),
     };

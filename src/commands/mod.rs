@@ -4,6 +4,9 @@
 
 pub mod bind;
 pub mod connect;
+pub mod dav_login;
+pub mod dav_source;
+pub mod dav_write;
 pub mod hash;
 pub mod interrupt;
 pub mod login;

@@ -28,6 +28,7 @@ use mxlookup::addressbook::{Format, Opened, vdir};
 use mxlookup::outcome::Status;
 use mxlookup::report::Records;
 
+use super::dav_source::DavRead;
 use super::interrupt::Registered;
 use super::output_file::{Destination, temp_beside};
 use super::{Completion, JobError, Verbosity};
@@ -208,10 +209,21 @@ impl WriteBack {
     /// `--dry-run`: writes to `dest` (stdout, or the file of `-o`), in
     /// place of the results, a unified diff of what [`WriteBack::write`]
     /// would change.
-    pub fn print_diff(&self, records: &impl Records, dest: Destination) -> Result<(), JobError> {
+    pub fn print_diff(
+        &self,
+        records: &impl Records,
+        dav: Option<&DavRead>,
+        dest: Destination,
+    ) -> Result<(), JobError> {
         let (target, out) = dest.writer()?;
         let mut out = io::BufWriter::new(out);
-        let result = self.diff(records, &mut out).and_then(|()| out.flush());
+        let result = self
+            .diff(records, &mut out)
+            .and_then(|()| match dav {
+                Some(dav) => super::dav_write::diff(dav, records, &mut out),
+                None => Ok(()),
+            })
+            .and_then(|()| out.flush());
         drop(out);
         match result {
             // A closed pipe (`| head`) is the reader's choice, not a failure.
@@ -237,16 +249,29 @@ impl WriteBack {
                 continue;
             }
             let new = patch::apply(&body, &patched);
-            let diff = similar::TextDiff::from_lines(body.as_slice(), new.as_slice());
-            writeln!(out, "--- {}\n+++ {}", local.file, local.file)?;
-            // Hunk by hunk: `UnifiedDiff::to_writer` writes hunks through
-            // `Display`, which replaces bytes that are not UTF-8.
-            for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
-                hunk.to_writer(&mut *out)?;
-            }
+            write_diff(out, (&local.file, &local.file), &body, &new)?;
         }
         out.flush()
     }
+}
+
+/// A unified diff from `old` to `new`, under a `---`/`+++` header naming
+/// them, with 3 lines of context; bytes as they are (a Latin-1 line stays
+/// Latin-1).
+pub fn write_diff(
+    out: &mut dyn Write,
+    (old_name, new_name): (&str, &str),
+    old: &[u8],
+    new: &[u8],
+) -> io::Result<()> {
+    let diff = similar::TextDiff::from_lines(old, new);
+    writeln!(out, "--- {old_name}\n+++ {new_name}")?;
+    // Hunk by hunk: `UnifiedDiff::to_writer` writes hunks through
+    // `Display`, which replaces bytes that are not UTF-8.
+    for hunk in diff.unified_diff().context_radius(3).iter_hunks() {
+        hunk.to_writer(&mut *out)?;
+    }
+    Ok(())
 }
 
 /// The Matrix IDs each card gained: file (as results cite it) → the line

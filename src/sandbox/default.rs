@@ -19,6 +19,7 @@ impl Federation {
         Federation {
             servers: vec![matrix(), fed(), far(), looping()],
             homeserver: HomeserverSpec::default(),
+            dav: Some(super::dav_spec::default_dav()),
         }
     }
 }

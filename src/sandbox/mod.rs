@@ -32,6 +32,8 @@
 //! # Ok(()) }
 //! ```
 
+mod dav;
+mod dav_spec;
 mod default;
 mod error;
 mod faults;
@@ -51,6 +53,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use url::Url;
 
+pub use dav::RunningDav;
+pub use dav_spec::{DavBook, DavSpec, DavUser};
 pub use error::SandboxError;
 pub use outbox::Sent;
 pub use serve::Recorded;
@@ -76,6 +80,7 @@ pub struct Sandbox {
     homeserver: RunningHomeserver,
     outbox: Arc<Outbox>,
     tasks: Vec<JoinHandle<()>>,
+    dav: Option<RunningDav>,
 }
 
 /// One running identity server.
@@ -140,6 +145,7 @@ impl Sandbox {
             },
             outbox: outbox.clone(),
             tasks: vec![serve::spawn(listener, hs_site)],
+            dav: None,
         };
         let link = HomeserverLink {
             server_name: federation.homeserver.server_name.clone(),
@@ -172,6 +178,9 @@ impl Sandbox {
             hs.set_well_known(sandbox.well_known(spec));
         }
         hs.link(http, sandbox.resolve_map());
+        if let Some(spec) = &federation.dav {
+            sandbox.dav = Some(RunningDav::start(spec).await?);
+        }
         Ok(sandbox)
     }
 
@@ -250,6 +259,11 @@ impl Sandbox {
             .collect()
     }
 
+    /// The CardDAV server, when the federation has one.
+    pub fn dav(&self) -> Option<&RunningDav> {
+        self.dav.as_ref()
+    }
+
     /// The homeserver stub's URL (`--homeserver`).
     pub fn homeserver_url(&self) -> Url {
         self.homeserver.url.clone()
@@ -324,6 +338,9 @@ impl Sandbox {
             hs.user_id,
             hs.token
         );
+        if let Some(dav) = &self.dav {
+            text.push_str(&dav.describe());
+        }
         text.push_str("\nTry:\n  mxlookup lookup fixtures/contacts.vcf --region FR");
         for s in self.start_servers() {
             let _ = write!(text, " \\\n    -s {}", bare(&s.url));

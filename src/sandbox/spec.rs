@@ -21,6 +21,9 @@ pub struct Federation {
     /// The homeserver stub (OpenID tokens for registration).
     #[serde(default)]
     pub homeserver: HomeserverSpec,
+    /// A CardDAV server holding address books, when described.
+    #[serde(default)]
+    pub dav: Option<super::dav_spec::DavSpec>,
 }
 
 /// The homeserver stub.
@@ -356,7 +359,11 @@ impl Federation {
                 .validate()
                 .map_err(|problem| invalid(format!("server `{}`: {problem}", server.name)))?;
         }
-        self.homeserver.validate().map_err(invalid)
+        self.homeserver.validate().map_err(invalid)?;
+        match &self.dav {
+            Some(dav) => dav.validate().map_err(invalid),
+            None => Ok(()),
+        }
     }
 }
 

@@ -9,6 +9,7 @@ mod support;
 
 mod bad_files;
 mod bind;
+mod carddav;
 mod charsets;
 mod common;
 mod config;

@@ -4,6 +4,7 @@
 //! files are an identity server's endpoints, `hs_*` the homeserver stub's.
 
 mod auth;
+pub(crate) mod carddav;
 mod hs_account;
 mod hs_binding;
 mod hs_login;

@@ -3,6 +3,7 @@
 //! lookup `index` and validation `sessions`) and the homeserver stub's
 //! (`hs_state`). Nothing here imports a route or knows HTTP.
 
+pub(crate) mod dav_state;
 pub(crate) mod hs_logins;
 pub(crate) mod hs_state;
 pub(crate) mod index;
