@@ -267,7 +267,8 @@ fn usage_mistakes_exit_2_with_a_hint() {
         .run();
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains("bind needs the homeserver") && stderr.contains("hint: pass --homeserver"),
+        stderr.contains("bind needs the homeserver")
+            && stderr.contains("hint: log in with `mxlookup login"),
         "{stderr}"
     );
     // Not an address.
