@@ -95,10 +95,11 @@ pub fn write(dav: &DavRead, records: &impl Records, verbosity: Verbosity) -> Com
     }
     for ((source, _), t) in dav.sources.iter().zip(&tallies) {
         if verbosity >= Verbosity::Normal {
-            eprintln!(
-                "wrote {} Matrix IDs into {} cards at {source}; {} changed on the server meanwhile and were left",
-                t.ids, t.cards, t.changed
-            );
+            let written = write_back::written_line(source.as_str(), t.ids, t.cards, 1);
+            match t.changed {
+                0 => eprintln!("{written}"),
+                n => eprintln!("{written}; {n} changed on the server meanwhile and were left"),
+            }
         }
     }
     if tallies.iter().any(|t| t.failed > 0) {

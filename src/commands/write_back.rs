@@ -302,7 +302,7 @@ pub fn gained(records: &impl Records) -> BTreeMap<String, BTreeMap<u32, Vec<Stri
 }
 
 /// `wrote 3 Matrix IDs into 2 cards of contacts.vcf`.
-fn written_line(source: &str, ids: usize, cards: usize, files: usize) -> String {
+pub fn written_line(source: &str, ids: usize, cards: usize, files: usize) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     if ids == 0 {
