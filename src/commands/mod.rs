@@ -105,9 +105,6 @@ impl JobError {
                     .to_owned(),
             ),
             JobError::Read(ReadError::Column { hint, .. }) => Some(hint.clone()),
-            JobError::Read(ReadError::TooLarge { .. }) => {
-                Some("split the address book into smaller files".to_owned())
-            }
             _ => None,
         }
     }

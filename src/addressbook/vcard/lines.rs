@@ -9,20 +9,27 @@
 //! which lines `calcard` would skip or stop at.
 
 use std::borrow::Cow;
-use std::ops::Range;
+use std::collections::VecDeque;
 
 use super::super::decode::{numbered_lines, to_text};
+use super::super::input::{LineInfo, LineReader, content};
 use super::super::preview;
+
+/// The most bytes one card may hold (a line is never longer): a bigger one
+/// is one `invalid` entry, read past without being kept.
+pub(crate) const MAX_CARD_BYTES: usize = 16 << 20;
 
 /// A card's lines, as the pre-pass found them.
 pub(super) struct RawCard {
     /// The line of `BEGIN:VCARD`.
     pub(super) begin: u32,
-    /// Where the card's bytes are in the file, from `BEGIN` through `END`
-    /// (or the last line read).
-    pub(super) span: Range<usize>,
+    /// Its bytes, from `BEGIN` through `END` without the line end after it
+    /// (or through the last line read); empty when it is `oversize`.
+    pub(super) bytes: Vec<u8>,
     /// The line that closed the card, when it was not `END:VCARD`.
     pub(super) unterminated_at: Option<u32>,
+    /// Its length, when it is longer than [`MAX_CARD_BYTES`].
+    pub(super) oversize: Option<u64>,
 }
 
 /// Lines outside any card that are not blank.
@@ -41,6 +48,8 @@ pub(super) enum Piece {
     Card(RawCard),
     /// Lines between cards.
     Stray(Stray),
+    /// Reading failed on this line, for this reason: nothing follows.
+    Stopped(u32, String),
 }
 
 fn is_marker(line: &[u8], marker: &[u8]) -> bool {
@@ -49,70 +58,176 @@ fn is_marker(line: &[u8], marker: &[u8]) -> bool {
     line.eq_ignore_ascii_case(marker)
 }
 
-/// Splits the file into cards and stray lines, keeping line numbers.
-pub(super) fn split(body: &[u8]) -> Vec<Piece> {
-    let offset_of = |line: &[u8]| line.as_ptr() as usize - body.as_ptr() as usize;
-    let mut pieces = Vec::new();
-    // (begin line, start offset) of the card being read.
-    let mut open: Option<(u32, usize)> = None;
-    let mut last_end = 0usize;
-    let mut last_line = 0u32;
-    let mut stray: Option<Stray> = None;
-    for (number, line) in numbered_lines(body, 1) {
-        let start = offset_of(line);
-        let after = start + line.len();
-        if is_marker(line, b"BEGIN:VCARD") {
-            if let Some((begin, from)) = open.take() {
-                pieces.push(Piece::Card(RawCard {
-                    begin,
-                    span: from..last_end,
-                    unterminated_at: Some(number),
-                }));
-            }
-            if let Some(s) = stray.take() {
-                pieces.push(Piece::Stray(s));
-            }
-            open = Some((number, start));
-        } else if is_marker(line, b"END:VCARD") {
-            match open.take() {
-                Some((begin, from)) => pieces.push(Piece::Card(RawCard {
-                    begin,
-                    span: from..after,
-                    unterminated_at: None,
-                })),
-                None => note_stray(&mut stray, &mut pieces, number, line),
-            }
-        } else if open.is_none() && !line.trim_ascii().is_empty() {
-            note_stray(&mut stray, &mut pieces, number, line);
-        }
-        last_end = after;
-        last_line = number;
-    }
-    if let Some((begin, from)) = open {
-        pieces.push(Piece::Card(RawCard {
-            begin,
-            span: from..body.len(),
-            unterminated_at: Some(last_line.saturating_add(1)),
-        }));
-    }
-    if let Some(s) = stray {
-        pieces.push(Piece::Stray(s));
-    }
-    pieces
+/// The card being read.
+struct OpenCard {
+    begin: u32,
+    bytes: Vec<u8>,
+    /// Where the last line's text ends in `bytes` (before its line end).
+    last_end: usize,
+    /// Every byte of it so far, kept or not.
+    len: u64,
+    /// Whether it is past [`MAX_CARD_BYTES`] (its bytes are dropped).
+    over: bool,
 }
 
-fn note_stray(stray: &mut Option<Stray>, pieces: &mut Vec<Piece>, number: u32, line: &[u8]) {
-    match stray {
-        Some(s) if s.line + s.count == number => s.count += 1,
-        _ => {
-            if let Some(s) = stray.take() {
-                pieces.push(Piece::Stray(s));
+impl OpenCard {
+    fn new(begin: u32) -> Self {
+        OpenCard {
+            begin,
+            bytes: Vec::new(),
+            last_end: 0,
+            len: 0,
+            over: false,
+        }
+    }
+
+    /// Adds a line as read (with its line end), `cut` when it was longer
+    /// than the bound.
+    fn push(&mut self, line: &[u8], cut: bool, len: u64) {
+        self.len += len + 1;
+        if self.over || cut || self.bytes.len() + line.len() > MAX_CARD_BYTES {
+            self.over = true;
+            self.bytes = Vec::new();
+            return;
+        }
+        self.last_end = self.bytes.len() + content(line).len();
+        self.bytes.extend_from_slice(line);
+    }
+
+    /// The card, its bytes through `end` (an offset into them).
+    fn close(mut self, end: usize, unterminated_at: Option<u32>) -> RawCard {
+        self.bytes.truncate(end);
+        RawCard {
+            begin: self.begin,
+            bytes: if self.over { Vec::new() } else { self.bytes },
+            unterminated_at,
+            oversize: self.over.then_some(self.len),
+        }
+    }
+}
+
+/// Cuts a vCard input into cards and runs of stray lines, a line at a
+/// time, keeping line numbers: an unterminated card closes at the next
+/// `BEGIN:VCARD`.
+pub(super) struct Splitter {
+    input: LineReader,
+    line: Vec<u8>,
+    open: Option<OpenCard>,
+    stray: Option<Stray>,
+    ready: VecDeque<Piece>,
+    ended: bool,
+}
+
+impl Splitter {
+    /// The pieces of `input`.
+    pub(super) fn new(input: LineReader) -> Self {
+        Splitter {
+            input,
+            line: Vec::new(),
+            open: None,
+            stray: None,
+            ready: VecDeque::new(),
+            ended: false,
+        }
+    }
+
+    /// Puts `pieces` back, to come next in their order.
+    pub(super) fn put_back(&mut self, pieces: Vec<Piece>) {
+        for piece in pieces.into_iter().rev() {
+            self.ready.push_front(piece);
+        }
+    }
+
+    /// How many pieces were read ahead.
+    pub(super) fn ready(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// Whether every piece was handed out.
+    pub(super) fn is_done(&self) -> bool {
+        self.ended && self.ready.is_empty()
+    }
+
+    /// The next piece; `None` at the end.
+    pub(super) fn next_piece(&mut self) -> Option<Piece> {
+        loop {
+            if let Some(piece) = self.ready.pop_front() {
+                return Some(piece);
             }
-            *stray = Some(Stray {
-                line: number,
-                count: 1,
-                first: preview(&to_text(line)),
-            });
+            if self.ended {
+                return None;
+            }
+            self.line.clear();
+            match self.input.read_line(&mut self.line, MAX_CARD_BYTES) {
+                Ok(Some(info)) => self.on_line(info),
+                Ok(None) => self.finish(None),
+                Err(e) => {
+                    let line = self.input.line();
+                    self.finish(Some(Piece::Stopped(line, e.to_string())));
+                }
+            }
+        }
+    }
+
+    fn on_line(&mut self, info: LineInfo) {
+        let number = info.number;
+        let text = content(&self.line);
+        if is_marker(text, b"BEGIN:VCARD") {
+            if let Some(open) = self.open.take() {
+                let end = open.last_end;
+                self.ready
+                    .push_back(Piece::Card(open.close(end, Some(number))));
+            }
+            if let Some(s) = self.stray.take() {
+                self.ready.push_back(Piece::Stray(s));
+            }
+            let mut open = OpenCard::new(number);
+            open.push(&self.line, info.cut, info.len);
+            self.open = Some(open);
+        } else if is_marker(text, b"END:VCARD") {
+            match self.open.take() {
+                Some(mut open) => {
+                    open.push(&self.line, info.cut, info.len);
+                    let end = open.last_end;
+                    self.ready.push_back(Piece::Card(open.close(end, None)));
+                }
+                None => self.note_stray(number),
+            }
+        } else if let Some(open) = self.open.as_mut() {
+            open.push(&self.line, info.cut, info.len);
+        } else if !text.trim_ascii().is_empty() {
+            self.note_stray(number);
+        }
+    }
+
+    /// The end of the input (or reading stopped, with `stopped`).
+    fn finish(&mut self, stopped: Option<Piece>) {
+        self.ended = true;
+        if let Some(open) = self.open.take() {
+            let next = self.input.line();
+            let end = open.bytes.len();
+            self.ready
+                .push_back(Piece::Card(open.close(end, Some(next))));
+        }
+        if let Some(s) = self.stray.take() {
+            self.ready.push_back(Piece::Stray(s));
+        }
+        self.ready.extend(stopped);
+    }
+
+    fn note_stray(&mut self, number: u32) {
+        match &mut self.stray {
+            Some(s) if s.line + s.count == number => s.count += 1,
+            _ => {
+                if let Some(s) = self.stray.take() {
+                    self.ready.push_back(Piece::Stray(s));
+                }
+                self.stray = Some(Stray {
+                    line: number,
+                    count: 1,
+                    first: preview(&to_text(content(&self.line))),
+                });
+            }
         }
     }
 }
@@ -350,15 +465,16 @@ mod tests {
 
     /// The pieces of `body`, as `(kind, first line, last line or count)`.
     fn pieces(body: &[u8]) -> Vec<(&'static str, u32, String)> {
-        split(body)
-            .into_iter()
+        let reader = LineReader::new(Box::new(std::io::Cursor::new(body.to_vec())));
+        let mut split = Splitter::new(reader);
+        std::iter::from_fn(|| split.next_piece())
             .map(|piece| match piece {
                 Piece::Card(card) => (
                     "card",
                     card.begin,
                     format!(
                         "{:?} {:?}",
-                        std::str::from_utf8(&body[card.span]).unwrap(),
+                        std::str::from_utf8(&card.bytes).unwrap(),
                         card.unterminated_at
                     ),
                 ),
@@ -367,8 +483,30 @@ mod tests {
                     stray.line,
                     format!("{} {}", stray.count, stray.first),
                 ),
+                Piece::Stopped(line, why) => ("stopped", line, why),
             })
             .collect()
+    }
+
+    #[test]
+    fn an_oversize_card_is_read_past_not_kept() {
+        let mut body = b"BEGIN:VCARD\nNOTE:".to_vec();
+        body.resize(MAX_CARD_BYTES + 10, b'x');
+        body.extend(b"\nEND:VCARD\nBEGIN:VCARD\nFN:B\nEND:VCARD\n");
+        let reader = LineReader::new(Box::new(std::io::Cursor::new(body)));
+        let mut split = Splitter::new(reader);
+        let Some(Piece::Card(big)) = split.next_piece() else {
+            panic!("a card")
+        };
+        assert!(big.bytes.is_empty() && big.oversize.unwrap() > MAX_CARD_BYTES as u64);
+        let Some(Piece::Card(next)) = split.next_piece() else {
+            panic!("a card")
+        };
+        assert_eq!(
+            (next.begin, next.bytes.as_slice()),
+            (4, &b"BEGIN:VCARD\nFN:B\nEND:VCARD"[..])
+        );
+        assert!(split.next_piece().is_none());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! vCard 2.1, 3.0 and 4.0.
 //!
-//! A pre-pass of our own ([`lines`]) splits the file into cards on
-//! `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card is closed at the
-//! next `BEGIN`), decodes each card on its own (UTF-8, else Latin-1/cp1252,
+//! A pre-pass of our own ([`lines`]) cuts the input into cards, a line at a
+//! time as it is read, on `BEGIN:VCARD` / `END:VCARD` lines (an
+//! unterminated card is closed at the next `BEGIN`; a card over
+//! [`MAX_CARD_BYTES`] is one `invalid` entry, read past unkept), decodes each card on its own (UTF-8, else Latin-1/cp1252,
 //! and each 2.1 value naming a `CHARSET` in that charset: [`charsets`]),
 //! and records on which line each property starts. Each card is then parsed
 //! by `calcard` (Stalwart's parser, which reads 2.1 quoted-printable and
@@ -18,50 +19,66 @@ use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
 use rayon::prelude::*;
 
 use super::decode::to_text;
+use super::input::LineReader;
 use super::{Contact, Entry, preview};
 use crate::threepid::Medium;
-use lines::{Piece, RawCard, Stray, scan_card, without_lines};
+use lines::{Piece, RawCard, Splitter, Stray, scan_card, without_lines};
 
-/// A vCard file split into cards, each parsed when it is taken.
+pub(crate) use lines::MAX_CARD_BYTES;
+
+/// A vCard input cut into cards as it is read, each parsed when it is taken.
 pub(crate) struct Cards {
-    body: Vec<u8>,
-    /// The pieces not yet taken, in reverse file order.
-    pieces: Vec<Piece>,
+    split: Splitter,
     keep_cards: bool,
 }
 
 impl Cards {
-    /// Splits `body`; `Err` when it holds no card at all.
-    pub(crate) fn split(body: Vec<u8>, keep_cards: bool) -> Result<Cards, String> {
-        let mut pieces = lines::split(&body);
-        if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
-            return Err("no BEGIN:VCARD line".to_owned());
+    /// Starts reading `input`; `Err` when it holds no card at all, checked
+    /// by reading ahead to its first card (or its end).
+    pub(crate) fn open(input: LineReader, keep_cards: bool) -> Result<Cards, String> {
+        let mut split = Splitter::new(input);
+        let mut ahead = Vec::new();
+        while let Some(piece) = split.next_piece() {
+            let card = matches!(piece, Piece::Card(_));
+            ahead.push(piece);
+            if card {
+                split.put_back(ahead);
+                return Ok(Cards { split, keep_cards });
+            }
         }
-        pieces.reverse();
-        Ok(Cards {
-            body,
-            pieces,
-            keep_cards,
-        })
+        Err("no BEGIN:VCARD line".to_owned())
     }
 
-    /// How many contacts are left to take.
+    /// How many contacts were read ahead and not taken.
     pub(crate) fn len(&self) -> usize {
-        self.pieces.len()
+        self.split.ready()
     }
 
-    /// The next `n` contacts at most, parsed on every core.
+    /// Whether every contact was taken.
+    pub(crate) fn is_done(&self) -> bool {
+        self.split.is_done()
+    }
+
+    /// The next `n` contacts at most, read in order and parsed on every core.
     pub(crate) fn take(&mut self, n: usize) -> Vec<Contact> {
-        let from = self.pieces.len().saturating_sub(n);
-        let mut taken = self.pieces.split_off(from);
-        taken.reverse();
-        let body = &self.body;
+        let split = &mut self.split;
+        let taken: Vec<Piece> = (0..n).map_while(|_| split.next_piece()).collect();
         let keep_cards = self.keep_cards;
         taken
             .into_par_iter()
             .map(|piece| match piece {
-                Piece::Card(card) => parse_card(body, &card, keep_cards),
+                Piece::Card(card) => parse_card(&card, keep_cards),
                 Piece::Stray(stray) => stray_contact(stray),
+                Piece::Stopped(line, why) => Contact {
+                    name: None,
+                    line,
+                    entries: vec![Entry::broken(
+                        "",
+                        line,
+                        format!("reading stopped here: {why}; the rest of the input was not read"),
+                    )],
+                    card: None,
+                },
             })
             .collect()
     }
@@ -82,8 +99,8 @@ fn stray_contact(stray: Stray) -> Contact {
 }
 
 /// The card's text, with an `END:VCARD` added when it had none.
-fn card_text<'a>(body: &'a [u8], raw: &RawCard) -> Cow<'a, str> {
-    let mut card_text = to_text(&body[raw.span.clone()]);
+fn card_text(raw: &RawCard) -> Cow<'_, str> {
+    let mut card_text = to_text(&raw.bytes);
     if raw.unterminated_at.is_some() {
         close(card_text.to_mut());
     }
@@ -97,13 +114,33 @@ fn close(text: &mut String) {
     text.push_str("END:VCARD\r\n");
 }
 
-fn parse_card(body: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
+/// A card too long to read, as one broken entry.
+fn oversize_contact(raw: &RawCard, len: u64) -> Contact {
+    Contact {
+        name: None,
+        line: raw.begin,
+        entries: vec![Entry::broken(
+            "BEGIN:VCARD",
+            raw.begin,
+            format!(
+                "card {len} bytes long, over the {} MiB limit for one card; skipped",
+                MAX_CARD_BYTES >> 20
+            ),
+        )],
+        card: None,
+    }
+}
+
+fn parse_card(raw: &RawCard, keep_card: bool) -> Contact {
+    if let Some(len) = raw.oversize {
+        return oversize_contact(raw, len);
+    }
     // As read, for the scan and for writing the card back; each value in its
     // `CHARSET`, on the same lines, for `calcard`.
-    let card_text = card_text(body, raw);
+    let card_text = card_text(raw);
     let scan = scan_card(&card_text, raw.begin);
     let mut entries = skipped_lines(scan.broken, &scan.nested);
-    let mut decoded = charsets::decode_card(&body[raw.span.clone()], raw.begin);
+    let mut decoded = charsets::decode_card(&raw.bytes, raw.begin);
     if raw.unterminated_at.is_some() {
         close(&mut decoded.text);
     }
@@ -278,7 +315,8 @@ mod tests {
     use crate::addressbook::EntryKind;
 
     fn read(body: &[u8], keep_cards: bool) -> Result<Vec<Contact>, String> {
-        Ok(Cards::split(body.to_vec(), keep_cards)?.take(usize::MAX))
+        let input = LineReader::new(Box::new(std::io::Cursor::new(body.to_vec())));
+        Ok(Cards::open(input, keep_cards)?.take(usize::MAX))
     }
 
     fn addrs(c: &Contact) -> Vec<(String, u32)> {
