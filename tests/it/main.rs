@@ -28,6 +28,7 @@ mod push;
 mod references;
 mod sandbox;
 mod sniffing;
+mod streaming;
 mod tokens;
 mod tom;
 mod vcard_out;

@@ -26,6 +26,9 @@ use lines::{Piece, RawCard, Splitter, Stray, scan_card, without_lines};
 
 pub(crate) use lines::MAX_CARD_BYTES;
 
+/// The most bytes of cards parsed at once.
+const CHUNK_BYTES: usize = 8 << 20;
+
 /// A vCard input cut into cards as it is read, each parsed when it is taken.
 pub(crate) struct Cards {
     split: Splitter,
@@ -59,10 +62,21 @@ impl Cards {
         self.split.is_done()
     }
 
-    /// The next `n` contacts at most, read in order and parsed on every core.
+    /// The next `n` contacts at most, read in order and parsed on every
+    /// core; fewer when their cards add up to [`CHUNK_BYTES`] (cards with
+    /// photos are large), but at least one unless the input is at its end.
     pub(crate) fn take(&mut self, n: usize) -> Vec<Contact> {
-        let split = &mut self.split;
-        let taken: Vec<Piece> = (0..n).map_while(|_| split.next_piece()).collect();
+        let mut taken = Vec::new();
+        let mut bytes = 0;
+        while taken.len() < n && bytes < CHUNK_BYTES {
+            let Some(piece) = self.split.next_piece() else {
+                break;
+            };
+            if let Piece::Card(card) = &piece {
+                bytes += card.bytes.len();
+            }
+            taken.push(piece);
+        }
         let keep_cards = self.keep_cards;
         taken
             .into_par_iter()
@@ -142,7 +156,7 @@ fn parse_card(raw: &RawCard, keep_card: bool) -> Contact {
     let mut entries = skipped_lines(scan.broken, &scan.nested);
     let mut decoded = charsets::decode_card(&raw.bytes, raw.begin);
     if raw.unterminated_at.is_some() {
-        close(&mut decoded.text);
+        close(decoded.text.to_mut());
     }
     entries.extend(decoded.unknown.into_iter().map(|(line, label)| {
         Entry::broken(
