@@ -10,7 +10,16 @@
 //! The format is chosen by [`choose`]: `--input-format` first, then content
 //! that is unambiguously vCard or CSV whatever the file's name (a vCard
 //! saved as `.txt` is read as vCard, with a note saying so), then the
-//! name's extension, then a guess from the content.
+//! name's extension, then a guess from the content, all on the input's
+//! first 64 KiB.
+//!
+//! Readers stream ([`input`]): a file or stdin is read in bounded pieces (a
+//! line of text, a card, a segment of whole CSV records), each decoded on
+//! its own, as its contacts are [taken](Opened::take), so that there is no
+//! limit on an input's size and memory follows the contacts in flight, not
+//! the file's bytes. What bounds a piece instead: an address over
+//! [`MAX_ADDRESS_BYTES`], a card over 16 MiB, a CSV record over 4 MiB is
+//! one `invalid` entry quoting its start, read past without being kept.
 
 mod csv;
 mod decode;

@@ -109,7 +109,7 @@ fn an_enormous_card_costs_one_result_and_the_rest_is_read() {
         reason.contains("over the 16 MiB limit for one card"),
         "{reason}"
     );
-    assert_eq!(got[2], (11, "c@example.org".into(), "not_asked".into()));
+    assert_eq!(got[2], (12, "c@example.org".into(), "not_asked".into()));
     assert!(peak < 128 * MIB, "peak RSS {} MiB", peak / MIB);
 }
 
