@@ -92,7 +92,8 @@ impl Cost {
 
 /// Runs `cmd` (stdout to `out`), reaps it with wait4(2) and says what it
 /// cost; panics unless it succeeds.
-#[allow(unsafe_code)] // wait4(2): std's `Child::wait` drops the rusage.
+// wait4(2), which reaps the child: std's `Child::wait` drops the rusage.
+#[allow(unsafe_code, clippy::zombie_processes)]
 fn run(cmd: &mut Command, out: &Path) -> Cost {
     let started = Instant::now();
     let child = cmd

@@ -185,7 +185,7 @@ type NormalisedContact = (Option<String>, Option<String>, Vec<Normalised>);
 /// Reasons met so far, shared by the rows that give them (most invalid
 /// entries give one of a few); at most [`Reasons::MAX`] are remembered.
 #[derive(Default)]
-struct Reasons(std::collections::HashMap<String, Arc<str>, foldhash::fast::RandomState>);
+struct Reasons(std::collections::BTreeMap<String, Arc<str>>);
 
 impl Reasons {
     const MAX: usize = 4096;
