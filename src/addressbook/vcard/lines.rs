@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::ops::Range;
 
 use super::super::decode::{numbered_lines, to_text};
 use super::super::input::{LineInfo, LineReader, content};
@@ -23,9 +24,10 @@ pub(crate) const MAX_CARD_BYTES: usize = 16 << 20;
 pub(super) struct RawCard {
     /// The line of `BEGIN:VCARD`.
     pub(super) begin: u32,
-    /// Its bytes, from `BEGIN` through `END` without the line end after it
-    /// (or through the last line read); empty when it is `oversize`.
-    pub(super) bytes: Vec<u8>,
+    /// Where its bytes are in the [`Splitter`]'s store: from `BEGIN`
+    /// through `END` without the line end after it (or through the last
+    /// line read); empty when it is `oversize`.
+    pub(super) span: Range<usize>,
     /// The line that closed the card, when it was not `END:VCARD`.
     pub(super) unterminated_at: Option<u32>,
     /// Its length, when it is longer than [`MAX_CARD_BYTES`].
@@ -58,11 +60,12 @@ fn is_marker(line: &[u8], marker: &[u8]) -> bool {
     line.eq_ignore_ascii_case(marker)
 }
 
-/// The card being read.
+/// The card being read, at the end of the store.
 struct OpenCard {
     begin: u32,
-    bytes: Vec<u8>,
-    /// Where the last line's text ends in `bytes` (before its line end).
+    /// Where it starts in the store.
+    start: usize,
+    /// Where the last line's text ends in the store (before its line end).
     last_end: usize,
     /// Every byte of it so far, kept or not.
     len: u64,
@@ -71,11 +74,11 @@ struct OpenCard {
 }
 
 impl OpenCard {
-    fn new(begin: u32) -> Self {
+    fn new(begin: u32, store: &[u8]) -> Self {
         OpenCard {
             begin,
-            bytes: Vec::new(),
-            last_end: 0,
+            start: store.len(),
+            last_end: store.len(),
             len: 0,
             over: false,
         }
@@ -83,23 +86,27 @@ impl OpenCard {
 
     /// Adds a line as read (with its line end), `cut` when it was longer
     /// than the bound.
-    fn push(&mut self, line: &[u8], cut: bool, len: u64) {
+    fn push(&mut self, store: &mut Vec<u8>, line: &[u8], cut: bool, len: u64) {
         self.len += len + 1;
-        if self.over || cut || self.bytes.len() + line.len() > MAX_CARD_BYTES {
-            self.over = true;
-            self.bytes = Vec::new();
+        if self.over {
             return;
         }
-        self.last_end = self.bytes.len() + content(line).len();
-        self.bytes.extend_from_slice(line);
+        if cut || store.len() - self.start + line.len() > MAX_CARD_BYTES {
+            self.over = true;
+            store.truncate(self.start);
+            return;
+        }
+        self.last_end = store.len() + content(line).len();
+        store.extend_from_slice(line);
     }
 
-    /// The card, its bytes through `end` (an offset into them).
-    fn close(mut self, end: usize, unterminated_at: Option<u32>) -> RawCard {
-        self.bytes.truncate(end);
+    /// The card, its bytes through `end` (an offset into the store).
+    fn close(self, store: &mut Vec<u8>, end: usize, unterminated_at: Option<u32>) -> RawCard {
+        let end = if self.over { self.start } else { end };
+        store.truncate(end);
         RawCard {
             begin: self.begin,
-            bytes: if self.over { Vec::new() } else { self.bytes },
+            span: self.start..end,
             unterminated_at,
             oversize: self.over.then_some(self.len),
         }
@@ -112,6 +119,9 @@ impl OpenCard {
 pub(super) struct Splitter {
     input: LineReader,
     line: Vec<u8>,
+    /// The bytes of the cards read and not yet handed over, end to end
+    /// (one allocation per chunk of cards, not one per card).
+    store: Vec<u8>,
     open: Option<OpenCard>,
     stray: Option<Stray>,
     ready: VecDeque<Piece>,
@@ -124,6 +134,7 @@ impl Splitter {
         Splitter {
             input,
             line: Vec::new(),
+            store: Vec::new(),
             open: None,
             stray: None,
             ready: VecDeque::new(),
@@ -136,6 +147,33 @@ impl Splitter {
         for piece in pieces.into_iter().rev() {
             self.ready.push_front(piece);
         }
+    }
+
+    /// The bytes of the cards handed out so far (their spans index it);
+    /// those of cards not handed out yet stay, moved to the start.
+    pub(super) fn take_store(&mut self) -> Vec<u8> {
+        let ready = self.ready.iter().filter_map(|piece| match piece {
+            Piece::Card(card) => Some(card.span.start),
+            _ => None,
+        });
+        let keep = ready
+            .chain(self.open.as_ref().map(|open| open.start))
+            .min()
+            .unwrap_or(self.store.len());
+        let mut kept = Vec::with_capacity(self.store.capacity());
+        kept.extend_from_slice(&self.store[keep..]);
+        let mut store = std::mem::replace(&mut self.store, kept);
+        store.truncate(keep);
+        for piece in &mut self.ready {
+            if let Piece::Card(card) = piece {
+                card.span = card.span.start - keep..card.span.end - keep;
+            }
+        }
+        if let Some(open) = self.open.as_mut() {
+            open.start -= keep;
+            open.last_end = open.last_end.saturating_sub(keep);
+        }
+        store
     }
 
     /// How many pieces were read ahead.
@@ -175,26 +213,27 @@ impl Splitter {
         if is_marker(text, b"BEGIN:VCARD") {
             if let Some(open) = self.open.take() {
                 let end = open.last_end;
-                self.ready
-                    .push_back(Piece::Card(open.close(end, Some(number))));
+                let card = open.close(&mut self.store, end, Some(number));
+                self.ready.push_back(Piece::Card(card));
             }
             if let Some(s) = self.stray.take() {
                 self.ready.push_back(Piece::Stray(s));
             }
-            let mut open = OpenCard::new(number);
-            open.push(&self.line, info.cut, info.len);
+            let mut open = OpenCard::new(number, &self.store);
+            open.push(&mut self.store, &self.line, info.cut, info.len);
             self.open = Some(open);
         } else if is_marker(text, b"END:VCARD") {
             match self.open.take() {
                 Some(mut open) => {
-                    open.push(&self.line, info.cut, info.len);
+                    open.push(&mut self.store, &self.line, info.cut, info.len);
                     let end = open.last_end;
-                    self.ready.push_back(Piece::Card(open.close(end, None)));
+                    let card = open.close(&mut self.store, end, None);
+                    self.ready.push_back(Piece::Card(card));
                 }
                 None => self.note_stray(number),
             }
         } else if let Some(open) = self.open.as_mut() {
-            open.push(&self.line, info.cut, info.len);
+            open.push(&mut self.store, &self.line, info.cut, info.len);
         } else if !text.trim_ascii().is_empty() {
             self.note_stray(number);
         }
@@ -205,9 +244,9 @@ impl Splitter {
         self.ended = true;
         if let Some(open) = self.open.take() {
             let next = self.input.line();
-            let end = open.bytes.len();
-            self.ready
-                .push_back(Piece::Card(open.close(end, Some(next))));
+            let end = self.store.len();
+            let card = open.close(&mut self.store, end, Some(next));
+            self.ready.push_back(Piece::Card(card));
         }
         if let Some(s) = self.stray.take() {
             self.ready.push_back(Piece::Stray(s));
@@ -467,14 +506,17 @@ mod tests {
     fn pieces(body: &[u8]) -> Vec<(&'static str, u32, String)> {
         let reader = LineReader::new(Box::new(std::io::Cursor::new(body.to_vec())));
         let mut split = Splitter::new(reader);
-        std::iter::from_fn(|| split.next_piece())
+        let pieces: Vec<Piece> = std::iter::from_fn(|| split.next_piece()).collect();
+        let store = split.take_store();
+        pieces
+            .into_iter()
             .map(|piece| match piece {
                 Piece::Card(card) => (
                     "card",
                     card.begin,
                     format!(
                         "{:?} {:?}",
-                        std::str::from_utf8(&card.bytes).unwrap(),
+                        std::str::from_utf8(&store[card.span]).unwrap(),
                         card.unterminated_at
                     ),
                 ),
@@ -498,12 +540,13 @@ mod tests {
         let Some(Piece::Card(big)) = split.next_piece() else {
             panic!("a card")
         };
-        assert!(big.bytes.is_empty() && big.oversize.unwrap() > MAX_CARD_BYTES as u64);
+        assert!(big.span.is_empty() && big.oversize.unwrap() > MAX_CARD_BYTES as u64);
         let Some(Piece::Card(next)) = split.next_piece() else {
             panic!("a card")
         };
+        let store = split.take_store();
         assert_eq!(
-            (next.begin, next.bytes.as_slice()),
+            (next.begin, &store[next.span]),
             (4, &b"BEGIN:VCARD\nFN:B\nEND:VCARD"[..])
         );
         assert!(split.next_piece().is_none());

@@ -73,15 +73,17 @@ impl Cards {
                 break;
             };
             if let Piece::Card(card) = &piece {
-                bytes += card.bytes.len();
+                bytes += card.span.len();
             }
             taken.push(piece);
         }
+        let store = self.split.take_store();
+        let store = store.as_slice();
         let keep_cards = self.keep_cards;
         taken
             .into_par_iter()
             .map(|piece| match piece {
-                Piece::Card(card) => parse_card(&card, keep_cards),
+                Piece::Card(card) => parse_card(&store[card.span.clone()], &card, keep_cards),
                 Piece::Stray(stray) => stray_contact(stray),
                 Piece::Stopped(line, why) => Contact {
                     name: None,
@@ -113,8 +115,8 @@ fn stray_contact(stray: Stray) -> Contact {
 }
 
 /// The card's text, with an `END:VCARD` added when it had none.
-fn card_text(raw: &RawCard) -> Cow<'_, str> {
-    let mut card_text = to_text(&raw.bytes);
+fn card_text<'a>(bytes: &'a [u8], raw: &RawCard) -> Cow<'a, str> {
+    let mut card_text = to_text(bytes);
     if raw.unterminated_at.is_some() {
         close(card_text.to_mut());
     }
@@ -145,16 +147,17 @@ fn oversize_contact(raw: &RawCard, len: u64) -> Contact {
     }
 }
 
-fn parse_card(raw: &RawCard, keep_card: bool) -> Contact {
+/// The contact of the card `raw`, whose bytes are `bytes`.
+fn parse_card(bytes: &[u8], raw: &RawCard, keep_card: bool) -> Contact {
     if let Some(len) = raw.oversize {
         return oversize_contact(raw, len);
     }
     // As read, for the scan and for writing the card back; each value in its
     // `CHARSET`, on the same lines, for `calcard`.
-    let card_text = card_text(raw);
+    let card_text = card_text(bytes, raw);
     let scan = scan_card(&card_text, raw.begin);
     let mut entries = skipped_lines(scan.broken, &scan.nested);
-    let mut decoded = charsets::decode_card(&raw.bytes, raw.begin);
+    let mut decoded = charsets::decode_card(bytes, raw.begin);
     if raw.unterminated_at.is_some() {
         close(decoded.text.to_mut());
     }
