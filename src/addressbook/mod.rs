@@ -258,14 +258,8 @@ pub fn open_path(
     let reader: Box<dyn Read + Send> = if path == "-" {
         Box::new(std::io::stdin())
     } else {
-        let file = std::fs::File::open(path).map_err(io_error)?;
-        // A folder opens, and fails on its first read: say so now.
-        if file.metadata().map_err(io_error)?.is_dir() {
-            return Err(io_error(std::io::Error::from(
-                std::io::ErrorKind::IsADirectory,
-            )));
-        }
-        Box::new(file)
+        // A folder opens, and fails on its first read (in `open_reader`).
+        Box::new(std::fs::File::open(path).map_err(io_error)?)
     };
     open_reader(path, reader, format, options)
 }
