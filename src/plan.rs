@@ -15,16 +15,19 @@ use crate::outcome::{Address, AddressId};
 use crate::threepid::{Invalid, Medium, MsisdnOptions, normalise};
 
 /// One row of the output: a (contact, address) pair, or something unreadable.
+/// Rows are many (two million for a million contacts), so a row is small:
+/// its text lives in the plan's [`Texts`] ([`Plan::input`]), and a reason
+/// met before is shared.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// The contact, an index into [`Plan::contacts`].
     pub contact: u32,
-    /// The file it was read from.
-    pub file: Arc<str>,
+    /// The file it was read from (one pointer, shared by the file's rows).
+    pub file: Arc<String>,
     /// The line it was read on.
     pub line: u32,
-    /// The text as written.
-    pub input: String,
+    /// The text as written, in [`Plan::texts`].
+    pub input: TextRef,
     /// The medium, when known.
     pub medium: Option<Medium>,
     /// The address to ask for, or why there is none.
@@ -37,22 +40,75 @@ pub enum Target {
     /// A distinct address.
     Address(AddressId),
     /// Nothing: the entry is invalid, for this reason.
-    Invalid(String),
+    Invalid(Arc<str>),
+}
+
+/// Where a text is in [`Texts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextRef {
+    block: u32,
+    start: u32,
+    len: u32,
+}
+
+/// Texts kept end to end in blocks of about a MiB: one allocation per
+/// block, not per text, and no block ever moved (a `String` growing to
+/// gigabytes would, and would briefly hold twice its size).
+#[derive(Debug, Default)]
+pub struct Texts {
+    blocks: Vec<String>,
+}
+
+/// The size of a block of [`Texts`] (a longer text has a block of its own).
+const TEXT_BLOCK: usize = 1 << 20;
+
+impl Texts {
+    /// Keeps `text`, and says where.
+    pub fn push(&mut self, text: &str) -> TextRef {
+        let fits = self
+            .blocks
+            .last()
+            .is_some_and(|b| b.capacity() - b.len() >= text.len());
+        if !fits {
+            self.blocks
+                .push(String::with_capacity(TEXT_BLOCK.max(text.len())));
+        }
+        let block = self.blocks.len() - 1;
+        let at = &mut self.blocks[block];
+        let start = at.len();
+        at.push_str(text);
+        let number = |n: usize| u32::try_from(n).expect("blocks under 4 GiB");
+        TextRef {
+            block: number(block),
+            start: number(start),
+            len: number(text.len()),
+        }
+    }
+
+    /// The text kept at `at`.
+    pub fn get(&self, at: TextRef) -> &str {
+        let start = at.start as usize;
+        &self.blocks[at.block as usize][start..start + at.len as usize]
+    }
 }
 
 /// Everything read, normalised and deduplicated, in input order.
 #[derive(Debug, Default)]
 pub struct Plan {
-    /// Contact display names, indexed by [`Row::contact`].
-    pub contacts: Vec<Option<String>>,
+    /// Contact display names, in [`Plan::texts`], indexed by
+    /// [`Row::contact`] ([`Plan::contact_name`]).
+    pub contacts: Vec<Option<TextRef>>,
     /// Each contact's vCard as read, when the reader kept it (for
-    /// `--format vcard`); indexed like [`Plan::contacts`].
+    /// `--format vcard`); indexed like [`Plan::contacts`], and no longer
+    /// than the last contact with a card.
     pub cards: Vec<Option<Vec<u8>>>,
     /// The line each contact starts on (a card's `BEGIN:VCARD`); indexed
     /// like [`Plan::contacts`].
     pub starts: Vec<u32>,
     /// One row per (contact, normalised address) and per broken entry.
     pub rows: Vec<Row>,
+    /// The rows' texts as written, and the contacts' names.
+    pub texts: Texts,
     /// The distinct addresses, in order of first appearance.
     pub addresses: Vec<Address>,
 }
@@ -84,27 +140,32 @@ impl Plan {
 
     fn push_contact(
         &mut self,
-        file: &Arc<str>,
-        (name, card, start): (Option<String>, Option<Vec<u8>>, u32),
-        entries: Vec<Normalised>,
+        file: &Arc<String>,
+        (name, card, entries, start): NormalisedContact,
         index: &mut Index,
+        reasons: &mut Reasons,
     ) {
         let contact = u32::try_from(self.contacts.len()).expect("fewer than 2^32 contacts");
+        let name = name.map(|name| self.texts.push(&name));
         self.contacts.push(name);
-        self.cards.push(card);
         self.starts.push(start);
+        if card.is_some() {
+            self.cards.resize(contact as usize, None);
+            self.cards.push(card);
+        }
         for entry in entries {
             let target = match entry.normalised {
                 Ok((address, hash)) => {
                     Target::Address(index.intern(&mut self.addresses, address, hash))
                 }
-                Err(reason) => Target::Invalid(reason),
+                Err(reason) => Target::Invalid(reasons.get(reason)),
             };
+            let input = self.texts.push(&entry.input);
             self.rows.push(Row {
                 contact,
                 file: Arc::clone(file),
                 line: entry.line,
-                input: entry.input,
+                input,
                 medium: entry.medium,
                 target,
             });
@@ -113,7 +174,36 @@ impl Plan {
 
     /// The contact name of a row.
     pub fn contact_name(&self, row: &Row) -> Option<&str> {
-        self.contacts[row.contact as usize].as_deref()
+        self.contacts[row.contact as usize].map(|name| self.texts.get(name))
+    }
+
+    /// The text of a row as written.
+    pub fn input(&self, row: &Row) -> &str {
+        self.texts.get(row.input)
+    }
+}
+
+/// A contact normalised: its name, its card as read, its entries, its
+/// first line.
+type NormalisedContact = (Option<String>, Option<Vec<u8>>, Vec<Normalised>, u32);
+
+/// Reasons met so far, shared by the rows that give them (most invalid
+/// entries give one of a few); at most [`Reasons::MAX`] are remembered.
+#[derive(Default)]
+struct Reasons(std::collections::BTreeMap<String, Arc<str>>);
+
+impl Reasons {
+    const MAX: usize = 4096;
+
+    fn get(&mut self, reason: String) -> Arc<str> {
+        if let Some(shared) = self.0.get(&reason) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(reason.as_str());
+        if self.0.len() < Self::MAX {
+            self.0.insert(reason, Arc::clone(&shared));
+        }
+        shared
     }
 }
 
@@ -122,6 +212,9 @@ impl Plan {
 pub struct Planner<'a> {
     plan: Plan,
     index: Index,
+    reasons: Reasons,
+    /// The file of the last chunk, as the rows hold it.
+    file: Option<(Arc<str>, Arc<String>)>,
     msisdn: &'a MsisdnOptions,
 }
 
@@ -135,6 +228,8 @@ impl<'a> Planner<'a> {
         Planner {
             plan,
             index: Index::with_capacity(contacts),
+            reasons: Reasons::default(),
+            file: None,
             msisdn,
         }
     }
@@ -149,9 +244,17 @@ impl<'a> Planner<'a> {
             .into_par_iter()
             .map(|contact| normalise_contact(contact, msisdn, &hasher))
             .collect();
-        for (name, card, entries, start) in normalised {
+        let file = match &self.file {
+            Some((named, held)) if Arc::ptr_eq(named, file) => Arc::clone(held),
+            _ => {
+                let held = Arc::new(file.to_string());
+                self.file = Some((Arc::clone(file), Arc::clone(&held)));
+                held
+            }
+        };
+        for contact in normalised {
             self.plan
-                .push_contact(file, (name, card, start), entries, &mut self.index);
+                .push_contact(&file, contact, &mut self.index, &mut self.reasons);
         }
         first..self.plan.addresses.len()
     }
@@ -168,11 +271,20 @@ impl<'a> Planner<'a> {
 }
 
 /// Distinct addresses, found by hash; the table holds indexes into
-/// [`Plan::addresses`], so no address is stored twice. Hashes are computed
-/// beside normalisation, on every core; only the probing is sequential.
+/// [`Plan::addresses`], so no address is stored twice, each with the high
+/// half of its hash: growing the table rehashes from those, and a probe
+/// compares addresses only when they match, so neither reads the addresses
+/// themselves, scattered over the heap (at a million addresses, each such
+/// read is a cache miss). Hashes are computed beside normalisation, on
+/// every core; only the probing is sequential.
 struct Index {
-    table: HashTable<AddressId>,
+    table: HashTable<(AddressId, u32)>,
     hasher: foldhash::fast::RandomState,
+}
+
+/// The table's hash of an address whose hash's high half is `key`.
+fn spread(key: u32) -> u64 {
+    (u64::from(key) | (u64::from(key) << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl Index {
@@ -186,18 +298,24 @@ impl Index {
     /// The id of `address` (whose hash under `self.hasher` is `hash`),
     /// adding it if it is new.
     fn intern(&mut self, addresses: &mut Vec<Address>, address: Address, hash: u64) -> AddressId {
-        let hasher = &self.hasher;
+        let key = (hash >> 32) as u32;
         let entry = self.table.entry(
-            hash,
-            |&id| addresses[id as usize] == address,
-            |&id| hasher.hash_one(&addresses[id as usize]),
+            spread(key),
+            |&(id, k)| k == key && addresses[id as usize] == address,
+            |&(_, k)| spread(k),
         );
         match entry {
-            hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
+            hashbrown::hash_table::Entry::Occupied(found) => found.get().0,
             hashbrown::hash_table::Entry::Vacant(slot) => {
                 let id = AddressId::try_from(addresses.len()).expect("fewer than 2^32 addresses");
-                addresses.push(address);
-                slot.insert(id);
+                // Copied here, on this thread, to its exact size: normalised
+                // on the pool's threads, among short-lived allocations, it
+                // would keep their memory from being reused.
+                addresses.push(Address {
+                    medium: address.medium,
+                    address: address.address.as_str().to_owned(),
+                });
+                slot.insert((id, key));
                 id
             }
         }
@@ -218,7 +336,7 @@ fn normalise_contact(
     contact: Contact,
     msisdn: &MsisdnOptions,
     hasher: &foldhash::fast::RandomState,
-) -> (Option<String>, Option<Vec<u8>>, Vec<Normalised>, u32) {
+) -> NormalisedContact {
     let mut out: Vec<Normalised> = Vec::with_capacity(contact.entries.len());
     // Indexes into `out` of its addresses, by hash: a card with 100,000
     // addresses must not compare each with all before it.
@@ -369,7 +487,7 @@ mod tests {
             .rows
             .iter()
             .map(|r| match &r.target {
-                Target::Invalid(reason) => reason.as_str(),
+                Target::Invalid(reason) => &**reason,
                 Target::Address(_) => "address",
             })
             .collect();

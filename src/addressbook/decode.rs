@@ -1,5 +1,6 @@
-//! Bytes to text: byte-order marks, UTF-16, and the Latin-1/cp1252 fallback
-//! that old exporters (Outlook, Android 2.1) need.
+//! Bytes to text: byte-order marks and the Latin-1/cp1252 fallback
+//! that old exporters (Outlook, Android 2.1) need (UTF-16 is transcoded as it
+//! is read, in `input.rs`).
 
 use std::borrow::Cow;
 
@@ -8,17 +9,6 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// The bytes without a UTF-8 byte-order mark.
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes)
-}
-
-/// A file that starts with a UTF-16 byte-order mark, decoded.
-pub(crate) fn utf16(bytes: &[u8]) -> Option<String> {
-    let encoding = match bytes {
-        [0xFF, 0xFE, ..] => encoding_rs::UTF_16LE,
-        [0xFE, 0xFF, ..] => encoding_rs::UTF_16BE,
-        _ => return None,
-    };
-    let (text, _, _) = encoding.decode(bytes);
-    Some(text.into_owned())
 }
 
 /// A NUL byte near the start says this is no text file (git's test).
@@ -75,12 +65,5 @@ mod tests {
     fn lines_with_numbers() {
         let lines: Vec<_> = numbered_lines(b"a\r\nb\n\nc", 1).collect();
         assert_eq!(lines, vec![(1, &b"a"[..]), (2, b"b"), (3, b""), (4, b"c")]);
-    }
-
-    #[test]
-    fn utf16_files() {
-        let mut bytes = vec![0xFF, 0xFE];
-        bytes.extend("E-mail\n".encode_utf16().flat_map(u16::to_le_bytes));
-        assert_eq!(utf16(&bytes).unwrap(), "E-mail\n");
     }
 }

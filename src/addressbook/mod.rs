@@ -10,15 +10,26 @@
 //! The format is chosen by [`choose`]: `--input-format` first, then content
 //! that is unambiguously vCard or CSV whatever the file's name (a vCard
 //! saved as `.txt` is read as vCard, with a note saying so), then the
-//! name's extension, then a guess from the content.
+//! name's extension, then a guess from the content, all on the input's
+//! first 64 KiB.
+//!
+//! Readers stream ([`input`]): a file or stdin is read in bounded pieces (a
+//! line of text, a card, a segment of whole CSV records), each decoded on
+//! its own, as its contacts are [taken](Opened::take), so that there is no
+//! limit on an input's size and memory follows the contacts in flight, not
+//! the file's bytes. What bounds a piece instead: an address over
+//! [`MAX_ADDRESS_BYTES`], a card over 16 MiB, a CSV record over 4 MiB is
+//! one `invalid` entry quoting its start, read past without being kept.
 
 pub mod carddav;
 mod csv;
 mod decode;
+mod input;
 mod text;
 pub mod vcard;
 pub mod vdir;
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -28,6 +39,7 @@ use std::sync::Arc;
 use crate::threepid::Medium;
 
 pub use self::csv::{ColumnChoice, ColumnRef};
+use self::input::{HEAD_BYTES, Input};
 
 /// Where something was read: the file (as the user named it, `-` for stdin)
 /// and the 1-based line.
@@ -197,16 +209,6 @@ pub enum ReadError {
         /// What the system said.
         source: std::io::Error,
     },
-    /// The input is larger than [`MAX_INPUT_BYTES`]: the readers hold a
-    /// whole file in memory, so a bigger one is refused before it is read
-    /// (a regular file), or as soon as the limit is passed (stdin, a pipe).
-    #[error("cannot read {file}: it is larger than {} MiB, the most mxlookup reads from one input", .limit >> 20)]
-    TooLarge {
-        /// The file as named.
-        file: String,
-        /// The limit, in bytes.
-        limit: u64,
-    },
     /// The file was read but holds no address book.
     #[error("{file} is not an address book: {why}")]
     NotAnAddressBook {
@@ -251,9 +253,10 @@ pub fn read_path_with(
     open_path(path, format, options).map(Opened::into_book)
 }
 
-/// Reads `path` (`-` for standard input) and checks that it is an address
+/// Opens `path` (`-` for standard input) and checks that it is an address
 /// book, in `format` or, when `None`, in the format its content or its name
-/// says ([`choose`]); its contacts are then [taken](Opened::take) a chunk at a time.
+/// says ([`choose`]); its contacts are then [taken](Opened::take) a chunk at
+/// a time, read as they are taken.
 pub fn open_path(
     path: &str,
     format: Option<Format>,
@@ -263,24 +266,18 @@ pub fn open_path(
         file: path.to_owned(),
         source,
     };
-    let bytes = if path == "-" {
-        read_capped(std::io::stdin().lock(), 0)
+    let reader: Box<dyn Read + Send> = if path == "-" {
+        Box::new(std::io::stdin())
     } else {
-        let file = std::fs::File::open(path).map_err(io_error)?;
-        // A regular file says its size: one too big is refused unread.
-        let size = file.metadata().map_err(io_error)?.len();
-        read_capped(file, size)
-    }
-    .map_err(io_error)?
-    .ok_or_else(|| ReadError::TooLarge {
-        file: path.to_owned(),
-        limit: MAX_INPUT_BYTES,
-    })?;
-    open_bytes(path, bytes, format, options)
+        // A folder opens, and fails on its first read (in `open_reader`).
+        Box::new(std::fs::File::open(path).map_err(io_error)?)
+    };
+    open_reader(path, reader, format, options)
 }
 
-/// An address book read and checked, whose contacts are taken in order, a
-/// chunk at a time (vCards are parsed as they are taken).
+/// An address book checked and being read: its contacts are taken in
+/// order, a chunk at a time, each chunk read from the input as it is taken
+/// (vCards are parsed as they are taken, on every core).
 pub struct Opened {
     /// The file as named on the command line (`-` for stdin).
     pub file: Arc<str>,
@@ -288,42 +285,63 @@ pub struct Opened {
     pub format: Format,
     /// What reading it says besides its contacts, in file order.
     pub notices: Vec<Notice>,
+    /// Contacts read ahead (to check the input) and not yet taken.
+    ahead: VecDeque<Contact>,
     contacts: Contacts,
 }
 
+/// The reader of what is left.
 enum Contacts {
-    /// Read whole (CSV and text: whether they hold an address book at all
-    /// is known only at their end); in reverse order.
-    Read(Vec<Contact>),
-    /// Split into cards, not yet parsed.
+    Text(text::Lines),
+    Csv(csv::CsvReader),
     Cards(vcard::Cards),
 }
 
 impl Opened {
-    /// How many contacts are left to take.
+    /// How many contacts were read and not yet taken: those read ahead to
+    /// check the input. The rest are read as they are taken, so their count
+    /// is not known before.
     pub fn len(&self) -> usize {
         match &self.contacts {
-            Contacts::Read(contacts) => contacts.len(),
-            Contacts::Cards(cards) => cards.len(),
+            Contacts::Cards(cards) => self.ahead.len() + cards.len(),
+            _ => self.ahead.len(),
         }
     }
 
-    /// Whether every contact was taken.
+    /// Whether every contact was taken (known only once the input's end
+    /// was read).
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.ahead.is_empty()
+            && match &self.contacts {
+                Contacts::Cards(cards) => cards.is_done(),
+                Contacts::Text(lines) => lines.is_done(),
+                Contacts::Csv(reader) => reader.is_done(),
+            }
     }
 
     /// The next `n` contacts at most, in file order; none at the end.
     pub fn take(&mut self, n: usize) -> Vec<Contact> {
-        let mut contacts = match &mut self.contacts {
-            Contacts::Read(contacts) => {
-                let from = contacts.len().saturating_sub(n);
-                let mut taken = contacts.split_off(from);
-                taken.reverse();
-                taken
+        let from_ahead = self.ahead.len().min(n);
+        let mut contacts: Vec<Contact> = self.ahead.drain(..from_ahead).collect();
+        let mut wanted = n - from_ahead;
+        match &mut self.contacts {
+            Contacts::Cards(cards) => contacts.extend(cards.take(wanted)),
+            Contacts::Text(lines) => {
+                contacts.extend(std::iter::from_fn(|| lines.next()).take(wanted));
             }
-            Contacts::Cards(cards) => cards.take(n),
-        };
+            Contacts::Csv(reader) => {
+                while wanted > 0 {
+                    let Some(mut more) = reader.next_contacts() else {
+                        break;
+                    };
+                    if more.len() > wanted {
+                        self.ahead.extend(more.drain(wanted..));
+                    }
+                    wanted -= more.len();
+                    contacts.extend(more);
+                }
+            }
+        }
         for entry in contacts.iter_mut().flat_map(|c| &mut c.entries) {
             cap_address(entry);
         }
@@ -341,27 +359,10 @@ impl Opened {
     }
 }
 
-/// The most bytes read from one input (256 MiB, about two million
-/// contacts). The readers hold the whole input in memory, and a plan costs a
-/// few times its size, so a bigger input is refused rather than read.
-pub const MAX_INPUT_BYTES: u64 = 256 << 20;
-
 /// The longest text that becomes one address (a text line, a CSV cell, an
 /// `EMAIL` or `TEL` value). Longer ones are `invalid` entries quoting only
 /// their start, so that a runaway line is neither normalised nor echoed.
 pub const MAX_ADDRESS_BYTES: usize = 4096;
-
-/// Everything `reader` holds, or `None` when that is more than
-/// [`MAX_INPUT_BYTES`] (reading stops one byte past the limit). `size` is
-/// what the file's metadata says, `0` when it says nothing useful.
-fn read_capped(reader: impl Read, size: u64) -> std::io::Result<Option<Vec<u8>>> {
-    if size > MAX_INPUT_BYTES {
-        return Ok(None);
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    reader.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= MAX_INPUT_BYTES).then_some(bytes))
-}
 
 /// Reads every file of `paths` in order, stopping at the first that cannot
 /// be read as an address book.
@@ -421,7 +422,21 @@ pub fn read_bytes_with(
 /// `name` is how results cite it.
 pub fn open_bytes(
     name: &str,
-    mut bytes: Vec<u8>,
+    bytes: Vec<u8>,
+    format: Option<Format>,
+    options: ReadOptions,
+) -> Result<Opened, ReadError> {
+    open_reader(name, Box::new(std::io::Cursor::new(bytes)), format, options)
+}
+
+/// Checks that what `reader` yields is an address book and opens it, in
+/// `format` or, when `None`, in the format its start or `name` says
+/// ([`choose`]); `name` is how results cite it. Only its start is read
+/// (and, for a text or CSV file, up to its first contact, for a vCard file
+/// up to its first card): the rest is read as contacts are taken.
+pub fn open_reader(
+    name: &str,
+    reader: Box<dyn Read + Send>,
     format: Option<Format>,
     options: ReadOptions,
 ) -> Result<Opened, ReadError> {
@@ -430,31 +445,23 @@ pub fn open_bytes(
         file: name.to_owned(),
         why,
     };
-    if let Some(utf16) = decode::utf16(&bytes) {
-        // UTF-16 (Outlook's "Unicode" CSV): decode once, then read as usual.
-        return open_bytes(name, utf16.into_bytes(), format, options);
-    }
-    let bom = bytes.len() - decode::strip_bom(&bytes).len();
-    let bom: Vec<u8> = bytes.drain(..bom).collect();
-    let body = bytes.as_slice();
-    if body.is_empty() || body.iter().all(u8::is_ascii_whitespace) {
+    let Input { head, reader, bom } = input::start(reader).map_err(|source| ReadError::Io {
+        file: name.to_owned(),
+        source,
+    })?;
+    if head.len() < HEAD_BYTES && head.iter().all(u8::is_ascii_whitespace) {
         return Err(not_book("the file is empty".to_owned()));
     }
-    if decode::looks_binary(body) {
+    if decode::looks_binary(&head) {
         return Err(not_book("it holds binary data".to_owned()));
     }
-    let (format, note) = choose(&file, format, body);
-    let read = |contacts: Vec<Contact>| {
-        let mut contacts = contacts;
-        contacts.reverse();
-        Contacts::Read(contacts)
-    };
+    let (format, note) = choose(&file, format, &head);
     let mut notices: Vec<Notice> = note.into_iter().collect();
-    let contacts = match format {
-        Format::Vcard => vcard::Cards::split(bytes, options.keep_cards)
-            .map(|cards| Contacts::Cards(cards.with_prefix(bom))),
-        Format::Csv => match csv::read(body, &options.columns) {
-            Ok((contacts, said)) => {
+    let (ahead, contacts) = match format {
+        Format::Vcard => vcard::Cards::open(reader, options.keep_cards, bom)
+            .map(|cards| (Vec::new(), Contacts::Cards(cards))),
+        Format::Csv => match csv::open(&head, reader, &options.columns) {
+            Ok((ahead, csv, said)) => {
                 notices.extend(said.into_iter().map(|n| Notice {
                     warning: n.warning,
                     source: Source {
@@ -464,7 +471,7 @@ pub fn open_bytes(
                     message: n.message,
                     hint: n.hint,
                 }));
-                Ok(read(contacts))
+                Ok((ahead, Contacts::Csv(csv)))
             }
             Err(csv::CsvError::NotBook(why)) => Err(why),
             Err(csv::CsvError::Column { line, why, hint }) => {
@@ -476,13 +483,16 @@ pub fn open_bytes(
                 });
             }
         },
-        Format::Text => text::read(body).map(read),
+        Format::Text => {
+            text::Lines::open(reader).map(|(ahead, lines)| (ahead, Contacts::Text(lines)))
+        }
     }
     .map_err(not_book)?;
     Ok(Opened {
         file,
         format,
         notices,
+        ahead: ahead.into(),
         contacts,
     })
 }
@@ -652,17 +662,5 @@ mod tests {
         assert!(cut.len() <= SAMPLE_BYTES && cut.ends_with(b"\n"));
         assert!(std::str::from_utf8(cut).is_ok());
         assert_eq!(sample(b"short"), b"short");
-    }
-
-    #[test]
-    fn input_past_the_limit_is_not_read() {
-        let endless = std::io::repeat(b'a');
-        assert_eq!(read_capped(endless, MAX_INPUT_BYTES + 1).unwrap(), None);
-        assert_eq!(
-            read_capped(&b"alice@example.org\n"[..], 0)
-                .unwrap()
-                .unwrap(),
-            b"alice@example.org\n"
-        );
     }
 }

@@ -115,9 +115,6 @@ impl JobError {
             JobError::Read(ReadError::NoCards { folder }) => Some(format!(
                 "a folder is read as a vdir (vdirsyncer, khard): one .vcf file per contact, in it or in its sub-folders; for other address books in `{folder}`, name the files"
             )),
-            JobError::Read(ReadError::TooLarge { .. }) => {
-                Some("split the address book into smaller files".to_owned())
-            }
             _ => None,
         }
     }

@@ -10,7 +10,7 @@ use crate::threepid::{Algorithm, lookup_hash, plaintext_form};
 fn base<'a>(plan: &'a Plan, row: &'a Row) -> Record<'a> {
     Record {
         contact: plan.contact_name(row),
-        input: &row.input,
+        input: plan.input(row),
         source: SourceRef {
             file: &row.file,
             line: row.line,
@@ -49,7 +49,7 @@ fn start(plan: &Plan, i: usize) -> Start<'_> {
             )
         }
         Target::Invalid(reason) => Start::Invalid(Record {
-            reason: Some(reason),
+            reason: Some(&**reason),
             ..base(plan, row)
         }),
     }

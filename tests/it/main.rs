@@ -30,6 +30,7 @@ mod push;
 mod references;
 mod sandbox;
 mod sniffing;
+mod streaming;
 mod terminal;
 mod tokens;
 mod tom;

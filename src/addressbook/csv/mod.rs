@@ -37,6 +37,7 @@ mod cells;
 mod columns;
 mod headers;
 mod scan;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -46,8 +47,10 @@ use self::cells::gather;
 use self::columns::{Header, Layout};
 use self::headers::Named;
 use self::scan::{Row, Rows, scan, skip_line_ends};
-use super::Contact;
+use self::stream::{MAX_RECORD_BYTES, Segment, Segments};
 use super::decode::to_text;
+use super::input::LineReader;
+use super::{Contact, Entry, preview};
 use crate::threepid::Medium;
 
 /// The delimiters sniffed, in order of preference on a tie.
@@ -146,43 +149,153 @@ pub(crate) enum CsvError {
     },
 }
 
-/// A CSV file read: its contacts, and what to say about its columns.
-pub(crate) type Read = (Vec<Contact>, Vec<CsvNotice>);
+/// A CSV input opened: the contacts read ahead to check it, the reader of
+/// the rest, and what to say about its columns.
+pub(crate) type Opened = (Vec<Contact>, CsvReader, Vec<CsvNotice>);
 
-/// Reads a CSV address book, with the columns `choice` names. `Err` when
-/// the file is no address book (no record at all, or neither a header
-/// naming an email or phone column nor a cell that looks like an address),
-/// or has no column `choice` names.
-pub(crate) fn read(body: &[u8], choice: &ColumnChoice) -> Result<Read, CsvError> {
-    let text = to_text(body);
-    let (start, delimiter) = dialect(&text);
-    let Some(first) = Rows::new(&text, start, delimiter).next() else {
-        return Err(CsvError::NotBook("no CSV record in it".to_owned()));
+/// The records of a CSV input after those read to open it, a segment
+/// ([`stream`]) at a time.
+pub(crate) struct CsvReader {
+    segments: Segments,
+    delimiter: u8,
+    layout: Layout,
+}
+
+impl CsvReader {
+    /// Whether the input's end was read.
+    pub(crate) fn is_done(&self) -> bool {
+        self.segments.is_done()
+    }
+
+    /// The contacts of the next segment (none for a segment of blank lines
+    /// or of rows without addresses); `None` at the end.
+    pub(crate) fn next_contacts(&mut self) -> Option<Vec<Contact>> {
+        let segment = self.segments.next_segment()?;
+        Some(match segment {
+            Segment::Records { bytes, first_line } => {
+                let text = to_text(&bytes);
+                Rows::new(&text, 0, self.delimiter, first_line)
+                    .filter_map(|row| self.layout.contact(row))
+                    .collect()
+            }
+            Segment::Long(line, start, len) => vec![long_row(line, &start, len)],
+            Segment::Stopped(line, why) => vec![Contact {
+                name: None,
+                line,
+                entries: vec![Entry::broken(
+                    "",
+                    line,
+                    format!("reading stopped here: {why}; the rest of the input was not read"),
+                )],
+                card: None,
+            }],
+        })
+    }
+}
+
+/// A line too long to be a record, as one broken row.
+fn long_row(line: u32, start: &[u8], len: u64) -> Contact {
+    let cut = start.len().min(4 * 80);
+    Contact {
+        name: None,
+        line,
+        entries: vec![Entry::broken(
+            preview(&to_text(&start[..cut])),
+            line,
+            format!(
+                "line {len} bytes long, over the {} MiB limit for one CSV record; skipped",
+                MAX_RECORD_BYTES >> 20
+            ),
+        )],
+        card: None,
+    }
+}
+
+/// Opens a CSV address book, with the columns `choice` names: `head` is
+/// its start (the delimiter is sniffed there), `input` all of it. The
+/// header, and the content of columns no header word claims, are read in
+/// its first segment (a MiB or so). `Err` when it is no address book (no
+/// record at all, or neither a header naming an email or phone column nor a
+/// cell that looks like an address, checked by reading ahead to the first
+/// contact), or has no column `choice` names.
+pub(crate) fn open(
+    head: &[u8],
+    input: LineReader,
+    choice: &ColumnChoice,
+) -> Result<Opened, CsvError> {
+    let (start, delimiter) = dialect(&to_text(super::sample(head)));
+    let mut segments = Segments::new(input, delimiter);
+    let mut start = Some(start);
+    let mut ahead = Vec::new();
+    // The first segment holding a record: its text and where it starts.
+    let (text, first_line, from) = loop {
+        match segments.next_segment() {
+            Some(Segment::Records { bytes, first_line }) => {
+                let from = start.take().unwrap_or(0);
+                let text = to_text(&bytes).into_owned();
+                if Rows::new(&text, from, delimiter, first_line)
+                    .next()
+                    .is_some()
+                {
+                    break (text, first_line, from);
+                }
+            }
+            Some(Segment::Long(line, start, len)) => ahead.push(long_row(line, &start, len)),
+            Some(Segment::Stopped(..)) | None => {
+                return Err(CsvError::NotBook("no CSV record in it".to_owned()));
+            }
+        }
     };
+    let rows = || Rows::new(&text, from, delimiter, first_line);
+    let first = rows().next().expect("a record");
     let header = Header::detect(&first, choice);
     let skip = usize::from(header.is_some());
-    // The records after the header; read twice when columns are measured.
-    let data = || Rows::new(&text, start, delimiter).skip(skip);
     let (layout, notices) = Layout::new(header, choice, |wanted, beyond| {
-        gather(data(), wanted, beyond)
+        gather(rows().skip(skip), wanted, beyond)
     })?;
-    let contacts: Vec<Contact> = data().filter_map(|row| layout.contact(row)).collect();
-    if contacts.is_empty() && !layout.names_addresses() {
-        // A column skipped for having too few address-like cells is the
-        // likely answer: say which, and how to read it.
-        let why = match notices.iter().find(|n| n.warning) {
-            Some(skipped) => format!(
-                "no email or phone column was recognised; {}{}",
-                skipped.message,
-                skipped
-                    .hint
-                    .as_deref()
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default()
-            ),
-            None => layout.why_not(),
-        };
-        return Err(CsvError::NotBook(why));
+    ahead.extend(rows().skip(skip).filter_map(|row| layout.contact(row)));
+    let mut reader = CsvReader {
+        segments,
+        delimiter,
+        layout,
+    };
+    while ahead.is_empty() && !reader.layout.names_addresses() {
+        match reader.next_contacts() {
+            Some(contacts) => ahead.extend(contacts),
+            None => return Err(CsvError::NotBook(not_book(&reader.layout, &notices))),
+        }
+    }
+    Ok((ahead, reader, notices))
+}
+
+/// Why a CSV file with no contact is no address book: a column skipped for
+/// having too few address-like cells is the likely answer: say which, and
+/// how to read it.
+fn not_book(layout: &Layout, notices: &[CsvNotice]) -> String {
+    match notices.iter().find(|n| n.warning) {
+        Some(skipped) => format!(
+            "no email or phone column was recognised; {}{}",
+            skipped.message,
+            skipped
+                .hint
+                .as_deref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default()
+        ),
+        None => layout.why_not(),
+    }
+}
+
+/// A CSV file read whole: its contacts, and what to say about its columns.
+#[cfg(test)]
+pub(crate) fn read(
+    body: &[u8],
+    choice: &ColumnChoice,
+) -> Result<(Vec<Contact>, Vec<CsvNotice>), CsvError> {
+    let input = LineReader::new(Box::new(std::io::Cursor::new(body.to_vec())));
+    let (mut contacts, mut reader, notices) = open(body, input, choice)?;
+    while let Some(more) = reader.next_contacts() {
+        contacts.extend(more);
     }
     Ok((contacts, notices))
 }
@@ -206,7 +319,7 @@ pub(crate) fn address_header(text: &str) -> Option<u32> {
         return None;
     }
     let (start, delimiter) = dialect(text);
-    let first = Rows::new(text, start, delimiter).next()?;
+    let first = Rows::new(text, start, delimiter, 1).next()?;
     Header::detect(&first, &ColumnChoice::default())?;
     let Row::Cells(line, cells) = first else {
         return None;

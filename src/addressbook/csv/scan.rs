@@ -25,12 +25,12 @@ pub(super) struct Scan {
     /// The offset after the record and its line end.
     pub(super) end: usize,
     /// Why the record cannot be trusted, if it cannot.
-    fault: Option<Fault>,
+    pub(super) fault: Option<Fault>,
 }
 
 /// How a record is malformed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
+pub(super) enum Fault {
     /// A quoted field is never closed: it swallows the rest of the file.
     Unterminated,
     /// A quoted field runs over a line end and its closing quote (at this
@@ -112,25 +112,32 @@ pub(super) fn skip_line_ends(text: &[u8], at: usize) -> usize {
         .map_or(text.len(), |i| at + i)
 }
 
-/// Byte offsets where lines start, to give an offset its line number.
-struct LineIndex(Vec<usize>);
+/// Byte offsets where lines start, to give an offset its line number; the
+/// text starts on line `first`.
+struct LineIndex {
+    starts: Vec<usize>,
+    first: u32,
+}
 
 impl LineIndex {
-    fn new(text: &str) -> Self {
+    fn new(text: &str, first: u32) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        LineIndex(starts)
+        LineIndex { starts, first }
     }
 
     /// The 1-based line holding `offset`.
     fn line_of(&self, offset: usize) -> u32 {
-        u32::try_from(self.0.partition_point(|&start| start <= offset)).unwrap_or(u32::MAX)
+        let index = u32::try_from(self.starts.partition_point(|&start| start <= offset));
+        index
+            .unwrap_or(u32::MAX)
+            .saturating_add(self.first.saturating_sub(1))
     }
 
     /// Where 1-based `line` starts, if the text has it.
     fn start_of(&self, line: u32) -> Option<usize> {
-        let index = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.0.get(index).copied()
+        let index = usize::try_from(line.checked_sub(self.first)?).ok()?;
+        self.starts.get(index).copied()
     }
 }
 
@@ -158,15 +165,16 @@ pub(super) struct Rows<'a> {
 }
 
 impl<'a> Rows<'a> {
-    /// The records from `start`: ragged rows allowed, no header handling
-    /// (ours is smarter), no trimming (done per cell).
-    pub(super) fn new(text: &'a str, start: usize, delimiter: u8) -> Self {
+    /// The records from `start`, `text` starting on line `first_line`:
+    /// ragged rows allowed, no header handling (ours is smarter), no
+    /// trimming (done per cell).
+    pub(super) fn new(text: &'a str, start: usize, delimiter: u8, first_line: u32) -> Self {
         let reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .delimiter(delimiter)
             .from_reader(Cursor::new(text.as_bytes()));
-        let lines = LineIndex::new(text);
+        let lines = LineIndex::new(text, first_line);
         let mut rows = Rows {
             text,
             delimiter,

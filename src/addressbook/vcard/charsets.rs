@@ -12,17 +12,18 @@
 //! quoted-printable. Every line stays on its line, so the line numbers the
 //! pre-pass ([`super::lines`]) found hold for the decoded text.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use encoding_rs::Encoding;
 
-use super::super::decode::numbered_lines;
+use super::super::decode::{numbered_lines, to_text};
 use super::lines::{is_base64_encoded, is_quoted_printable};
 
 /// A card decoded for `calcard`, and the `CHARSET` labels it could not use.
-pub(super) struct Decoded {
+pub(super) struct Decoded<'a> {
     /// The card's text, on the same lines as its bytes.
-    pub(super) text: String,
+    pub(super) text: Cow<'a, str>,
     /// `(line, label)` of each property whose charset `encoding_rs` does not
     /// know; its value was decoded as the rest of the card.
     pub(super) unknown: Vec<(u32, String)>,
@@ -42,8 +43,24 @@ enum Piece {
     Text(String),
 }
 
+/// Whether `card` holds the word `CHARSET` (any case) anywhere: a card
+/// that does not (most) is decoded whole, without a look at its
+/// properties.
+fn names_charset(card: &[u8]) -> bool {
+    memchr::memchr2_iter(b'c', b'C', card).any(|at| {
+        card.get(at..at + 7)
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"charset"))
+    })
+}
+
 /// Decodes `card` (whose first line is `begin`), each value in its charset.
-pub(super) fn decode_card(card: &[u8], begin: u32) -> Decoded {
+pub(super) fn decode_card(card: &[u8], begin: u32) -> Decoded<'_> {
+    if !names_charset(card) {
+        return Decoded {
+            text: to_text(card),
+            unknown: Vec::new(),
+        };
+    }
     let mut pieces = Vec::new();
     let mut unknown = Vec::new();
     let mut done = 0;
@@ -79,7 +96,10 @@ pub(super) fn decode_card(card: &[u8], begin: u32) -> Decoded {
             Piece::Text(decoded) => text.push_str(&decoded),
         }
     }
-    Decoded { text, unknown }
+    Decoded {
+        text: Cow::Owned(text),
+        unknown,
+    }
 }
 
 /// The card's properties that name a charset: each from its first line

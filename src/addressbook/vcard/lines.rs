@@ -1,7 +1,7 @@
 //! The vCard reader's line bookkeeping, before `calcard` sees a card.
 //!
-//! Two passes over lines, both keeping line numbers: [`split`] cuts the
-//! file into cards on `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card
+//! Two passes over lines, both keeping line numbers: [`Splitter`] cuts the
+//! input into cards on `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card
 //! closes at the next `BEGIN`) and groups the lines outside any card; and
 //! [`scan_card`] walks one card's logical lines (RFC 6350 folding, `\r`
 //! anywhere, 2.1 quoted-printable soft breaks, base64 run-ons) the way
@@ -9,20 +9,31 @@
 //! which lines `calcard` would skip or stop at.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use super::super::decode::{numbered_lines, to_text};
+use super::super::input::{LineInfo, LineReader, content};
 use super::super::preview;
+
+/// The most bytes one card may hold (a line is never longer): a bigger one
+/// is one `invalid` entry, read past without being kept.
+pub(crate) const MAX_CARD_BYTES: usize = 16 << 20;
 
 /// A card's lines, as the pre-pass found them.
 pub(super) struct RawCard {
     /// The line of `BEGIN:VCARD`.
     pub(super) begin: u32,
-    /// Where the card's bytes are in the file, from `BEGIN` through `END`
-    /// (or the last line read).
+    /// Where its bytes are in the [`Splitter`]'s store: from `BEGIN`
+    /// through `END` without the line end after it (or through the last
+    /// line read); empty when it is `oversize`.
     pub(super) span: Range<usize>,
     /// The line that closed the card, when it was not `END:VCARD`.
     pub(super) unterminated_at: Option<u32>,
+    /// Its length, when it is longer than [`MAX_CARD_BYTES`].
+    pub(super) oversize: Option<u64>,
+    /// Where its first line starts in the input (see [`Splitter::raw`]).
+    pub(super) at: u64,
 }
 
 /// Lines outside any card that are not blank.
@@ -33,8 +44,8 @@ pub(super) struct Stray {
     pub(super) count: u32,
     /// The first line's text, shortened.
     pub(super) first: String,
-    /// Where its first line starts in the file.
-    pub(super) start: usize,
+    /// Where its first line starts in the input (see [`Splitter::raw`]).
+    pub(super) at: u64,
 }
 
 /// What the file is made of, in order.
@@ -43,6 +54,8 @@ pub(super) enum Piece {
     Card(RawCard),
     /// Lines between cards.
     Stray(Stray),
+    /// Reading failed on this line, for this reason: nothing follows.
+    Stopped(u32, String),
 }
 
 fn is_marker(line: &[u8], marker: &[u8]) -> bool {
@@ -51,78 +64,286 @@ fn is_marker(line: &[u8], marker: &[u8]) -> bool {
     line.eq_ignore_ascii_case(marker)
 }
 
-/// Splits the file into cards and stray lines, keeping line numbers.
-pub(super) fn split(body: &[u8]) -> Vec<Piece> {
-    let offset_of = |line: &[u8]| line.as_ptr() as usize - body.as_ptr() as usize;
-    let mut pieces = Vec::new();
-    // (begin line, start offset) of the card being read.
-    let mut open: Option<(u32, usize)> = None;
-    let mut last_end = 0usize;
-    let mut last_line = 0u32;
-    let mut stray: Option<Stray> = None;
-    for (number, line) in numbered_lines(body, 1) {
-        let start = offset_of(line);
-        let after = start + line.len();
-        if is_marker(line, b"BEGIN:VCARD") {
-            if let Some((begin, from)) = open.take() {
-                pieces.push(Piece::Card(RawCard {
-                    begin,
-                    span: from..last_end,
-                    unterminated_at: Some(number),
-                }));
-            }
-            if let Some(s) = stray.take() {
-                pieces.push(Piece::Stray(s));
-            }
-            open = Some((number, start));
-        } else if is_marker(line, b"END:VCARD") {
-            match open.take() {
-                Some((begin, from)) => pieces.push(Piece::Card(RawCard {
-                    begin,
-                    span: from..after,
-                    unterminated_at: None,
-                })),
-                None => note_stray(&mut stray, &mut pieces, (number, start), line),
-            }
-        } else if open.is_none() && !line.trim_ascii().is_empty() {
-            note_stray(&mut stray, &mut pieces, (number, start), line);
-        }
-        last_end = after;
-        last_line = number;
-    }
-    if let Some((begin, from)) = open {
-        pieces.push(Piece::Card(RawCard {
-            begin,
-            span: from..body.len(),
-            unterminated_at: Some(last_line.saturating_add(1)),
-        }));
-    }
-    if let Some(s) = stray {
-        pieces.push(Piece::Stray(s));
-    }
-    pieces
+/// The card being read, at the end of the store.
+struct OpenCard {
+    begin: u32,
+    /// Where its first line starts in the input.
+    at: u64,
+    /// Where it starts in the store.
+    start: usize,
+    /// Where the last line's text ends in the store (before its line end).
+    last_end: usize,
+    /// Every byte of it so far, kept or not.
+    len: u64,
+    /// Whether it is past [`MAX_CARD_BYTES`] (its bytes are dropped).
+    over: bool,
 }
 
-fn note_stray(
-    stray: &mut Option<Stray>,
-    pieces: &mut Vec<Piece>,
-    (number, start): (u32, usize),
-    line: &[u8],
-) {
-    match stray {
-        Some(s) if s.line + s.count == number => s.count += 1,
-        _ => {
-            if let Some(s) = stray.take() {
-                pieces.push(Piece::Stray(s));
-            }
-            *stray = Some(Stray {
-                line: number,
-                count: 1,
-                first: preview(&to_text(line)),
-                start,
-            });
+impl OpenCard {
+    fn new(begin: u32, at: u64, store: &[u8]) -> Self {
+        OpenCard {
+            begin,
+            at,
+            start: store.len(),
+            last_end: store.len(),
+            len: 0,
+            over: false,
         }
     }
+
+    /// Adds a line as read (with its line end), `cut` when it was longer
+    /// than the bound.
+    fn push(&mut self, store: &mut Vec<u8>, line: &[u8], cut: bool, len: u64) {
+        self.len += len + 1;
+        if self.over {
+            return;
+        }
+        if cut || store.len() - self.start + line.len() > MAX_CARD_BYTES {
+            self.over = true;
+            store.truncate(self.start);
+            return;
+        }
+        self.last_end = store.len() + content(line).len();
+        store.extend_from_slice(line);
+    }
+
+    /// The card, its bytes through `end` (an offset into the store).
+    fn close(self, store: &mut Vec<u8>, end: usize, unterminated_at: Option<u32>) -> RawCard {
+        let end = if self.over { self.start } else { end };
+        store.truncate(end);
+        RawCard {
+            begin: self.begin,
+            span: self.start..end,
+            unterminated_at,
+            oversize: self.over.then_some(self.len),
+            at: self.at,
+        }
+    }
+}
+
+/// Cuts a vCard input into cards and runs of stray lines, a line at a
+/// time, keeping line numbers: an unterminated card closes at the next
+/// `BEGIN:VCARD`.
+pub(super) struct Splitter {
+    input: LineReader,
+    line: Vec<u8>,
+    /// The bytes of the cards read and not yet handed over, end to end
+    /// (one allocation per chunk of cards, not one per card).
+    store: Vec<u8>,
+    open: Option<OpenCard>,
+    stray: Option<Stray>,
+    ready: VecDeque<Piece>,
+    ended: bool,
+    /// Every byte read and not yet forgotten, when kept: what writing the
+    /// book back needs ([`Splitter::raw`]).
+    raw: Option<Vec<u8>>,
+    /// Where `raw` starts in the input.
+    raw_base: u64,
+    /// Where the line being read starts in the input.
+    line_at: u64,
+}
+
+impl Splitter {
+    /// The pieces of `input`; with `keep_raw`, every byte of it too.
+    pub(super) fn new(input: LineReader, keep_raw: bool) -> Self {
+        Splitter {
+            input,
+            line: Vec::new(),
+            store: Vec::new(),
+            open: None,
+            stray: None,
+            ready: VecDeque::new(),
+            ended: false,
+            raw: keep_raw.then(Vec::new),
+            raw_base: 0,
+            line_at: 0,
+        }
+    }
+
+    /// Where the bytes read so far end in the input.
+    pub(super) fn raw_end(&self) -> u64 {
+        self.raw_base + self.raw.as_ref().map_or(0, |raw| raw.len() as u64)
+    }
+
+    /// The input's bytes from `from` to `to` (offsets in the input, as
+    /// pieces' `at` give them), when kept and not forgotten. A line longer
+    /// than a card may be is kept only in part.
+    pub(super) fn raw(&self, from: u64, to: u64) -> Vec<u8> {
+        let Some(raw) = &self.raw else {
+            return Vec::new();
+        };
+        let at = |offset: u64| (offset.saturating_sub(self.raw_base) as usize).min(raw.len());
+        raw[at(from)..at(to).max(at(from))].to_vec()
+    }
+
+    /// Forgets the bytes before `offset`.
+    pub(super) fn forget_raw(&mut self, offset: u64) {
+        if let Some(raw) = &mut self.raw {
+            let n = (offset.saturating_sub(self.raw_base) as usize).min(raw.len());
+            raw.drain(..n);
+            self.raw_base += n as u64;
+        }
+    }
+
+    /// Puts `pieces` back, to come next in their order.
+    pub(super) fn put_back(&mut self, pieces: Vec<Piece>) {
+        for piece in pieces.into_iter().rev() {
+            self.ready.push_front(piece);
+        }
+    }
+
+    /// The bytes of the cards handed out so far (their spans index it);
+    /// those of cards not handed out yet stay, moved to the start.
+    pub(super) fn take_store(&mut self) -> Vec<u8> {
+        let ready = self.ready.iter().filter_map(|piece| match piece {
+            Piece::Card(card) => Some(card.span.start),
+            _ => None,
+        });
+        let keep = ready
+            .chain(self.open.as_ref().map(|open| open.start))
+            .min()
+            .unwrap_or(self.store.len());
+        let mut kept = Vec::with_capacity(self.store.capacity());
+        kept.extend_from_slice(&self.store[keep..]);
+        let mut store = std::mem::replace(&mut self.store, kept);
+        store.truncate(keep);
+        for piece in &mut self.ready {
+            if let Piece::Card(card) = piece {
+                card.span = card.span.start - keep..card.span.end - keep;
+            }
+        }
+        if let Some(open) = self.open.as_mut() {
+            open.start -= keep;
+            open.last_end = open.last_end.saturating_sub(keep);
+        }
+        store
+    }
+
+    /// How many pieces were read ahead.
+    pub(super) fn ready(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// Whether every piece was handed out.
+    pub(super) fn is_done(&self) -> bool {
+        self.ended && self.ready.is_empty()
+    }
+
+    /// The next piece; `None` at the end.
+    pub(super) fn next_piece(&mut self) -> Option<Piece> {
+        loop {
+            if let Some(piece) = self.ready.pop_front() {
+                return Some(piece);
+            }
+            if self.ended {
+                return None;
+            }
+            self.line.clear();
+            match self.input.read_line(&mut self.line, MAX_CARD_BYTES) {
+                Ok(Some(info)) => {
+                    self.line_at = self.raw_end();
+                    if let Some(raw) = &mut self.raw {
+                        raw.extend_from_slice(&self.line);
+                    }
+                    self.on_line(info)
+                }
+                Ok(None) => self.finish(None),
+                Err(e) => {
+                    let line = self.input.line();
+                    self.finish(Some(Piece::Stopped(line, e.to_string())));
+                }
+            }
+        }
+    }
+
+    fn on_line(&mut self, info: LineInfo) {
+        let number = info.number;
+        let text = content(&self.line);
+        if is_marker(text, b"BEGIN:VCARD") {
+            if let Some(open) = self.open.take() {
+                let end = open.last_end;
+                let card = open.close(&mut self.store, end, Some(number));
+                self.ready.push_back(Piece::Card(card));
+            }
+            if let Some(s) = self.stray.take() {
+                self.ready.push_back(Piece::Stray(s));
+            }
+            let mut open = OpenCard::new(number, self.line_at, &self.store);
+            open.push(&mut self.store, &self.line, info.cut, info.len);
+            self.open = Some(open);
+        } else if is_marker(text, b"END:VCARD") {
+            match self.open.take() {
+                Some(mut open) => {
+                    open.push(&mut self.store, &self.line, info.cut, info.len);
+                    let end = open.last_end;
+                    let card = open.close(&mut self.store, end, None);
+                    self.ready.push_back(Piece::Card(card));
+                }
+                None => self.note_stray(number),
+            }
+        } else if let Some(open) = self.open.as_mut() {
+            open.push(&mut self.store, &self.line, info.cut, info.len);
+        } else if !text.trim_ascii().is_empty() {
+            self.note_stray(number);
+        }
+    }
+
+    /// The end of the input (or reading stopped, with `stopped`).
+    fn finish(&mut self, stopped: Option<Piece>) {
+        self.ended = true;
+        if let Some(open) = self.open.take() {
+            let next = self.input.line();
+            let end = self.store.len();
+            let card = open.close(&mut self.store, end, Some(next));
+            self.ready.push_back(Piece::Card(card));
+        }
+        if let Some(s) = self.stray.take() {
+            self.ready.push_back(Piece::Stray(s));
+        }
+        self.ready.extend(stopped);
+    }
+
+    fn note_stray(&mut self, number: u32) {
+        match &mut self.stray {
+            Some(s) if s.line + s.count == number => s.count += 1,
+            _ => {
+                if let Some(s) = self.stray.take() {
+                    self.ready.push_back(Piece::Stray(s));
+                }
+                self.stray = Some(Stray {
+                    line: number,
+                    count: 1,
+                    first: preview(&to_text(content(&self.line))),
+                    at: self.line_at,
+                });
+            }
+        }
+    }
+}
+
+/// The pieces of a whole vCard file in memory, each card's `span` where
+/// its bytes are in `body` (from its `BEGIN` line through its last line,
+/// without the line end after it), for writing the file back. A UTF-16
+/// file's spans are not its bytes' (it is read transcoded).
+pub(super) fn split(body: &[u8]) -> Vec<Piece> {
+    let reader = Box::new(std::io::Cursor::new(body.to_vec()));
+    let Ok(input) = super::super::input::start(reader) else {
+        return Vec::new();
+    };
+    let skip = input.bom.len() as u64;
+    let mut split = Splitter::new(input.reader, true);
+    let mut pieces = Vec::new();
+    while let Some(mut piece) = split.next_piece() {
+        if let Piece::Card(card) = &mut piece {
+            let start = usize::try_from(card.at + skip).unwrap_or(usize::MAX);
+            card.span = start..start.saturating_add(card.span.len()).min(body.len());
+        }
+        pieces.push(piece);
+        // Only the offsets are needed, not the bytes.
+        let end = split.raw_end();
+        split.forget_raw(end);
+    }
+    pieces
 }
 
 /// What the pre-pass learns of a card's property lines.
@@ -358,7 +579,11 @@ mod tests {
 
     /// The pieces of `body`, as `(kind, first line, last line or count)`.
     fn pieces(body: &[u8]) -> Vec<(&'static str, u32, String)> {
-        split(body)
+        let reader = LineReader::new(Box::new(std::io::Cursor::new(body.to_vec())));
+        let mut split = Splitter::new(reader, false);
+        let pieces: Vec<Piece> = std::iter::from_fn(|| split.next_piece()).collect();
+        let store = split.take_store();
+        pieces
             .into_iter()
             .map(|piece| match piece {
                 Piece::Card(card) => (
@@ -366,7 +591,7 @@ mod tests {
                     card.begin,
                     format!(
                         "{:?} {:?}",
-                        std::str::from_utf8(&body[card.span]).unwrap(),
+                        std::str::from_utf8(&store[card.span]).unwrap(),
                         card.unterminated_at
                     ),
                 ),
@@ -375,8 +600,31 @@ mod tests {
                     stray.line,
                     format!("{} {}", stray.count, stray.first),
                 ),
+                Piece::Stopped(line, why) => ("stopped", line, why),
             })
             .collect()
+    }
+
+    #[test]
+    fn an_oversize_card_is_read_past_not_kept() {
+        let mut body = b"BEGIN:VCARD\nNOTE:".to_vec();
+        body.resize(MAX_CARD_BYTES + 10, b'x');
+        body.extend(b"\nEND:VCARD\nBEGIN:VCARD\nFN:B\nEND:VCARD\n");
+        let reader = LineReader::new(Box::new(std::io::Cursor::new(body)));
+        let mut split = Splitter::new(reader, false);
+        let Some(Piece::Card(big)) = split.next_piece() else {
+            panic!("a card")
+        };
+        assert!(big.span.is_empty() && big.oversize.unwrap() > MAX_CARD_BYTES as u64);
+        let Some(Piece::Card(next)) = split.next_piece() else {
+            panic!("a card")
+        };
+        let store = split.take_store();
+        assert_eq!(
+            (next.begin, &store[next.span]),
+            (4, &b"BEGIN:VCARD\nFN:B\nEND:VCARD"[..])
+        );
+        assert!(split.next_piece().is_none());
     }
 
     #[test]

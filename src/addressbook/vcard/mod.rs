@@ -1,8 +1,9 @@
 //! vCard 2.1, 3.0 and 4.0.
 //!
-//! A pre-pass of our own ([`lines`]) splits the file into cards on
-//! `BEGIN:VCARD` / `END:VCARD` lines (an unterminated card is closed at the
-//! next `BEGIN`), decodes each card on its own (UTF-8, else Latin-1/cp1252,
+//! A pre-pass of our own ([`lines`]) cuts the input into cards, a line at a
+//! time as it is read, on `BEGIN:VCARD` / `END:VCARD` lines (an
+//! unterminated card is closed at the next `BEGIN`; a card over
+//! [`MAX_CARD_BYTES`] is one `invalid` entry, read past unkept), decodes each card on its own (UTF-8, else Latin-1/cp1252,
 //! and each 2.1 value naming a `CHARSET` in that charset: [`charsets`]),
 //! and records on which line each property starts. Each card is then parsed
 //! by `calcard` (Stalwart's parser, which reads 2.1 quoted-printable and
@@ -14,111 +15,156 @@ mod lines;
 pub mod patch;
 
 use std::borrow::Cow;
-use std::ops::Range;
 
 use calcard::vcard::{VCard, VCardEntry, VCardProperty, VCardValue};
 use rayon::prelude::*;
 
 use super::decode::to_text;
+use super::input::LineReader;
 use super::{Contact, Entry, preview};
 use crate::threepid::Medium;
-use lines::{Piece, RawCard, Stray, scan_card, without_lines};
+use lines::{Piece, RawCard, Splitter, Stray, scan_card, without_lines};
 
-/// A vCard file split into cards, each parsed when it is taken.
+pub(crate) use lines::MAX_CARD_BYTES;
+
+/// The most bytes of cards parsed at once.
+const CHUNK_BYTES: usize = 8 << 20;
+
+/// A vCard input cut into cards as it is read, each parsed when it is taken.
 pub(crate) struct Cards {
-    body: Vec<u8>,
-    /// The pieces not yet taken, in reverse file order.
-    pieces: Vec<Piece>,
-    /// When the cards are kept: each piece's bytes in the file, in reverse
-    /// file order, from its first line to the next piece's (the first from
-    /// the file's start, the last to its end), so that together they are
-    /// the file.
-    extents: Option<Vec<Range<usize>>>,
-    /// Bytes the file had before `body` (a byte order mark), given back
-    /// with the first piece.
-    prefix: Vec<u8>,
+    split: Splitter,
+    keep_cards: bool,
+    /// Bytes the input had before what `split` reads (a byte-order mark),
+    /// given back with the first piece when the cards are kept; `None`
+    /// once a piece was taken.
+    prefix: Option<Vec<u8>>,
 }
 
 impl Cards {
-    /// Splits `body`; `Err` when it holds no card at all.
-    pub(crate) fn split(body: Vec<u8>, keep_cards: bool) -> Result<Cards, String> {
-        let mut pieces = lines::split(&body);
-        if !pieces.iter().any(|p| matches!(p, Piece::Card(_))) {
-            return Err("no BEGIN:VCARD line".to_owned());
-        }
-        let extents = keep_cards.then(|| {
-            let mut ends: Vec<usize> = pieces.iter().skip(1).map(start_of).collect();
-            ends.push(body.len());
-            let mut from = 0;
-            let mut extents: Vec<Range<usize>> = ends
-                .into_iter()
-                .map(|end| std::mem::replace(&mut from, end)..end)
-                .collect();
-            extents.reverse();
-            extents
-        });
-        pieces.reverse();
-        Ok(Cards {
-            body,
-            pieces,
-            extents,
-            prefix: Vec::new(),
-        })
-    }
-
-    /// Gives `prefix` (what the file had before the body split: its byte
-    /// order mark) back with the first piece's bytes.
-    pub(crate) fn with_prefix(mut self, prefix: Vec<u8>) -> Cards {
-        self.prefix = prefix;
-        self
-    }
-
-    /// How many contacts are left to take.
-    pub(crate) fn len(&self) -> usize {
-        self.pieces.len()
-    }
-
-    /// The next `n` contacts at most, parsed on every core.
-    pub(crate) fn take(&mut self, n: usize) -> Vec<Contact> {
-        let from = self.pieces.len().saturating_sub(n);
-        let mut taken = self.pieces.split_off(from);
-        taken.reverse();
-        let raws: Vec<Option<Vec<u8>>> = match &mut self.extents {
-            Some(extents) => {
-                let mut raws: Vec<Option<Vec<u8>>> = extents
-                    .split_off(from)
-                    .into_iter()
-                    .rev()
-                    .map(|extent| Some(self.body[extent.clone()].to_vec()))
-                    .collect();
-                if let Some(Some(first)) = raws.first_mut().filter(|_| !self.prefix.is_empty()) {
-                    first.splice(0..0, std::mem::take(&mut self.prefix));
-                }
-                raws
+    /// Starts reading `input`; `Err` when it holds no card at all, checked
+    /// by reading ahead to its first card (or its end). With `keep_cards`,
+    /// each contact's [`Contact::card`] holds its bytes from its first line
+    /// to the next piece's (the first from the input's start, `prefix`
+    /// included, the last to its end): together, the whole input.
+    pub(super) fn open(
+        input: LineReader,
+        keep_cards: bool,
+        prefix: Vec<u8>,
+    ) -> Result<Cards, String> {
+        let mut split = Splitter::new(input, keep_cards);
+        let mut ahead = Vec::new();
+        while let Some(piece) = split.next_piece() {
+            let card = matches!(piece, Piece::Card(_));
+            ahead.push(piece);
+            if card {
+                split.put_back(ahead);
+                return Ok(Cards {
+                    split,
+                    keep_cards,
+                    prefix: Some(prefix),
+                });
             }
-            None => vec![None; taken.len()],
-        };
-        let body = &self.body;
-        taken
+        }
+        Err("no BEGIN:VCARD line".to_owned())
+    }
+
+    /// How many contacts were read ahead and not taken.
+    pub(crate) fn len(&self) -> usize {
+        self.split.ready()
+    }
+
+    /// Whether every contact was taken.
+    pub(crate) fn is_done(&self) -> bool {
+        self.split.is_done()
+    }
+
+    /// The next `n` contacts at most, read in order and parsed on every
+    /// core; fewer when their cards add up to [`CHUNK_BYTES`] (cards with
+    /// photos are large), but at least one unless the input is at its end.
+    pub(crate) fn take(&mut self, n: usize) -> Vec<Contact> {
+        let mut taken = Vec::new();
+        let mut bytes = 0;
+        while taken.len() < n && bytes < CHUNK_BYTES {
+            let Some(piece) = self.split.next_piece() else {
+                break;
+            };
+            if let Piece::Card(card) = &piece {
+                bytes += card.span.len();
+            }
+            taken.push(piece);
+        }
+        let raws = self.raws(&taken);
+        let store = self.split.take_store();
+        let store = store.as_slice();
+        let contacts: Vec<Contact> = taken
             .into_par_iter()
-            .zip(raws)
-            .map(|(piece, raw)| {
-                let mut contact = match piece {
-                    Piece::Card(card) => parse_card(body, &card),
-                    Piece::Stray(stray) => stray_contact(stray),
-                };
-                contact.card = raw;
-                contact
+            .map(|piece| match piece {
+                Piece::Card(card) => parse_card(&store[card.span.clone()], &card),
+                Piece::Stray(stray) => stray_contact(stray),
+                Piece::Stopped(line, why) => Contact {
+                    name: None,
+                    line,
+                    entries: vec![Entry::broken(
+                        "",
+                        line,
+                        format!("reading stopped here: {why}; the rest of the input was not read"),
+                    )],
+                    card: None,
+                },
             })
-            .collect()
+            .collect();
+        match raws {
+            Some(raws) => contacts
+                .into_iter()
+                .zip(raws)
+                .map(|(contact, raw)| Contact {
+                    card: Some(raw),
+                    ..contact
+                })
+                .collect(),
+            None => contacts,
+        }
+    }
+
+    /// When the cards are kept: the bytes of each of `taken`, from its
+    /// first line to the next piece's (read ahead to know where that is).
+    fn raws(&mut self, taken: &[Piece]) -> Option<Vec<Vec<u8>>> {
+        if !self.keep_cards || taken.is_empty() {
+            return None;
+        }
+        let end = match self.split.next_piece() {
+            Some(next) => {
+                let at = start_of(&next).unwrap_or_else(|| self.split.raw_end());
+                self.split.put_back(vec![next]);
+                at
+            }
+            None => self.split.raw_end(),
+        };
+        let mut starts: Vec<u64> = taken.iter().map(|p| start_of(p).unwrap_or(end)).collect();
+        let prefix = self.prefix.take();
+        if prefix.is_some() {
+            starts[0] = 0;
+        }
+        starts.push(end);
+        let mut raws: Vec<Vec<u8>> = starts
+            .windows(2)
+            .map(|w| self.split.raw(w[0], w[1]))
+            .collect();
+        if let Some(prefix) = prefix.filter(|p| !p.is_empty()) {
+            raws[0].splice(0..0, prefix);
+        }
+        self.split.forget_raw(end);
+        Some(raws)
     }
 }
 
-/// Where a piece's first line starts in the file.
-fn start_of(piece: &Piece) -> usize {
+/// Where a piece's first line starts in the input (none for where reading
+/// stopped).
+fn start_of(piece: &Piece) -> Option<u64> {
     match piece {
-        Piece::Card(card) => card.span.start,
-        Piece::Stray(stray) => stray.start,
+        Piece::Card(card) => Some(card.at),
+        Piece::Stray(stray) => Some(stray.at),
+        Piece::Stopped(..) => None,
     }
 }
 
@@ -137,8 +183,8 @@ fn stray_contact(stray: Stray) -> Contact {
 }
 
 /// The card's text, with an `END:VCARD` added when it had none.
-fn card_text<'a>(body: &'a [u8], raw: &RawCard) -> Cow<'a, str> {
-    let mut card_text = to_text(&body[raw.span.clone()]);
+fn card_text<'a>(bytes: &'a [u8], raw: &RawCard) -> Cow<'a, str> {
+    let mut card_text = to_text(bytes);
     if raw.unterminated_at.is_some() {
         close(card_text.to_mut());
     }
@@ -152,15 +198,36 @@ fn close(text: &mut String) {
     text.push_str("END:VCARD\r\n");
 }
 
-fn parse_card(body: &[u8], raw: &RawCard) -> Contact {
+/// A card too long to read, as one broken entry.
+fn oversize_contact(raw: &RawCard, len: u64) -> Contact {
+    Contact {
+        name: None,
+        line: raw.begin,
+        entries: vec![Entry::broken(
+            "BEGIN:VCARD",
+            raw.begin,
+            format!(
+                "card {len} bytes long, over the {} MiB limit for one card; skipped",
+                MAX_CARD_BYTES >> 20
+            ),
+        )],
+        card: None,
+    }
+}
+
+/// The contact of the card `raw`, whose bytes are `bytes`.
+fn parse_card(bytes: &[u8], raw: &RawCard) -> Contact {
+    if let Some(len) = raw.oversize {
+        return oversize_contact(raw, len);
+    }
     // As read, for the scan; each value in its `CHARSET`, on the same
     // lines, for `calcard`.
-    let card_text = card_text(body, raw);
+    let card_text = card_text(bytes, raw);
     let scan = scan_card(&card_text, raw.begin);
     let mut entries = skipped_lines(scan.broken, &scan.nested);
-    let mut decoded = charsets::decode_card(&body[raw.span.clone()], raw.begin);
+    let mut decoded = charsets::decode_card(bytes, raw.begin);
     if raw.unterminated_at.is_some() {
-        close(&mut decoded.text);
+        close(decoded.text.to_mut());
     }
     entries.extend(decoded.unknown.into_iter().map(|(line, label)| {
         Entry::broken(
@@ -333,7 +400,8 @@ mod tests {
     use crate::addressbook::EntryKind;
 
     fn read(body: &[u8], keep_cards: bool) -> Result<Vec<Contact>, String> {
-        Ok(Cards::split(body.to_vec(), keep_cards)?.take(usize::MAX))
+        let input = LineReader::new(Box::new(std::io::Cursor::new(body.to_vec())));
+        Ok(Cards::open(input, keep_cards, Vec::new())?.take(usize::MAX))
     }
 
     fn addrs(c: &Contact) -> Vec<(String, u32)> {
@@ -533,6 +601,29 @@ mod tests {
         let whole: Vec<u8> = contacts.into_iter().flat_map(|c| c.card.unwrap()).collect();
         assert_eq!(whole, body);
         assert!(read(body, false).unwrap().iter().all(|c| c.card.is_none()));
+    }
+
+    #[test]
+    fn kept_cards_taken_a_few_at_a_time_are_still_every_byte() {
+        let mut body = b"\xEF\xBB\xBF".to_vec();
+        for i in 0..50 {
+            body.extend_from_slice(format!("BEGIN:VCARD\r\nFN:{i}\r\nEND:VCARD\r\n").as_bytes());
+            if i % 7 == 0 {
+                body.extend_from_slice(b"stray\n\n");
+            }
+        }
+        let input =
+            super::super::input::start(Box::new(std::io::Cursor::new(body.clone()))).unwrap();
+        let mut cards = Cards::open(input.reader, true, input.bom).unwrap();
+        let mut whole = Vec::new();
+        loop {
+            let taken = cards.take(3);
+            if taken.is_empty() {
+                break;
+            }
+            whole.extend(taken.into_iter().flat_map(|c| c.card.unwrap()));
+        }
+        assert_eq!(whole, body);
     }
 
     #[test]
