@@ -1,7 +1,8 @@
 //! Input as a stream: a file or stdin opened for reading in bounded pieces,
 //! its first bytes kept aside to tell the format from, UTF-16 transcoded
-//! as it is read, and lines read with a bound so that one giant line costs
-//! a bounded buffer, never the whole line.
+//! as it is read (and a legacy charset that its start is detected in, for
+//! the formats that are not written back), and lines read with a bound so
+//! that one giant line costs a bounded buffer, never the whole line.
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 
@@ -15,13 +16,21 @@ pub(super) const HEAD_BYTES: usize = super::SAMPLE_BYTES + 1;
 const BUFFER_BYTES: usize = 256 * 1024;
 
 /// An input being read: its first bytes (after any byte-order mark, UTF-16
-/// already transcoded to UTF-8) and a reader that yields them again, then
-/// the rest.
+/// already transcoded to UTF-8) and the lines of it all ([`Input::lines`]).
 pub(super) struct Input {
-    /// At most [`HEAD_BYTES`] of the start.
+    /// At most [`HEAD_BYTES`] of the start, in UTF-8 when `legacy` names
+    /// their charset (for telling the format).
     pub(super) head: Vec<u8>,
-    /// Everything, from the start (the head included).
-    pub(super) reader: LineReader,
+    /// The start as read (after the byte-order mark).
+    raw_head: Vec<u8>,
+    /// What follows the start.
+    rest: Box<dyn Read + Send>,
+    /// The legacy charset the start is in, as `chardetng` (Firefox's
+    /// detector) tells it, when it is not UTF-8 and not a Latin one (read
+    /// as Windows-1252, which every reader falls back to already):
+    /// Windows-1251, KOI8-R, Greek, Hebrew, Arabic, Thai, Shift_JIS,
+    /// EUC-JP, GBK, Big5, EUC-KR…
+    pub(super) legacy: Option<&'static encoding_rs::Encoding>,
     /// The UTF-8 byte-order mark the input began with (dropped from `head`
     /// and `reader`), for writing the input back byte for byte.
     pub(super) bom: Vec<u8>,
@@ -37,7 +46,7 @@ pub(super) fn start(reader: Box<dyn Read + Send>) -> io::Result<Input> {
         Box::new(Cursor::new(first[..peeked].to_vec()).chain(reader));
     if let Some(encoding) = utf16_encoding(&first[..peeked]) {
         // UTF-16 (Outlook's "Unicode" CSV): transcoded as it is read.
-        rest = Box::new(Utf16::new(rest, encoding));
+        rest = Box::new(Transcoder::new(rest, encoding));
     }
     let mut head = Vec::with_capacity(HEAD_BYTES);
     rest.by_ref()
@@ -45,13 +54,68 @@ pub(super) fn start(reader: Box<dyn Read + Send>) -> io::Result<Input> {
         .read_to_end(&mut head)?;
     let bom = head.len() - strip_bom(&head).len();
     let bom: Vec<u8> = head.drain(..bom).collect();
-    let reader = Cursor::new(head.clone()).chain(rest);
+    let legacy = legacy_charset(&head, head.len() < HEAD_BYTES);
+    let shown = match legacy {
+        Some(encoding) => encoding
+            .decode_without_bom_handling(&head)
+            .0
+            .into_owned()
+            .into_bytes(),
+        None => head.clone(),
+    };
     Ok(Input {
-        head,
-        reader: LineReader::new(Box::new(BufReader::with_capacity(BUFFER_BYTES, reader))),
+        head: shown,
+        raw_head: head,
+        rest,
+        legacy,
         bom,
     })
 }
+
+impl Input {
+    /// The lines of the whole input, the start included; in UTF-8 from
+    /// the `legacy` charset when `transcode` (vCard is read as it is, to be
+    /// written back byte for byte).
+    pub(super) fn lines(self, transcode: bool) -> LineReader {
+        let all = Cursor::new(self.raw_head).chain(self.rest);
+        let all: Box<dyn Read + Send> = match self.legacy.filter(|_| transcode) {
+            Some(encoding) => Box::new(Transcoder::new(all, encoding)),
+            None => Box::new(all),
+        };
+        LineReader::new(Box::new(BufReader::with_capacity(BUFFER_BYTES, all)))
+    }
+}
+
+/// The charset of `head` (the start of an input; all of it when `whole`)
+/// when it is no UTF-8 and `chardetng` takes it for another charset than
+/// Windows-1252.
+fn legacy_charset(head: &[u8], whole: bool) -> Option<&'static encoding_rs::Encoding> {
+    match std::str::from_utf8(head) {
+        Ok(_) => return None,
+        // Cut inside a character at the end of the head: still UTF-8.
+        Err(e) if e.error_len().is_none() && !whole => return None,
+        Err(_) => {}
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(head, whole);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    (!LATIN.contains(&guess) && guess != encoding_rs::UTF_8).then_some(guess)
+}
+
+/// The Latin-script charsets a detector tells apart only by a few letters
+/// (`Thérèse` is as good Windows-1250 as Windows-1252, with `č` for `è`):
+/// a file in one of them is read as every reader falls back to,
+/// Windows-1252, rather than on a guess.
+const LATIN: [&encoding_rs::Encoding; 8] = [
+    encoding_rs::WINDOWS_1250,
+    encoding_rs::WINDOWS_1252,
+    encoding_rs::WINDOWS_1254,
+    encoding_rs::WINDOWS_1257,
+    encoding_rs::WINDOWS_1258,
+    encoding_rs::ISO_8859_2,
+    encoding_rs::ISO_8859_4,
+    encoding_rs::ISO_8859_13,
+];
 
 /// Reads until `buf` is full or the input ends; how many bytes were read.
 fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -76,9 +140,10 @@ fn utf16_encoding(start: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     }
 }
 
-/// UTF-16 transcoded to UTF-8 a piece at a time (`encoding_rs`'s streaming
-/// decoder; the byte-order mark is dropped, a lone surrogate becomes U+FFFD).
-struct Utf16<R> {
+/// UTF-16, or a legacy charset, transcoded to UTF-8 a piece at a time
+/// (`encoding_rs`'s streaming decoder; a byte-order mark is dropped, what
+/// cannot be decoded becomes U+FFFD).
+struct Transcoder<R> {
     inner: R,
     decoder: encoding_rs::Decoder,
     input: Vec<u8>,
@@ -88,9 +153,9 @@ struct Utf16<R> {
     ended: bool,
 }
 
-impl<R: Read> Utf16<R> {
+impl<R: Read> Transcoder<R> {
     fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
-        Utf16 {
+        Transcoder {
             inner,
             decoder: encoding.new_decoder(),
             input: vec![0; 64 * 1024],
@@ -101,7 +166,7 @@ impl<R: Read> Utf16<R> {
     }
 }
 
-impl<R: Read> Read for Utf16<R> {
+impl<R: Read> Read for Transcoder<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         while self.given == self.output.len() {
             if self.ended {
@@ -273,12 +338,38 @@ mod tests {
     fn utf16_is_transcoded_and_the_head_kept() {
         let mut bytes = vec![0xFF, 0xFE];
         bytes.extend("E-mail\nété\n".encode_utf16().flat_map(u16::to_le_bytes));
-        let mut input = start(Box::new(Cursor::new(bytes))).unwrap();
+        let input = start(Box::new(Cursor::new(bytes))).unwrap();
         assert_eq!(input.head, "E-mail\nété\n".as_bytes());
         let mut buf = Vec::new();
-        input.reader.read_line(&mut buf, 100).unwrap();
-        input.reader.read_line(&mut buf, 100).unwrap();
+        let mut lines = input.lines(true);
+        lines.read_line(&mut buf, 100).unwrap();
+        lines.read_line(&mut buf, 100).unwrap();
         assert_eq!(buf, "E-mail\nété\n".as_bytes());
+    }
+
+    #[test]
+    fn a_legacy_charset_is_detected_and_transcoded_on_request() {
+        // "Адрес эл. почты" (Outlook's Russian header) in Windows-1251.
+        let (header, _, _) =
+            encoding_rs::WINDOWS_1251.encode("Имя;Адрес эл. почты\nИван;ivan@example.org\n");
+        let input = start(Box::new(Cursor::new(header.to_vec()))).unwrap();
+        assert_eq!(input.legacy, Some(encoding_rs::WINDOWS_1251));
+        assert!(std::str::from_utf8(&input.head).unwrap().contains("Адрес"));
+        let mut buf = Vec::new();
+        let mut lines = input.lines(true);
+        lines.read_line(&mut buf, 100).unwrap();
+        assert_eq!(buf, "Имя;Адрес эл. почты\n".as_bytes());
+        // UTF-8 and Latin charsets are no legacy charset here.
+        let latin = start(Box::new(Cursor::new(
+            b"Ren\xe9;Th\xe9r\xe8se;rene@example.org\n".to_vec(),
+        )))
+        .unwrap();
+        assert_eq!(latin.legacy, None);
+        let utf8 = start(Box::new(Cursor::new(
+            "Иван;ivan@example.org\n".as_bytes().to_vec(),
+        )))
+        .unwrap();
+        assert_eq!(utf8.legacy, None);
     }
 
     #[test]

@@ -39,7 +39,7 @@ use std::sync::Arc;
 use crate::threepid::Medium;
 
 pub use self::csv::{ColumnChoice, ColumnRef};
-use self::input::{HEAD_BYTES, Input};
+use self::input::HEAD_BYTES;
 
 /// Where something was read: the file (as the user named it, `-` for stdin)
 /// and the 1-based line.
@@ -445,10 +445,12 @@ pub fn open_reader(
         file: name.to_owned(),
         why,
     };
-    let Input { head, reader, bom } = input::start(reader).map_err(|source| ReadError::Io {
+    let mut input = input::start(reader).map_err(|source| ReadError::Io {
         file: name.to_owned(),
         source,
     })?;
+    let head = std::mem::take(&mut input.head);
+    let bom = std::mem::take(&mut input.bom);
     if head.len() < HEAD_BYTES && head.iter().all(u8::is_ascii_whitespace) {
         return Err(not_book("the file is empty".to_owned()));
     }
@@ -457,6 +459,22 @@ pub fn open_reader(
     }
     let (format, note) = choose(&file, format, &head);
     let mut notices: Vec<Notice> = note.into_iter().collect();
+    // A legacy charset: CSV and text are read in it; a vCard is read as it
+    // is (each card in UTF-8, else Windows-1252, each value in its
+    // `CHARSET`), to be written back byte for byte.
+    let transcode = format != Format::Vcard;
+    if let Some(charset) = input.legacy.filter(|_| transcode) {
+        notices.push(Notice {
+            warning: false,
+            source: Source {
+                file: Arc::clone(&file),
+                line: 1,
+            },
+            message: format!("read as {} (its charset, as detected)", charset.name()),
+            hint: None,
+        });
+    }
+    let reader = input.lines(transcode);
     let (ahead, contacts) = match format {
         Format::Vcard => vcard::Cards::open(reader, options.keep_cards, bom)
             .map(|cards| (Vec::new(), Contacts::Cards(cards))),

@@ -521,3 +521,48 @@ fn a_file_whose_addresses_sit_in_a_name_column_says_how_to_read_them() {
         ["not_asked", "not_asked", "invalid", "invalid", "invalid"]
     );
 }
+
+#[test]
+fn outlook_exports_in_their_legacy_code_page_are_read_in_it() {
+    // Outlook writes its CSV in the system's ANSI code page unless told
+    // otherwise: Windows-1251 in Russian, Shift_JIS in Japanese, GBK in
+    // Chinese. The header words are known only once the bytes are read in it.
+    let books = [
+        (
+            encoding_rs::WINDOWS_1251,
+            "Имя;Фамилия;Адрес эл. почты;Мобильный телефон\r\nИван;Петров;ivan@example.org;+7 912 345-67-89\r\nОльга;Смирнова;olga@example.org;\r\n",
+            "Иван Петров",
+        ),
+        (
+            encoding_rs::SHIFT_JIS,
+            "名,姓,電子メール アドレス,携帯電話\r\n太郎,山田,taro@example.jp,+81 90-1234-5678\r\n花子,鈴木,hanako@example.jp,\r\n",
+            "太郎 山田",
+        ),
+    ];
+    for (charset, book, first) in books {
+        let (bytes, _, unmappable) = charset.encode(book);
+        assert!(!unmappable);
+        let (_dir, file) = saved_as("contacts.csv", &bytes);
+        let (code, results, stderr) = dry_run_any(&file, &["-v"]);
+        assert_eq!(code, 0, "{}: {stderr}", charset.name());
+        let inputs: Vec<String> = results.iter().map(|r| text(&r["input"])).collect();
+        assert_eq!(inputs.len(), 3, "{}: {results:?}", charset.name());
+        assert!(
+            results.iter().all(|r| r["status"] == "not_asked"),
+            "{}: {results:?}",
+            charset.name()
+        );
+        assert!(
+            results.iter().any(|r| text(&r["contact"]) == first),
+            "{}: {results:?}",
+            charset.name()
+        );
+        assert!(
+            stderr.contains(&format!(
+                "read as {} (its charset, as detected)",
+                charset.name()
+            )),
+            "{stderr}"
+        );
+    }
+}

@@ -331,7 +331,7 @@ pub(super) fn split(body: &[u8]) -> Vec<Piece> {
         return Vec::new();
     };
     let skip = input.bom.len() as u64;
-    let mut split = Splitter::new(input.reader, true);
+    let mut split = Splitter::new(input.lines(false), true);
     let mut pieces = Vec::new();
     while let Some(mut piece) = split.next_piece() {
         if let Piece::Card(card) = &mut piece {

@@ -614,7 +614,8 @@ mod tests {
         }
         let input =
             super::super::input::start(Box::new(std::io::Cursor::new(body.clone()))).unwrap();
-        let mut cards = Cards::open(input.reader, true, input.bom).unwrap();
+        let bom = input.bom.clone();
+        let mut cards = Cards::open(input.lines(false), true, bom).unwrap();
         let mut whole = Vec::new();
         loop {
             let taken = cards.take(3);
