@@ -5,10 +5,11 @@
 //! wraps it at the terminal's width; only lists and examples break lines.
 
 pub const LONG_ABOUT: &str = "\
-mxlookup reads address books (vCard, CSV, plain text), hashes every email address \
-and phone number with each identity server's pepper, follows the servers' \
-referrals to other identity servers (MSC4004), and prints which contacts are on \
-Matrix, under which Matrix ID.";
+mxlookup reads address books (vCard, CSV, plain text, vdir folders, CardDAV \
+servers), hashes every email address and phone number with each identity \
+server's pepper, follows the servers' referrals to other identity servers \
+(MSC4004), and prints which contacts are on Matrix, under which Matrix ID; \
+--write-back puts the Matrix IDs found into the address book.";
 
 pub const AFTER_HELP: &str = "\
 Exit codes:
