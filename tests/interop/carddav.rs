@@ -508,31 +508,21 @@ fn xandikos_write_back_dry_run_prints_diffs() {
 /// card again and retries once, on the new ETag, and the concurrent change
 /// is kept beside the added `IMPP`.
 fn concurrent_change_gives_412(kind: Kind) {
-    let (interop, sydent, dav, friends, _work) = seeded(kind);
-    let alice = format!("{friends}alice.vcf");
-    let (before, _) = dav.get(&alice);
-    let path = alice.trim_start_matches(&dav.url).to_owned();
     let nickname = "NICKNAME:Ali";
-    let proxy = editing_proxy(&dav, &path, &[nickname]);
-    let home = DavHome::new();
-    let book = via(&proxy, &dav, &friends);
-    let args = lookup_args(
+    let Edited {
         interop,
-        &dav,
-        &book,
-        &sydent.url,
-        &interop.hs_url,
-        &["--write-back"],
-    );
-    let run = home.run(&args, login(&dav).1);
-    run.expect_code(0);
-
-    let exchanges = proxy.exchanges();
-    let on_alice: Vec<(&str, u16)> = exchanges
-        .iter()
-        .filter(|e| e.path == path && (e.method == "PUT" || e.method == "EDIT"))
-        .map(|e| (e.method.as_str(), e.status))
-        .collect();
+        sydent: _sydent,
+        dav,
+        friends,
+        alice,
+        before,
+        path,
+        proxy: _,
+        run: _,
+        exchanges,
+        work: _work,
+    } = write_back_while_edited(kind, &[nickname]);
+    let on_alice = puts_and_edits(&exchanges, &path);
     assert_eq!(on_alice.len(), 3, "{exchanges:#?}");
     assert_eq!(on_alice[0].0, "EDIT");
     assert!(
@@ -596,6 +586,68 @@ fn xandikos_concurrent_change_gives_412_then_a_retry() {
     concurrent_change_gives_412(Kind::Xandikos);
 }
 
+/// A `--write-back` of the seeded book through a proxy that changes
+/// Alice's card on the server before each of mxlookup's first `PUT`s to it
+/// (`lines[i]` before the i-th): what the run and the proxy saw.
+struct Edited {
+    interop: &'static Interop,
+    sydent: Sydent,
+    dav: DavServer,
+    /// The book's URL, and Alice's card's.
+    friends: String,
+    alice: String,
+    /// Alice's card before the run, and its path on the server.
+    before: String,
+    path: String,
+    proxy: DavProxy,
+    run: Run,
+    exchanges: Vec<DavExchange>,
+    work: String,
+}
+
+/// The `PUT`s to the card at `path` and the proxy's edits of it, in order.
+fn puts_and_edits<'e>(exchanges: &'e [DavExchange], path: &str) -> Vec<(&'e str, u16)> {
+    exchanges
+        .iter()
+        .filter(|e| e.path == path && (e.method == "PUT" || e.method == "EDIT"))
+        .map(|e| (e.method.as_str(), e.status))
+        .collect()
+}
+
+fn write_back_while_edited(kind: Kind, lines: &[&str]) -> Edited {
+    let (interop, sydent, dav, friends, work) = seeded(kind);
+    let alice = format!("{friends}alice.vcf");
+    let (before, _) = dav.get(&alice);
+    let path = alice.trim_start_matches(&dav.url).to_owned();
+    let proxy = editing_proxy(&dav, &path, lines);
+    let home = DavHome::new();
+    let book = via(&proxy, &dav, &friends);
+    let args = lookup_args(
+        interop,
+        &dav,
+        &book,
+        &sydent.url,
+        &interop.hs_url,
+        &["--write-back"],
+    );
+    let run = home.run(&args, login(&dav).1);
+    run.expect_code(0);
+    let exchanges = proxy.exchanges();
+    Edited {
+        interop,
+        sydent,
+        dav,
+        friends,
+        alice,
+        before,
+        path,
+        proxy,
+        run,
+        exchanges,
+        work,
+    }
+}
+
 /// A proxy to `dav` that changes the card at `path` before each of
 /// mxlookup's first `PUT`s to it, adding `lines[i]` before the i-th.
 fn editing_proxy(dav: &DavServer, path: &str, lines: &[&str]) -> DavProxy {
@@ -617,31 +669,21 @@ fn editing_proxy(dav: &DavServer, path: &str, lines: &[&str]) -> DavProxy {
 /// cards are written as usual. Every address was answered, so the exit
 /// code stays 0.
 fn changed_twice_is_left_and_reported(kind: Kind) {
-    let (interop, sydent, dav, friends, _work) = seeded(kind);
-    let alice = format!("{friends}alice.vcf");
-    let (before, _) = dav.get(&alice);
-    let path = alice.trim_start_matches(&dav.url).to_owned();
     let changes = ["NICKNAME:Ali", "TITLE:Engineer"];
-    let proxy = editing_proxy(&dav, &path, &changes);
-    let home = DavHome::new();
-    let book = via(&proxy, &dav, &friends);
-    let args = lookup_args(
+    let Edited {
         interop,
-        &dav,
-        &book,
-        &sydent.url,
-        &interop.hs_url,
-        &["--write-back"],
-    );
-    let run = home.run(&args, login(&dav).1);
-    run.expect_code(0);
-
-    let exchanges = proxy.exchanges();
-    let on_alice: Vec<(&str, u16)> = exchanges
-        .iter()
-        .filter(|e| e.path == path && (e.method == "PUT" || e.method == "EDIT"))
-        .map(|e| (e.method.as_str(), e.status))
-        .collect();
+        sydent: _sydent,
+        dav,
+        friends,
+        alice,
+        before,
+        path,
+        proxy,
+        run,
+        exchanges,
+        work: _work,
+    } = write_back_while_edited(kind, &changes);
+    let on_alice = puts_and_edits(&exchanges, &path);
     assert_eq!(on_alice.len(), 4, "{exchanges:#?}");
     assert_eq!(
         [on_alice[1], on_alice[3]],

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use crate::home::Run;
-use crate::servers::{Guarded, RUNTIME, block_on, python_json, temp_dir, venv_python};
+use crate::servers::{Guarded, block_on, python_json, temp_dir, venv_python};
 use crate::support::{Mx, mxlookup_in};
 
 /// Radicale's user and password (plain htpasswd).
@@ -548,19 +548,10 @@ impl DavProxy {
             edit: tokio::sync::Mutex::new(edit),
             log: Mutex::new(Vec::new()),
         });
-        let (listener, url) = block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind proxy");
-            let port = listener.local_addr().expect("proxy address").port();
-            (listener, format!("http://127.0.0.1:{port}"))
-        });
         let app = axum::Router::new()
             .fallback(forward)
             .with_state(state.clone());
-        let task = RUNTIME.spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (url, task) = crate::proxy::serve_on_loopback(app);
         DavProxy { url, state, task }
     }
 

@@ -103,19 +103,10 @@ impl Proxy {
             gate: Mutex::new(gate),
             log: Mutex::new(Vec::new()),
         });
-        let (listener, url) = block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("bind proxy");
-            let port = listener.local_addr().expect("proxy address").port();
-            (listener, format!("http://127.0.0.1:{port}"))
-        });
         let app = axum::Router::new()
             .fallback(forward)
             .with_state(state.clone());
-        let task = RUNTIME.spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (url, task) = serve_on_loopback(app);
         Proxy { url, state, task }
     }
 
@@ -192,4 +183,20 @@ async fn forward(
         .header("content-type", "application/json")
         .body(axum::body::Body::from(text))
         .expect("response")
+}
+
+/// Serves `app` on a loopback port picked now: its URL, and the task
+/// serving it (aborted by whoever holds it).
+pub fn serve_on_loopback(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
+    let (listener, url) = block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        (listener, format!("http://127.0.0.1:{port}"))
+    });
+    let task = RUNTIME.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
 }
