@@ -140,7 +140,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__bind)
-            opts="-r -f -s -q -v -h --token --request-only --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help email msisdn"
+            opts="-r -f -s -q -v -h --token --request-only --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help email msisdn"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -198,6 +198,14 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -211,14 +219,6 @@ _mxlookup() {
                     return 0
                     ;;
                 --server-budget)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -316,7 +316,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__config__subcmd__show)
-            opts="-f -r -s -q -v -h --format --lookup-format --discover --region --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
+            opts="-f -r -s -q -v -h --format --lookup-format --discover --region --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,6 +370,14 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -383,14 +391,6 @@ _mxlookup() {
                     return 0
                     ;;
                 --server-budget)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -748,7 +748,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__lookup)
-            opts="-r -s -f -o -q -v -h --input-format --email-column --phone-column --region --dry-run --write-back --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --format --output --dav-user --list --quiet --verbose --config --help"
+            opts="-r -s -f -o -q -v -h --input-format --email-column --phone-column --region --dry-run --write-back --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --format --output --dav-user --list --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -806,6 +806,14 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -819,14 +827,6 @@ _mxlookup() {
                     return 0
                     ;;
                 --server-budget)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -888,7 +888,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__push)
-            opts="-r -f -s -q -v -h --origin --input-format --region --batch-size --dry-run --isolate --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
+            opts="-r -f -s -q -v -h --origin --input-format --region --batch-size --dry-run --isolate --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -950,6 +950,14 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -963,14 +971,6 @@ _mxlookup() {
                     return 0
                     ;;
                 --server-budget)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1042,7 +1042,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__trace)
-            opts="-r -f -s -q -v -h --medium --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help"
+            opts="-r -f -s -q -v -h --medium --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1096,6 +1096,14 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1109,14 +1117,6 @@ _mxlookup() {
                     return 0
                     ;;
                 --server-budget)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1136,7 +1136,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__unbind)
-            opts="-r -f -s -q -v -h --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --timeout --backoff-ms --sandbox --federation --quiet --verbose --config --help email msisdn"
+            opts="-r -f -s -q -v -h --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help email msisdn"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1190,6 +1190,14 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backoff-ms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --max-depth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1203,14 +1211,6 @@ _mxlookup() {
                     return 0
                     ;;
                 --server-budget)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

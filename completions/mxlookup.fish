@@ -56,12 +56,12 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l hs-token -d
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l server-budget -d 'Ask at most N distinct referred servers' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -s f -l format -d 'Output format [default: table]' -r -f -a "table\t'Aligned columns for people (the default), as wide as the terminal (else $COLUMNS, else 80), long cells cut with `…`'
 json\t'One JSON document: results, servers and summary'
@@ -92,12 +92,12 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l hs-token -d 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l server-budget -d 'Ask at most N distinct referred servers' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
@@ -122,12 +122,12 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l hs-token -d '
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l server-budget -d 'Ask at most N distinct referred servers' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l dry-run -d 'Fetch the recipient\'s hash_details only, and print the batches that would be sent (with -f json/ndjson, their bodies); send nothing'
@@ -150,12 +150,12 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l hs-token -d '
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l server-budget -d 'Ask at most N distinct referred servers' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l request-only -d 'Have the token sent, keep the session, and stop; finish with --token'
@@ -176,12 +176,12 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l hs-token -d
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l server-budget -d 'Ask at most N distinct referred servers' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l no-follow -d 'Follow no referral (same as --max-depth 0)'
@@ -234,12 +234,12 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_see
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l access-token -d 'An identity-server token: TOKEN for the one start server, URL=TOKEN for the start server at URL (repeatable; needed with several -s). Sent to that server only; the others register through --homeserver' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed per request' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l deny-server -d 'Never follow referrals to servers matching PATTERN (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l server-budget -d 'Ask at most N distinct referred servers' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l federation -d 'With --sandbox: the federation to run (TOML) instead of the built-in one' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l discover -d 'With a homeserver and no server named, ask it now which identity server a run would use (your m.identity_server account data, else its /.well-known/matrix/client); without it, config show stays offline'

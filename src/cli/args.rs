@@ -543,9 +543,8 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "NAME=URL", value_parser = parse_resolve)]
     pub resolve: Vec<(String, String)>,
 
-    /// Also trust the CA certificates in this PEM file.
-    #[arg(long, value_name = "PEM", env = "MXLOOKUP_CA_CERT")]
-    pub ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 
     /// Follow at most N referral hops.
     #[arg(
@@ -613,25 +612,6 @@ pub struct NetworkArgs {
     /// there).
     #[arg(long)]
     pub accept_terms: bool,
-
-    /// Seconds allowed per request.
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 30.0,
-        env = "MXLOOKUP_TIMEOUT"
-    )]
-    pub timeout: f64,
-
-    /// First retry delay in milliseconds (doubled each retry, with jitter).
-    #[arg(
-        long,
-        value_name = "MS",
-        default_value_t = 500,
-        env = "MXLOOKUP_BACKOFF_MS",
-        hide = true
-    )]
-    pub backoff_ms: u64,
 
     /// Start the embedded sandbox federation on loopback and use it.
     #[arg(long)]

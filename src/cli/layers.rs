@@ -364,14 +364,14 @@ impl<'a> Layers<'a> {
                 "ca_cert",
                 "ca_cert",
                 Some("MXLOOKUP_CA_CERT"),
-                args.ca_cert.clone(),
+                args.reach.ca_cert.clone(),
                 file.and_then(|f| f.ca_cert.clone()).map(Some),
             ),
             timeout: self.pick(
                 "timeout",
                 "timeout",
                 Some("MXLOOKUP_TIMEOUT"),
-                args.timeout,
+                args.reach.timeout,
                 file.and_then(|f| f.timeout),
             ),
             accept_terms: self.pick(
@@ -393,7 +393,7 @@ impl<'a> Layers<'a> {
             server_budget: args.server_budget,
             allow: Vec::new(),
             deny: Vec::new(),
-            backoff_ms: args.backoff_ms,
+            backoff_ms: args.reach.backoff_ms,
             sandbox: args.sandbox.then(|| args.federation.clone()),
             kept_session: None,
         }

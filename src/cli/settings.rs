@@ -259,15 +259,25 @@ pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
 
 /// Time allowed per request and the first retry delay.
 pub fn http(raw: &NetworkLayer) -> Result<HttpSettings, JobError> {
-    if !(raw.timeout > 0.0 && raw.timeout <= 3600.0) {
+    http_of(
+        raw.timeout,
+        raw.backoff_ms,
+        "also MXLOOKUP_TIMEOUT or `timeout` in the config file",
+    )
+}
+
+/// `timeout` seconds (checked) and `backoff_ms`; `also` says where else
+/// the timeout can be set, for the hint.
+fn http_of(timeout: f64, backoff_ms: u64, also: &str) -> Result<HttpSettings, JobError> {
+    if !(timeout > 0.0 && timeout <= 3600.0) {
         return Err(usage(
             "--timeout must be between 0 and 3600 seconds",
-            "pass the seconds allowed per request, e.g. --timeout 30 (also MXLOOKUP_TIMEOUT or `timeout` in the config file)",
+            &format!("pass the seconds allowed per request, e.g. --timeout 30 ({also})"),
         ));
     }
     Ok(HttpSettings {
-        timeout: Duration::from_secs_f64(raw.timeout),
-        backoff: Duration::from_millis(raw.backoff_ms),
+        timeout: Duration::from_secs_f64(timeout),
+        backoff: Duration::from_millis(backoff_ms),
         ..HttpSettings::default()
     })
 }
@@ -464,18 +474,8 @@ pub fn logout(args: LogoutArgs) -> Result<ReachSettings, JobError> {
 
 /// How `login` and `logout` reach the homeserver.
 fn reach(args: &ReachArgs) -> Result<ReachSettings, JobError> {
-    if !(args.timeout > 0.0 && args.timeout <= 3600.0) {
-        return Err(usage(
-            "--timeout must be between 0 and 3600 seconds",
-            "pass the seconds allowed per request, e.g. --timeout 30 (also MXLOOKUP_TIMEOUT)",
-        ));
-    }
     Ok(ReachSettings {
-        http: HttpSettings {
-            timeout: Duration::from_secs_f64(args.timeout),
-            backoff: Duration::from_millis(args.backoff_ms),
-            ..HttpSettings::default()
-        },
+        http: http_of(args.timeout, args.backoff_ms, "also MXLOOKUP_TIMEOUT")?,
         ca_cert: args.ca_cert.clone(),
     })
 }
