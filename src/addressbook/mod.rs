@@ -295,6 +295,11 @@ enum Contacts {
     Text(text::Lines),
     Csv(csv::CsvReader),
     Cards(vcard::Cards),
+    /// Checked, closed, and opened again when its contacts are taken (a
+    /// vdir's items: thousands of files must not all be open at once).
+    Later(ReadOptions),
+    /// Nothing more to read.
+    Ended,
 }
 
 impl Opened {
@@ -304,6 +309,7 @@ impl Opened {
     pub fn len(&self) -> usize {
         match &self.contacts {
             Contacts::Cards(cards) => self.ahead.len() + cards.len(),
+            Contacts::Later(_) => 1,
             _ => self.ahead.len(),
         }
     }
@@ -316,11 +322,43 @@ impl Opened {
                 Contacts::Cards(cards) => cards.is_done(),
                 Contacts::Text(lines) => lines.is_done(),
                 Contacts::Csv(reader) => reader.is_done(),
+                Contacts::Later(_) => false,
+                Contacts::Ended => true,
             }
+    }
+
+    /// Closes the input, to be opened again by the first [`Opened::take`].
+    fn defer(&mut self, options: ReadOptions) {
+        self.ahead.clear();
+        self.contacts = Contacts::Later(options);
+    }
+
+    /// Opens again an input [`Opened::defer`] closed; a failure (the file
+    /// gone since it was checked) is one broken contact saying so.
+    fn reopen(&mut self, options: ReadOptions) {
+        match open_path(&self.file, Some(self.format), options) {
+            Ok(opened) => {
+                self.ahead = opened.ahead;
+                self.contacts = opened.contacts;
+            }
+            Err(e) => {
+                self.ahead = VecDeque::from([Contact {
+                    name: None,
+                    line: 1,
+                    entries: vec![Entry::broken("", 1, format!("{e}; not read"))],
+                    card: None,
+                }]);
+                self.contacts = Contacts::Ended;
+            }
+        }
     }
 
     /// The next `n` contacts at most, in file order; none at the end.
     pub fn take(&mut self, n: usize) -> Vec<Contact> {
+        if let Contacts::Later(options) = &self.contacts {
+            let options = options.clone();
+            self.reopen(options);
+        }
         let from_ahead = self.ahead.len().min(n);
         let mut contacts: Vec<Contact> = self.ahead.drain(..from_ahead).collect();
         let mut wanted = n - from_ahead;
@@ -329,6 +367,7 @@ impl Opened {
             Contacts::Text(lines) => {
                 contacts.extend(std::iter::from_fn(|| lines.next()).take(wanted));
             }
+            Contacts::Later(_) | Contacts::Ended => {}
             Contacts::Csv(reader) => {
                 while wanted > 0 {
                     let Some(mut more) = reader.next_contacts() else {
@@ -378,9 +417,11 @@ pub fn read_all(
 }
 
 /// Opens every file of `paths` in order (a folder: each of its vdir items,
-/// [`vdir::items`]), stopping at the first that cannot
-/// be read as an address book: no contact is taken from any file before
-/// every file is known to be one.
+/// [`vdir::items`]), stopping at the first that cannot be read as an
+/// address book: no contact is taken from any file before every file is
+/// known to be one. Each plain file is closed once checked and opened again
+/// when its contacts are taken, so that thousands of files (a vdir's
+/// items) never hold thousands of descriptors.
 pub fn open_all(
     paths: &[String],
     format: Option<Format>,
@@ -391,10 +432,18 @@ pub fn open_all(
         // A folder is a vdir: each of its items is a file of its own.
         if path != "-" && Path::new(path).is_dir() {
             for item in vdir::items(path)? {
-                opened.push(open_path(&item, format, options.clone())?);
+                let mut item_opened = open_path(&item, format, options.clone())?;
+                item_opened.defer(options.clone());
+                opened.push(item_opened);
             }
         } else {
-            opened.push(open_path(path, format, options.clone())?);
+            let mut file_opened = open_path(path, format, options.clone())?;
+            // A plain file is read again when its turn comes, so that any
+            // number of files can be named; a pipe or stdin stays open.
+            if path != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+                file_opened.defer(options.clone());
+            }
+            opened.push(file_opened);
         }
     }
     Ok(opened)

@@ -161,3 +161,31 @@ fn write_back_rewrites_only_the_items_that_gain_an_id() {
     // The others are the very files they were: not rewritten at all.
     assert_eq!(after[1..], before[1..]);
 }
+
+#[test]
+fn a_vdir_of_more_items_than_files_may_be_open_is_read_whole() {
+    // Each item is checked, closed, and opened again when read: 300 items
+    // under a limit of 64 open files.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("contacts");
+    std::fs::create_dir_all(&folder).unwrap();
+    for i in 0..300 {
+        let item = card(&format!("P {i}"), &format!("p{i}@example.org"), "");
+        std::fs::write(folder.join(format!("{i:03}.vcf")), item).unwrap();
+    }
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_mxlookup"))
+        .args(["lookup", "--dry-run", "--pepper", "p", "-f", "ndjson"])
+        .arg(&folder)
+        .env("HOME", dir.path())
+        .env_remove("MXLOOKUP_CONFIG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 300, "{stderr}");
+    assert!(stdout.contains("\"source\":\"") && stdout.contains("299.vcf:4"));
+}
