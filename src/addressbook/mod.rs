@@ -129,6 +129,28 @@ pub enum EntryKind {
     Broken(String),
 }
 
+impl Contact {
+    /// A contact of one broken entry on `line`: what was read there
+    /// (`input`), and why it is no address.
+    pub(crate) fn broken(input: impl Into<String>, line: u32, reason: impl Into<String>) -> Self {
+        Contact {
+            name: None,
+            line,
+            entries: vec![Entry::broken(input, line, reason)],
+            card: None,
+        }
+    }
+
+    /// Where reading an input stopped on a read error, and why.
+    pub(crate) fn stopped(line: u32, why: impl fmt::Display) -> Self {
+        Contact::broken(
+            "",
+            line,
+            format!("reading stopped here: {why}; the rest of the input was not read"),
+        )
+    }
+}
+
 impl Entry {
     pub(crate) fn address(input: impl Into<String>, line: u32, medium: Medium) -> Self {
         Entry {
@@ -342,12 +364,7 @@ impl Opened {
                 self.contacts = opened.contacts;
             }
             Err(e) => {
-                self.ahead = VecDeque::from([Contact {
-                    name: None,
-                    line: 1,
-                    entries: vec![Entry::broken("", 1, format!("{e}; not read"))],
-                    card: None,
-                }]);
+                self.ahead = VecDeque::from([Contact::broken("", 1, format!("{e}; not read"))]);
                 self.contacts = Contacts::Ended;
             }
         }

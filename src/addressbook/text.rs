@@ -90,19 +90,14 @@ fn line_contact(raw: &[u8], info: LineInfo) -> Option<(Contact, bool)> {
     if (info.cut || long > MAX_ADDRESS_BYTES as u64) && !trimmed.starts_with(b"#") {
         // Neither decoded whole nor kept: only its start is quoted.
         let start = &trimmed[..floor_char_boundary(trimmed, 4 * 80)];
-        let contact = Contact {
-            name: None,
-            line: number,
-            entries: vec![Entry::broken(
-                preview(&to_text(start)),
-                number,
-                format!(
-                    "line {}",
-                    too_long(usize::try_from(long).unwrap_or(usize::MAX))
-                ),
-            )],
-            card: None,
-        };
+        let contact = Contact::broken(
+            preview(&to_text(start)),
+            number,
+            format!(
+                "line {}",
+                too_long(usize::try_from(long).unwrap_or(usize::MAX))
+            ),
+        );
         return Some((contact, false));
     }
     let line = to_text(raw);
@@ -126,17 +121,7 @@ fn line_contact(raw: &[u8], info: LineInfo) -> Option<(Contact, bool)> {
 
 /// A contact saying that reading stopped on a read error, and why.
 pub(crate) fn stopped(input: &LineReader, error: &std::io::Error) -> Contact {
-    let line = input.line();
-    Contact {
-        name: None,
-        line,
-        entries: vec![Entry::broken(
-            "",
-            line,
-            format!("reading stopped here: {error}; the rest of the input was not read"),
-        )],
-        card: None,
-    }
+    Contact::stopped(input.line(), error)
 }
 
 /// Reads a whole text body (tests).

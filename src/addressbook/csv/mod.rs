@@ -50,7 +50,7 @@ use self::scan::{Row, Rows, scan, skip_line_ends};
 use self::stream::{MAX_RECORD_BYTES, Segment, Segments};
 use super::decode::to_text;
 use super::input::LineReader;
-use super::{Contact, Entry, preview};
+use super::{Contact, preview};
 use crate::threepid::Medium;
 
 /// The delimiters sniffed, in order of preference on a tie.
@@ -179,16 +179,7 @@ impl CsvReader {
                     .collect()
             }
             Segment::Long(line, start, len) => vec![long_row(line, &start, len)],
-            Segment::Stopped(line, why) => vec![Contact {
-                name: None,
-                line,
-                entries: vec![Entry::broken(
-                    "",
-                    line,
-                    format!("reading stopped here: {why}; the rest of the input was not read"),
-                )],
-                card: None,
-            }],
+            Segment::Stopped(line, why) => vec![Contact::stopped(line, why)],
         })
     }
 }
@@ -196,19 +187,14 @@ impl CsvReader {
 /// A line too long to be a record, as one broken row.
 fn long_row(line: u32, start: &[u8], len: u64) -> Contact {
     let cut = start.len().min(4 * 80);
-    Contact {
-        name: None,
+    Contact::broken(
+        preview(&to_text(&start[..cut])),
         line,
-        entries: vec![Entry::broken(
-            preview(&to_text(&start[..cut])),
-            line,
-            format!(
-                "line {len} bytes long, over the {} MiB limit for one CSV record; skipped",
-                MAX_RECORD_BYTES >> 20
-            ),
-        )],
-        card: None,
-    }
+        format!(
+            "line {len} bytes long, over the {} MiB limit for one CSV record; skipped",
+            MAX_RECORD_BYTES >> 20
+        ),
+    )
 }
 
 /// Opens a CSV address book, with the columns `choice` names: `head` is

@@ -101,16 +101,7 @@ impl Cards {
             .map(|piece| match piece {
                 Piece::Card(card) => parse_card(&store[card.span.clone()], &card),
                 Piece::Stray(stray) => stray_contact(stray),
-                Piece::Stopped(line, why) => Contact {
-                    name: None,
-                    line,
-                    entries: vec![Entry::broken(
-                        "",
-                        line,
-                        format!("reading stopped here: {why}; the rest of the input was not read"),
-                    )],
-                    card: None,
-                },
+                Piece::Stopped(line, why) => Contact::stopped(line, why),
             })
             .collect();
         match raws {
@@ -174,12 +165,7 @@ fn stray_contact(stray: Stray) -> Contact {
     } else {
         format!("{} lines outside any BEGIN:VCARD … END:VCARD", stray.count)
     };
-    Contact {
-        name: None,
-        line: stray.line,
-        entries: vec![Entry::broken(stray.first, stray.line, what)],
-        card: None,
-    }
+    Contact::broken(stray.first, stray.line, what)
 }
 
 /// The card's text, with an `END:VCARD` added when it had none.
@@ -200,19 +186,14 @@ fn close(text: &mut String) {
 
 /// A card too long to read, as one broken entry.
 fn oversize_contact(raw: &RawCard, len: u64) -> Contact {
-    Contact {
-        name: None,
-        line: raw.begin,
-        entries: vec![Entry::broken(
-            "BEGIN:VCARD",
-            raw.begin,
-            format!(
-                "card {len} bytes long, over the {} MiB limit for one card; skipped",
-                MAX_CARD_BYTES >> 20
-            ),
-        )],
-        card: None,
-    }
+    Contact::broken(
+        "BEGIN:VCARD",
+        raw.begin,
+        format!(
+            "card {len} bytes long, over the {} MiB limit for one card; skipped",
+            MAX_CARD_BYTES >> 20
+        ),
+    )
 }
 
 /// The contact of the card `raw`, whose bytes are `bytes`.
