@@ -126,14 +126,8 @@ impl OutputFile {
             }
             Err(e) => return Err(refused(e.to_string(), "check the path given to -o")),
         };
-        let folder = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| refused("it names a folder".to_owned(), folder_hint))?;
+        let (folder, name) = folder_and_name(&target);
+        let name = name.ok_or_else(|| refused("it names a folder".to_owned(), folder_hint))?;
         let temp = temp_beside(folder, &name, permissions).map_err(|e| {
             let folder = folder.display();
             match e.kind() {
@@ -222,6 +216,17 @@ fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
         let _ = (a, b);
         false
     }
+}
+
+/// The folder `path` is in (`.` for a bare name), and the name of the file
+/// it names, if any: where a file replacing it is written first.
+pub(super) fn folder_and_name(path: &Path) -> (&Path, Option<String>) {
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    (folder, name)
 }
 
 /// A hidden temporary file in `folder`, named after `name`, with the

@@ -30,7 +30,7 @@ use mxlookup::report::Records;
 
 use super::dav_source::DavRead;
 use super::interrupt::Registered;
-use super::output_file::{Destination, temp_beside};
+use super::output_file::{Destination, folder_and_name, temp_beside};
 use super::{Completion, JobError, Verbosity};
 
 /// What `--write-back` does, and to which local files.
@@ -365,11 +365,8 @@ fn write_file(
     }
     let new = patch::apply(&body, &patched);
     let target = fs::canonicalize(path).map_err(failed)?;
-    let folder = target.parent().unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (folder, name) = folder_and_name(&target);
+    let name = name.unwrap_or_default();
     let permissions = fs::metadata(&target).map_err(failed)?.permissions();
     let mut temp = temp_beside(folder, &name, Some(permissions)).map_err(failed)?;
     let _interrupt = Registered::new(temp.path().to_owned(), &local.file);
@@ -398,14 +395,8 @@ fn writable(file: &str) -> Result<(), JobError> {
         ));
     }
     let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    let folder = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let (folder, name) = folder_and_name(&target);
+    let name = name.unwrap_or_default();
     temp_beside(folder, &name, None).map(drop).map_err(|e| {
         refused(
             format!(
