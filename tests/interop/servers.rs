@@ -178,20 +178,7 @@ impl Interop {
 
     /// Registers another Synapse user; its (user ID, access token).
     pub fn new_user(&self, local: &str) -> (String, String) {
-        let password = format!("interop-{}", fastrand::u64(..));
-        let user = python_json(
-            &self.synapse_python,
-            &[
-                OsStr::new("synapse-user"),
-                OsStr::new(&self.synapse_config),
-                OsStr::new(&self.hs_url),
-                OsStr::new(local),
-                OsStr::new(&password),
-            ],
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
-        let field = |k: &str| user[k].as_str().expect("harness field").to_owned();
-        (field("user_id"), field("access_token"))
+        self.new_user_with_password(local, &format!("interop-{}", fastrand::u64(..)))
     }
 
     /// Registers another Synapse user with `password` (`mxlookup login`

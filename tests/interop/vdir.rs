@@ -37,6 +37,16 @@ fn seeded_vdir(home: &DavHome) -> PathBuf {
     dir
 }
 
+/// sydent holding the seeded contacts, a home, and the seeded vdir in it.
+fn started() -> (&'static Interop, Sydent, DavHome, PathBuf) {
+    let interop = interop();
+    let sydent = Sydent::start(interop, SydentOptions::default());
+    seed_contacts(interop, &sydent);
+    let home = DavHome::new();
+    let dir = seeded_vdir(&home);
+    (interop, sydent, home, dir)
+}
+
 /// Every file of a folder: name → (bytes, inode).
 fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u64)> {
     std::fs::read_dir(dir)
@@ -69,11 +79,7 @@ fn lookup_args(interop: &Interop, sydent: &Sydent, dir: &Path, extra: &[&str]) -
 /// line; without `--write-back` nothing changes.
 #[test]
 fn vdir_is_read_card_by_card() {
-    let interop = interop();
-    let sydent = Sydent::start(interop, SydentOptions::default());
-    seed_contacts(interop, &sydent);
-    let home = DavHome::new();
-    let dir = seeded_vdir(&home);
+    let (interop, sydent, home, dir) = started();
     let before = snapshot(&dir);
     let run = home.run(&lookup_args(interop, &sydent, &dir, &[]), None);
     run.expect_code(0);
@@ -105,11 +111,7 @@ fn vdir_is_read_card_by_card() {
 /// lists every contact and shows the Matrix IDs.
 #[test]
 fn vdir_write_back_then_khard_reads_it() {
-    let interop = interop();
-    let sydent = Sydent::start(interop, SydentOptions::default());
-    seed_contacts(interop, &sydent);
-    let home = DavHome::new();
-    let dir = seeded_vdir(&home);
+    let (interop, sydent, home, dir) = started();
     let before = snapshot(&dir);
     let args = lookup_args(interop, &sydent, &dir, &["--write-back"]);
     let run = home.run(&args, None);
@@ -189,11 +191,7 @@ fn vdir_write_back_then_khard_reads_it() {
 /// would change and writes nothing.
 #[test]
 fn vdir_write_back_dry_run_prints_diffs() {
-    let interop = interop();
-    let sydent = Sydent::start(interop, SydentOptions::default());
-    seed_contacts(interop, &sydent);
-    let home = DavHome::new();
-    let dir = seeded_vdir(&home);
+    let (interop, sydent, home, dir) = started();
     let before = snapshot(&dir);
     let args = lookup_args(interop, &sydent, &dir, &["--write-back", "--dry-run"]);
     let run = home.run(&args, None);
