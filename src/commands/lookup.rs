@@ -439,15 +439,17 @@ fn take_all(
     mut feed: impl FnMut(&[Address]) -> bool,
 ) {
     for mut book in books {
-        loop {
-            let chunk = book.take(plan::CHUNK);
-            if chunk.is_empty() {
-                break;
-            }
-            let new = planner.add(&book.file, chunk);
+        let file = Arc::clone(&book.file);
+        let mut chunk = book.take(plan::CHUNK);
+        while !chunk.is_empty() {
+            // The next chunk is read and parsed while this one is
+            // normalised and added: the reading and the adding are each
+            // on one thread, and would leave the other cores idle.
+            let (next, new) = rayon::join(|| book.take(plan::CHUNK), || planner.add(&file, chunk));
             if !feed(&planner.addresses()[new]) {
                 return;
             }
+            chunk = next;
         }
     }
 }
