@@ -15,9 +15,11 @@
 //! pepper, the `hash` field of each result). The script does the same work
 //! (case-folding, `phonenumbers` to E.164, SHA-256, base64) in a venv made
 //! under `.cache/bench/venv` with `phonenumbers` pinned; without Python or
-//! PyPI that part is skipped, saying why. Every run is timed (wall and CPU;
-//! mxlookup's the median of three runs) and its peak RSS taken from wait4(2); the two outputs' hashes are
-//! compared, so that the ratio is between equal work. The machine's load
+//! PyPI that part is skipped, saying why. Every run is timed (wall and CPU)
+//! and its peak RSS taken from wait4(2). mxlookup runs in three rounds,
+//! each over both books, and its median run on each counts: the machine's
+//! slow and fast moments fall on both books alike. The two outputs' hashes
+//! are compared, so that the ratio is between equal work. The machine's load
 //! average is printed: on shared cores, wall times move with it, CPU times
 //! less.
 
@@ -219,80 +221,135 @@ fn hashes(path: &Path, ndjson: bool) -> BTreeMap<String, usize> {
     counts
 }
 
-/// One book: the binary, and the script when there is one.
+/// One book, as `mxlookup synth` wrote it.
+struct Book {
+    contacts: usize,
+    path: PathBuf,
+    bytes: u64,
+}
+
+impl Book {
+    fn new(dir: &Path, contacts: usize) -> Book {
+        let path = book(dir, contacts);
+        let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        Book {
+            contacts,
+            path,
+            bytes,
+        }
+    }
+
+    /// `N contacts (S MiB)`.
+    fn title(&self) -> String {
+        format!(
+            "{} contacts ({:.0} MiB)",
+            self.contacts,
+            self.bytes as f64 / f64::from(1 << 20)
+        )
+    }
+
+    /// The binary's results: a file beside the book, or, for the huge
+    /// book, /dev/null (they would fill gigabytes).
+    fn results(&self, dir: &Path) -> PathBuf {
+        if self.contacts < HUGE_CONTACTS {
+            dir.join(format!("mxlookup-{}.ndjson", self.contacts))
+        } else {
+            PathBuf::from("/dev/null")
+        }
+    }
+
+    /// One run of the binary's dry run over the book.
+    fn run_binary(&self, dir: &Path) -> Cost {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxlookup"));
+        cmd.arg("lookup").arg(&self.path).args([
+            "--dry-run",
+            "--pepper",
+            PEPPER,
+            "-r",
+            "FR",
+            "-f",
+            "ndjson",
+            "-q",
+            "-o",
+        ]);
+        cmd.arg(self.results(dir));
+        run(&mut cmd, &dir.join("mxlookup.stdout"))
+    }
+}
+
+/// One book measured: the binary, and the script when there is one.
 struct Measured {
     contacts: usize,
-    bytes: u64,
     binary: Cost,
     script: Option<Cost>,
 }
 
-/// Measures the binary (and the script, when there is one) on a book of
-/// `contacts`; the binary's results go to a file, or, for the huge book,
-/// to /dev/null (they would fill gigabytes).
-fn measure(dir: &Path, contacts: usize, python: Option<&Path>) -> Measured {
-    let path = book(dir, contacts);
-    let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
-    let out = dir.join(format!("mxlookup-{contacts}.ndjson"));
-    println!(
-        "{contacts} contacts ({:.0} MiB), load {}:",
-        bytes as f64 / f64::from(1 << 20),
-        load()
-    );
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mxlookup"));
-    cmd.arg("lookup").arg(&path).args([
-        "--dry-run",
-        "--pepper",
-        PEPPER,
-        "-r",
-        "FR",
-        "-f",
-        "ndjson",
-        "-q",
-    ]);
-    let binary = if contacts < HUGE_CONTACTS {
-        // The median of three runs (by wall time): one run on shared cores
-        // moves with whatever else runs; the script's minute is run once.
-        cmd.arg("-o").arg(&out);
-        let mut runs: Vec<Cost> = (0..3)
-            .map(|_| run(&mut cmd, &dir.join("mxlookup.stdout")))
-            .collect();
-        runs.sort_by_key(|cost| cost.wall);
-        runs.swap_remove(1)
-    } else {
-        run(&mut cmd, Path::new("/dev/null"))
-    };
-    println!("  mxlookup  {} (median of 3)", binary.show());
-    let script = python.map(|python| {
-        let lines = dir.join(format!("script-{contacts}.txt"));
-        let cost = run(
-            Command::new(python)
-                .arg(root().join("benches/script.py"))
-                .arg(&path)
-                .args([PEPPER, "FR"]),
-            &lines,
-        );
-        println!("  script    {}", cost.show());
-        let (ours, theirs) = (hashes(&out, true), hashes(&lines, false));
-        let total: usize = theirs.values().sum();
-        let agree: usize = theirs
-            .iter()
-            .map(|(hash, n)| (*n).min(ours.get(hash).copied().unwrap_or(0)))
-            .sum();
-        println!(
-            "  the same hashes: {agree} of the script's {total}, of mxlookup's {}",
-            ours.values().sum::<usize>()
-        );
-        let _ = std::fs::remove_file(&lines);
-        cost
-    });
-    let _ = std::fs::remove_file(&out);
-    Measured {
-        contacts,
-        bytes,
-        binary,
-        script,
+/// The binary's median cost (by wall time) on each of `books`, over
+/// `rounds` rounds, each of which runs it once on every book: one run on
+/// shared cores moves with whatever else runs, and the rounds give every
+/// book the same share of the machine's slow and fast moments, so that
+/// the ratios between books hold.
+fn binary_costs(dir: &Path, books: &[Book], rounds: usize) -> Vec<Cost> {
+    let mut runs: Vec<Vec<Cost>> = vec![Vec::new(); books.len()];
+    for _ in 0..rounds {
+        for (book, runs) in books.iter().zip(&mut runs) {
+            runs.push(book.run_binary(dir));
+        }
     }
+    runs.into_iter()
+        .map(|mut runs| {
+            runs.sort_by_key(|cost| cost.wall);
+            runs.swap_remove(runs.len() / 2)
+        })
+        .collect()
+}
+
+/// The script's cost on `book`, its hashes compared with those of the
+/// binary's last run there.
+fn script_cost(dir: &Path, book: &Book, python: &Path) -> Cost {
+    let lines = dir.join(format!("script-{}.txt", book.contacts));
+    let cost = run(
+        Command::new(python)
+            .arg(root().join("benches/script.py"))
+            .arg(&book.path)
+            .args([PEPPER, "FR"]),
+        &lines,
+    );
+    println!("  script    {}", cost.show());
+    let (ours, theirs) = (hashes(&book.results(dir), true), hashes(&lines, false));
+    let total: usize = theirs.values().sum();
+    let agree: usize = theirs
+        .iter()
+        .map(|(hash, n)| (*n).min(ours.get(hash).copied().unwrap_or(0)))
+        .sum();
+    println!(
+        "  the same hashes: {agree} of the script's {total}, of mxlookup's {}",
+        ours.values().sum::<usize>()
+    );
+    let _ = std::fs::remove_file(&lines);
+    cost
+}
+
+/// Measures the binary on `books` (three rounds), then the script on
+/// each (once: it takes a minute at a million contacts).
+fn measure(dir: &Path, books: &[Book], python: Option<&Path>) -> Vec<Measured> {
+    println!("mxlookup: three rounds over the books, load {}", load());
+    let costs = binary_costs(dir, books, 3);
+    books
+        .iter()
+        .zip(costs)
+        .map(|(book, binary)| {
+            println!("{}, load {}:", book.title(), load());
+            println!("  mxlookup  {} (median of 3)", binary.show());
+            let script = python.map(|python| script_cost(dir, book, python));
+            let _ = std::fs::remove_file(book.results(dir));
+            Measured {
+                contacts: book.contacts,
+                binary,
+                script,
+            }
+        })
+        .collect()
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -316,8 +373,10 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         load()
     );
-    let small = measure(&dir, options.small, python.as_deref());
-    let large = measure(&dir, options.large, python.as_deref());
+    let books = [options.small, options.large].map(|contacts| Book::new(&dir, contacts));
+    let [small, large]: [Measured; 2] = measure(&dir, &books, python.as_deref())
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("one per book"));
     println!("\nagainst the targets:");
     for m in [&small, &large] {
         if let Some(script) = m.script {
@@ -348,12 +407,15 @@ fn main() {
         verdict(rss <= 400.0)
     );
     if options.huge {
-        let huge = measure(&dir, HUGE_CONTACTS, None);
+        let huge = Book::new(&dir, HUGE_CONTACTS);
+        println!("{}, load {}:", huge.title(), load());
+        let cost = huge.run_binary(&dir);
+        println!("  mxlookup  {} (one run)", cost.show());
         println!(
             "  a {:.2} GiB book: a dry run completed in {:.1} s, peak RSS {:.1} MiB",
             huge.bytes as f64 / f64::from(1 << 30),
-            huge.binary.wall.as_secs_f64(),
-            huge.binary.peak_rss as f64 / f64::from(1 << 20)
+            cost.wall.as_secs_f64(),
+            cost.peak_rss as f64 / f64::from(1 << 20)
         );
     }
 }
