@@ -442,11 +442,17 @@ fn take_all(
         let file = Arc::clone(&book.file);
         let mut chunk = book.take(plan::CHUNK);
         while !chunk.is_empty() {
-            // The next chunk is read and parsed while this one is
-            // normalised and added: the reading and the adding are each
-            // on one thread, and would leave the other cores idle.
-            let (next, new) = rayon::join(|| book.take(plan::CHUNK), || planner.add(&file, chunk));
-            if !feed(&planner.addresses()[new]) {
+            // The next chunk is read and parsed on the pool while this one
+            // is normalised, added and fed: the reading and the adding are
+            // each on one thread, and would leave the other cores idle. The
+            // feeding does not wait for the reading (stdin may be slow).
+            let mut next = Vec::new();
+            let go_on = rayon::in_place_scope(|scope| {
+                scope.spawn(|_| next = book.take(plan::CHUNK));
+                let new = planner.add(&file, chunk);
+                feed(&planner.addresses()[new])
+            });
+            if !go_on {
                 return;
             }
             chunk = next;
