@@ -124,6 +124,8 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
         'mxlookup;push' {
             [CompletionResult]::new('--origin', '--origin', [CompletionResultType]::ParameterName, 'The origin server that holds the associations, as host:port (port 443 when absent)')
             [CompletionResult]::new('--input-format', '--input-format', [CompletionResultType]::ParameterName, 'Read every file as this format instead of guessing from its name and content')
+            [CompletionResult]::new('--email-column', '--email-column', [CompletionResultType]::ParameterName, 'Read this CSV column as email addresses: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as email addresses')
+            [CompletionResult]::new('--phone-column', '--phone-column', [CompletionResultType]::ParameterName, 'Read this CSV column as phone numbers: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as phone numbers')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Hashes per request')
@@ -283,6 +285,7 @@ Register-ArgumentCompleter -Native -CommandName 'mxlookup' -ScriptBlock {
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, '`table` for people, `json` for data')
             [CompletionResult]::new('--lookup-format', '--lookup-format', [CompletionResultType]::ParameterName, 'The lookup output format to show (as `lookup -f` would take it)')
+            [CompletionResult]::new('--dav-user', '--dav-user', [CompletionResultType]::ParameterName, 'The CardDAV login to show (as `lookup --dav-user` would take it)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]')

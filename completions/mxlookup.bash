@@ -316,7 +316,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__config__subcmd__show)
-            opts="-f -r -s -q -v -h --format --lookup-format --discover --region --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
+            opts="-f -r -s -q -v -h --format --lookup-format --dav-user --discover --region --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +332,10 @@ _mxlookup() {
                     ;;
                 --lookup-format)
                     COMPREPLY=($(compgen -W "table json ndjson csv vcard" -- "${cur}"))
+                    return 0
+                    ;;
+                --dav-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --region)
@@ -888,7 +892,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__push)
-            opts="-r -f -s -q -v -h --origin --input-format --region --batch-size --dry-run --isolate --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
+            opts="-r -f -s -q -v -h --origin --input-format --email-column --phone-column --region --batch-size --dry-run --isolate --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -900,6 +904,14 @@ _mxlookup() {
                     ;;
                 --input-format)
                     COMPREPLY=($(compgen -W "vcard csv text" -- "${cur}"))
+                    return 0
+                    ;;
+                --email-column)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --phone-column)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --region)

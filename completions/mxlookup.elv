@@ -118,6 +118,8 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
         &'mxlookup;push'= {
             cand --origin 'The origin server that holds the associations, as host:port (port 443 when absent)'
             cand --input-format 'Read every file as this format instead of guessing from its name and content'
+            cand --email-column 'Read this CSV column as email addresses: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as email addresses'
+            cand --phone-column 'Read this CSV column as phone numbers: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as phone numbers'
             cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --batch-size 'Hashes per request'
@@ -270,6 +272,7 @@ set edit:completion:arg-completer[mxlookup] = {|@words|
             cand -f '`table` for people, `json` for data'
             cand --format '`table` for people, `json` for data'
             cand --lookup-format 'The lookup output format to show (as `lookup -f` would take it)'
+            cand --dav-user 'The CardDAV login to show (as `lookup --dav-user` would take it)'
             cand -r 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand --region 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)'
             cand -s 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]'

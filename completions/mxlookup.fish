@@ -111,6 +111,8 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l origin -d 'Th
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l input-format -d 'Read every file as this format instead of guessing from its name and content' -r -f -a "vcard\t'vCard 2.1, 3.0 or 4.0'
 csv\t'CSV with a header naming email or phone columns, or with none'
 text\t'One address per line'"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l email-column -d 'Read this CSV column as email addresses: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as email addresses' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l phone-column -d 'Read this CSV column as phone numbers: its header (case and accents aside) or its number, 1 for the first. Repeatable; only the columns given are read as phone numbers' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l batch-size -d 'Hashes per request' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -s f -l format -d '`table` for people, `json` or `ndjson` for data' -r -f -a "table\t''
@@ -227,6 +229,7 @@ json\t'One JSON document: results, servers and summary'
 ndjson\t'One JSON result object per line'
 csv\t'Comma-separated columns: contact, medium, address, status, mxid, via, mxids, input, reason'
 vcard\t'The contacts as vCards, each found Matrix ID added as `IMPP:matrix:u/…`'"
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l dav-user -d 'The CardDAV login to show (as `lookup --dav-user` would take it)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s r -l region -d 'Region of phone numbers written in national form (ISO 3166 code, e.g. FR, US)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -s s -l server -d 'An identity server to start from (repeat for several) [default: the one your account chose on --homeserver (m.identity_server account data), else those its /.well-known/matrix/client names]' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l homeserver -d 'Homeserver that provides OpenID tokens to register at identity servers' -r

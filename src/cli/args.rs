@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use mxlookup::addressbook::{ColumnRef, Format};
+use mxlookup::addressbook::{ColumnChoice, ColumnRef, Format};
 use mxlookup::report::OutputFormat;
 use mxlookup::threepid::{Algorithm, Medium, Region};
 
@@ -175,6 +175,32 @@ pub struct TraceArgs {
     pub network: NetworkArgs,
 }
 
+/// The CSV columns to read, when their headers do not say (`lookup`, `push`).
+#[derive(Debug, Clone, Args)]
+pub struct ColumnArgs {
+    /// Read this CSV column as email addresses: its header (case and
+    /// accents aside) or its number, 1 for the first. Repeatable; only the
+    /// columns given are read as email addresses.
+    #[arg(long, value_name = "NAME|N")]
+    pub email_column: Vec<ColumnRef>,
+
+    /// Read this CSV column as phone numbers: its header (case and accents
+    /// aside) or its number, 1 for the first. Repeatable; only the columns
+    /// given are read as phone numbers.
+    #[arg(long, value_name = "NAME|N")]
+    pub phone_column: Vec<ColumnRef>,
+}
+
+impl ColumnArgs {
+    /// The choice the readers take.
+    pub fn choice(self) -> ColumnChoice {
+        ColumnChoice {
+            email: self.email_column,
+            phone: self.phone_column,
+        }
+    }
+}
+
 /// Arguments of `mxlookup lookup`.
 #[derive(Debug, Args)]
 pub struct LookupArgs {
@@ -192,17 +218,8 @@ pub struct LookupArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format>,
 
-    /// Read this CSV column as email addresses: its header (case and
-    /// accents aside) or its number, 1 for the first. Repeatable; only the
-    /// columns given are read as email addresses.
-    #[arg(long, value_name = "NAME|N")]
-    pub email_column: Vec<ColumnRef>,
-
-    /// Read this CSV column as phone numbers: its header (case and accents
-    /// aside) or its number, 1 for the first. Repeatable; only the columns
-    /// given are read as phone numbers.
-    #[arg(long, value_name = "NAME|N")]
-    pub phone_column: Vec<ColumnRef>,
+    #[command(flatten)]
+    pub columns: ColumnArgs,
 
     #[command(flatten)]
     pub region: RegionArg,
@@ -278,6 +295,9 @@ pub struct PushArgs {
     /// Read every file as this format instead of guessing from its name and content.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub input_format: Option<Format>,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
 
     #[command(flatten)]
     pub region: RegionArg,

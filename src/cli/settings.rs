@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use url::Url;
 
-use mxlookup::addressbook::ColumnChoice;
 use mxlookup::identity::HttpSettings;
 use mxlookup::report::OutputFormat;
 use mxlookup::resolve::policy::{Policy, globs, server_name};
@@ -86,10 +85,7 @@ pub fn lookup(
     Ok(LookupSettings {
         files: args.files,
         input_format: args.input_format,
-        columns: ColumnChoice {
-            email: args.email_column,
-            phone: args.phone_column,
-        },
+        columns: args.columns.choice(),
         msisdn: as_written(region),
         mode,
         write_back,
@@ -154,6 +150,7 @@ pub fn push(
     Ok(PushSettings {
         files: args.files,
         input_format: args.input_format,
+        columns: args.columns.choice(),
         msisdn: as_written(region),
         origin: args.origin,
         network,

@@ -25,6 +25,7 @@ pub(super) use super::progress::StderrReporter;
 use super::write_back::WriteBack;
 use super::{
     Completion, Connected, JobError, NetworkSettings, Verbosity, error_hints, runtime, stage,
+    tell_notices,
 };
 
 /// Validated settings of `mxlookup lookup`.
@@ -192,21 +193,6 @@ fn open(
         &format!("opened {} files", books.len()),
     );
     Ok((books, dav))
-}
-
-/// What reading the books said: warnings (and their hints), and at `-v`
-/// the notes.
-fn tell_notices(books: &[Opened], verbosity: Verbosity) {
-    for notice in books.iter().flat_map(|book| &book.notices) {
-        if notice.warning && verbosity >= Verbosity::Normal {
-            eprintln!("warning: {notice}");
-            if let Some(hint) = &notice.hint {
-                eprintln!("hint: {hint}");
-            }
-        } else if !notice.warning && verbosity >= Verbosity::Verbose {
-            eprintln!("note: {notice}");
-        }
-    }
 }
 
 /// Says at `-v` that the plan is complete.

@@ -164,9 +164,25 @@ pub(crate) fn error_hints(servers: &[ServerStats]) -> Vec<String> {
     }
     hints
 }
+
 /// Says on stderr, with -v, that a stage ended and when.
 fn stage(verbosity: Verbosity, started: Instant, what: &str) {
     if verbosity >= Verbosity::Verbose {
         eprintln!("[{:>7.3}s] {what}", started.elapsed().as_secs_f64());
+    }
+}
+
+/// What reading the books said: warnings (and their hints), and at `-v`
+/// the notes.
+fn tell_notices(books: &[mxlookup::addressbook::Opened], verbosity: Verbosity) {
+    for notice in books.iter().flat_map(|book| &book.notices) {
+        if notice.warning && verbosity >= Verbosity::Normal {
+            eprintln!("warning: {notice}");
+            if let Some(hint) = &notice.hint {
+                eprintln!("hint: {hint}");
+            }
+        } else if !notice.warning && verbosity >= Verbosity::Verbose {
+            eprintln!("note: {notice}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use mxlookup::threepid::{Medium, lookup_hash};
 
-use crate::common::{Fed, by_address, text_book, via};
+use crate::common::{Fed, by_address, saved_as, text_book, via};
 use crate::support::mxlookup;
 
 /// A recipient that holds nothing (ToM-like: an empty alternative pepper
@@ -234,6 +234,58 @@ fn a_dry_run_sends_no_push() {
     let received = fed.received(RECIPIENT);
     assert!(received.iter().any(|r| r.path.ends_with("/hash_details")));
     assert!(pushes(&fed, RECIPIENT).is_empty(), "a dry run pushed");
+}
+
+#[test]
+fn push_reads_the_csv_columns_it_is_told_to() {
+    // "notes" is no address header, and some of its cells are addresses:
+    // push warns that it is not read, with a hint naming --email-column,
+    // which push takes as lookup does.
+    let fed = Fed::start(Some(FEDERATION));
+    let (_dir, book) = saved_as(
+        "people.csv",
+        "name,notes,mobile\nA,ann@example.org,+1 800 555 2067\nB,bob@example.org,\nC,hello,\nD,nope,\nE,zzz,\n",
+    );
+    // The hashes of each batch, by pepper.
+    let pushed = |extra: &[&str]| {
+        let mut args = vec!["--origin", ORIGIN, "--dry-run"];
+        args.extend(extra);
+        let (code, batches, stderr) = push(&fed, &book, &args);
+        assert_eq!(code, 0, "{stderr}");
+        let hashes: Vec<(String, BTreeSet<String>)> = batches
+            .iter()
+            .map(|b| {
+                let hashes = b["request"]["mappings"][ORIGIN].as_array().unwrap();
+                let hashes = hashes.iter().map(|h| h.as_str().unwrap().to_owned());
+                (b["pepper"].as_str().unwrap().to_owned(), hashes.collect())
+            })
+            .collect();
+        (hashes, stderr)
+    };
+    let expected = |pepper: &str, emails: &[&str]| -> BTreeSet<String> {
+        let phone = lookup_hash("18005552067", Medium::Msisdn, pepper);
+        let emails = emails.iter().map(|a| lookup_hash(a, Medium::Email, pepper));
+        emails.chain([phone]).collect()
+    };
+    let (untold, stderr) = pushed(&[]);
+    assert!(
+        stderr.contains("column `notes` (column 2) is not read"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--email-column 'notes'"), "{stderr}");
+    assert_eq!(untold.len(), 2, "{stderr}");
+    for (pepper, hashes) in &untold {
+        assert_eq!(*hashes, expected(pepper, &[]));
+    }
+    let (told, stderr) = pushed(&["--email-column", "notes"]);
+    assert!(!stderr.contains("is not read"), "{stderr}");
+    // Its other cells are told as entries not pushed.
+    assert!(stderr.contains("3 entries are not addresses"), "{stderr}");
+    assert_eq!(told.len(), 2, "{stderr}");
+    for (pepper, hashes) in &told {
+        let emails = ["ann@example.org", "bob@example.org"];
+        assert_eq!(*hashes, expected(pepper, &emails));
+    }
 }
 
 #[test]

@@ -30,8 +30,8 @@ use answers::{STOPPED_HINT, isolate_hint, outcome_of};
 use isolate::{HashStatus, IsolationReport};
 use output::BatchWriter;
 
-use super::{Completion, JobError, NetworkSettings, Verbosity, runtime, stage};
-use mxlookup::addressbook::{self, Format, ReadOptions};
+use super::{Completion, JobError, NetworkSettings, Verbosity, runtime, stage, tell_notices};
+use mxlookup::addressbook::{self, ColumnChoice, Format, Opened, ReadOptions};
 use mxlookup::identity::wire::{HashDetails, PushRequest};
 use mxlookup::identity::{Session, SessionError};
 use mxlookup::outcome::Address;
@@ -46,6 +46,8 @@ pub struct PushSettings {
     pub files: Vec<String>,
     /// Forced input format, else sniffed per file.
     pub input_format: Option<Format>,
+    /// The CSV columns to read as emails and phone numbers, when given.
+    pub columns: ColumnChoice,
     /// How phone numbers are read.
     pub msisdn: MsisdnOptions,
     /// The origin server that holds the associations, `host:port`.
@@ -280,11 +282,13 @@ pub fn push(settings: &PushSettings) -> Result<Completion, JobError> {
     }
     let started = Instant::now();
     let verbosity = settings.verbosity;
-    let books = addressbook::read_all(
-        &settings.files,
-        settings.input_format,
-        ReadOptions::default(),
-    )?;
+    let options = ReadOptions {
+        columns: settings.columns.clone(),
+        ..ReadOptions::default()
+    };
+    let opened = addressbook::open_all(&settings.files, settings.input_format, options)?;
+    tell_notices(&opened, verbosity);
+    let books: Vec<_> = opened.into_iter().map(Opened::into_book).collect();
     let plan = Plan::build(books, &settings.msisdn);
     let invalid = warn_invalid(&plan, verbosity);
     stage(
