@@ -141,6 +141,10 @@ pub struct ConfigShowArgs {
     )]
     pub lookup_format: Option<OutputFormat>,
 
+    /// The CardDAV login to show (as `lookup --dav-user` would take it).
+    #[arg(long, value_name = "USER", env = "MXLOOKUP_DAV_USER", hide = true)]
+    pub dav_user: Option<String>,
+
     /// With a homeserver and no server named, ask it now which identity
     /// server a run would use (your m.identity_server account data, else its
     /// /.well-known/matrix/client); without it, config show stays offline.

@@ -287,8 +287,14 @@ impl<'a> Layers<'a> {
     }
 
     /// The config file's `dav_password_file`, when it names one.
-    pub fn dav_password_file(&self) -> Option<PathBuf> {
-        self.file.and_then(|f| f.file.dav_password_file.clone())
+    pub fn dav_password_file(&mut self) -> Option<PathBuf> {
+        let named = self.file.and_then(|f| {
+            let path = f.file.dav_password_file.clone()?;
+            Some((path, Source::File(f.path.clone())))
+        });
+        let (path, source) = named.map_or((None, Source::Default), |(p, s)| (Some(p), s));
+        self.sources.insert("dav_password_file", source);
+        path
     }
 
     /// The network options; with `--sandbox`, those of a variable or the

@@ -1,6 +1,7 @@
 //! `mxlookup config show`: the settings in force and where each comes from.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
@@ -28,6 +29,7 @@ pub fn config_show(
     let region = layers.region(&args.region);
     let mut net = layers.network(&args.network);
     let format = layers.lookup_format("lookup_format", args.lookup_format);
+    let dav = (layers.dav_user(args.dav_user), layers.dav_password_file());
     let mut sources = layers.sources();
     let from_homeserver = match &net.homeserver {
         Some(hs) if net.servers.is_empty() && net.sandbox.is_none() => Some(hs.clone()),
@@ -44,7 +46,7 @@ pub fn config_show(
             later = Some(at_run_time(&homeserver));
         }
     }
-    let mut rows = rows(file, &sources, values(&net, region, format));
+    let mut rows = rows(file, &sources, values(&net, region, format, dav));
     if let Some(from) = later
         && let Some(row) = rows.iter_mut().find(|r| r.key == "servers")
     {
@@ -153,6 +155,7 @@ fn values(
     net: &NetworkLayer,
     region: Option<Region>,
     format: Option<OutputFormat>,
+    (dav_user, dav_password_file): (Option<String>, Option<PathBuf>),
 ) -> Vec<(&'static str, Value)> {
     let secret = |v: &Option<String>| match v {
         Some(_) => json!("(set)"),
@@ -182,6 +185,11 @@ fn values(
         ("policy.allow", json!(net.allow)),
         ("policy.deny", json!(net.deny)),
         ("resolve", json!(resolve)),
+        ("dav_user", json!(dav_user)),
+        (
+            "dav_password_file",
+            json!(dav_password_file.map(|p| p.display().to_string())),
+        ),
     ]
 }
 

@@ -198,10 +198,13 @@ impl NetworkSettings {
 
     /// Starts the sandbox and points every unset option at it.
     async fn use_sandbox(&mut self, file: Option<&std::path::Path>) -> Result<Sandbox, JobError> {
-        let federation = match file {
+        let mut federation = match file {
             Some(path) => Federation::load(path).map_err(|e| config(e.to_string(), None))?,
             None => Federation::default_federation(),
         };
+        // Its CardDAV server is started by the reading side
+        // (`dav_source.rs`), and only when a source is a URL.
+        federation.dav = None;
         let sandbox = Sandbox::start(federation)
             .await
             .map_err(|e| config(format!("cannot start the sandbox: {e}"), None))?;

@@ -21,6 +21,7 @@ homeserver = "https://hs.example"
 hs_token_file = "hs_token"
 region = "FR"
 format = "csv"
+dav_password_file = "dav-password"
 [policy]
 max_depth = 1
 deny = ["bad.example:443"]
@@ -84,6 +85,7 @@ fn config_show_json() {
     with_config(&mx, CONFIG);
     let (code, stdout, stderr) = mx
         .env("MXLOOKUP_SERVER", "https://one.example,https://two.example")
+        .env("MXLOOKUP_DAV_USER", "alice")
         .args(["config", "show", "-f", "json", "--accept-terms"])
         .run();
     assert_eq!(code, 0, "{stderr}");
@@ -101,6 +103,12 @@ fn config_show_json() {
     assert_eq!(s["accept_terms"]["source"], "flag");
     assert_eq!(s["policy.server_budget"]["source"], "default");
     assert_eq!(s["policy.server_budget"]["value"], 16);
+    assert_eq!(s["dav_user"]["value"], "alice");
+    assert_eq!(s["dav_user"]["from"], "MXLOOKUP_DAV_USER");
+    // Relative to the config file's folder, as the run reads it.
+    let password_file = s["dav_password_file"]["value"].as_str().unwrap();
+    assert!(password_file.ends_with("/config/mxlookup/dav-password"));
+    assert_eq!(s["dav_password_file"]["source"], "file");
 }
 
 #[test]
