@@ -140,7 +140,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__bind)
-            opts="-r -f -s -q -v -h --token --request-only --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help email msisdn"
+            opts="-r -f -s -q -v -h --token --request-only --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --max-wait --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help email msisdn"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -199,6 +199,10 @@ _mxlookup() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -316,7 +320,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__config__subcmd__show)
-            opts="-f -r -s -q -v -h --format --lookup-format --dav-user --discover --region --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
+            opts="-f -r -s -q -v -h --format --lookup-format --dav-user --discover --region --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --max-wait --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -375,6 +379,10 @@ _mxlookup() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -676,7 +684,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__login)
-            opts="-q -v -h --homeserver --password-file --device-name --resolve --ca-cert --timeout --backoff-ms --quiet --verbose --config --help"
+            opts="-q -v -h --homeserver --password-file --device-name --resolve --ca-cert --timeout --max-wait --backoff-ms --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +714,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -722,7 +734,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__logout)
-            opts="-q -v -h --ca-cert --timeout --backoff-ms --quiet --verbose --config --help"
+            opts="-q -v -h --ca-cert --timeout --max-wait --backoff-ms --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -733,6 +745,10 @@ _mxlookup() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -752,7 +768,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__lookup)
-            opts="-r -s -f -o -q -v -h --input-format --email-column --phone-column --region --dry-run --write-back --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --format --output --dav-user --list --quiet --verbose --config --help"
+            opts="-r -s -f -o -q -v -h --input-format --email-column --phone-column --region --dry-run --write-back --pepper --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --max-wait --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --format --output --dav-user --list --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,6 +827,10 @@ _mxlookup() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -892,7 +912,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__push)
-            opts="-r -f -s -q -v -h --origin --input-format --email-column --phone-column --region --batch-size --dry-run --isolate --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
+            opts="-r -f -s -q -v -h --origin --input-format --email-column --phone-column --region --batch-size --dry-run --isolate --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --max-wait --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -963,6 +983,10 @@ _mxlookup() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1054,7 +1078,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__trace)
-            opts="-r -f -s -q -v -h --medium --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
+            opts="-r -f -s -q -v -h --medium --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --max-wait --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1112,6 +1136,10 @@ _mxlookup() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --backoff-ms)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1148,7 +1176,7 @@ _mxlookup() {
             return 0
             ;;
         mxlookup__subcmd__unbind)
-            opts="-r -f -s -q -v -h --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help email msisdn"
+            opts="-r -f -s -q -v -h --id-server --region --format --server --homeserver --hs-token --access-token --resolve --ca-cert --timeout --max-wait --backoff-ms --max-depth --no-follow --allow-server --deny-server --server-budget --allow-plaintext --accept-terms --sandbox --federation --quiet --verbose --config --help email msisdn"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1203,6 +1231,10 @@ _mxlookup() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

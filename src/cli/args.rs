@@ -706,6 +706,17 @@ pub struct ReachArgs {
     )]
     pub timeout: f64,
 
+    /// The longest wait a rate-limited server may ask for before it is
+    /// asked again (its Retry-After); a longer one is an error. ToM-server
+    /// asks for up to 600.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 60.0,
+        env = "MXLOOKUP_MAX_WAIT"
+    )]
+    pub max_wait: f64,
+
     /// First retry delay in milliseconds (doubled each retry, with jitter).
     #[arg(
         long,

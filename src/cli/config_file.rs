@@ -18,6 +18,9 @@ use mxlookup::threepid::Region;
 
 use crate::commands::JobError;
 
+/// The longest `max_wait` (a day), in seconds.
+pub const MAX_WAIT_LIMIT: f64 = 86_400.0;
+
 /// The file's content, as written (paths resolved against its folder).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +50,9 @@ pub struct ConfigFile {
     /// Seconds allowed per request.
     #[serde(default)]
     pub timeout: Option<f64>,
+    /// The longest `Retry-After` waited for, in seconds.
+    #[serde(default)]
+    pub max_wait: Option<f64>,
     /// Extra CA certificates (PEM).
     #[serde(default)]
     pub ca_cert: Option<PathBuf>,
@@ -230,6 +236,11 @@ impl Loaded {
         {
             return Err(invalid("`timeout` must be between 0 and 3600 seconds"));
         }
+        if let Some(w) = file.max_wait
+            && !(0.0..=MAX_WAIT_LIMIT).contains(&w)
+        {
+            return Err(invalid("`max_wait` must be between 0 and 86400 seconds"));
+        }
         let folder = path.parent().unwrap_or(Path::new("."));
         for slot in [
             &mut file.hs_token_file,
@@ -366,6 +377,7 @@ homeserver = "https://hs.example"
 region = "fr"
 format = "json"
 timeout = 5
+max_wait = 600
 ca_cert = "ca.pem"
 accept_terms = true
 allow_plaintext = false
@@ -384,6 +396,7 @@ deny = ["bad.example:443"]
         assert_eq!(f.region.unwrap().code(), "FR");
         assert_eq!(f.format, Some(OutputFormat::Json));
         assert_eq!(f.timeout, Some(5.0));
+        assert_eq!(f.max_wait, Some(600.0));
         assert_eq!(f.ca_cert.unwrap(), Path::new("/etc/mx/ca.pem"));
         assert_eq!(f.policy.max_depth, Some(1));
         assert_eq!(f.policy.deny, ["bad.example:443"]);
@@ -407,6 +420,8 @@ deny = ["bad.example:443"]
         assert!(e.contains("line 2"), "{e}");
         let e = parse("timeout = 0\n").unwrap_err().to_string();
         assert!(e.contains("`timeout`"), "{e}");
+        let e = parse("max_wait = 90000\n").unwrap_err().to_string();
+        assert!(e.contains("`max_wait`"), "{e}");
     }
 
     #[test]

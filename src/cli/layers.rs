@@ -133,6 +133,8 @@ pub struct NetworkLayer {
     pub ca_cert: Option<PathBuf>,
     /// `--timeout`, in seconds.
     pub timeout: f64,
+    /// `--max-wait`, in seconds.
+    pub max_wait: f64,
     /// `--accept-terms`.
     pub accept_terms: bool,
     /// `--allow-plaintext`.
@@ -379,6 +381,13 @@ impl<'a> Layers<'a> {
                 Some("MXLOOKUP_TIMEOUT"),
                 args.reach.timeout,
                 file.and_then(|f| f.timeout),
+            ),
+            max_wait: self.pick(
+                "max_wait",
+                "max_wait",
+                Some("MXLOOKUP_MAX_WAIT"),
+                args.reach.max_wait,
+                file.and_then(|f| f.max_wait),
             ),
             accept_terms: self.pick(
                 "accept_terms",

@@ -23,6 +23,7 @@ use super::args::{
     UnbindArgs,
 };
 use super::args::{LoginArgs, LogoutArgs, ReachArgs};
+use super::config_file::MAX_WAIT_LIMIT;
 use super::layers::{Layers, NetworkLayer, Source, TokenLayer};
 use crate::commands::dav_source::DavSettings;
 use crate::commands::hash::HashSettings;
@@ -256,24 +257,45 @@ pub fn network(raw: NetworkLayer) -> Result<NetworkSettings, JobError> {
 
 /// Time allowed per request and the first retry delay.
 pub fn http(raw: &NetworkLayer) -> Result<HttpSettings, JobError> {
-    http_of(
-        raw.timeout,
-        raw.backoff_ms,
-        "also MXLOOKUP_TIMEOUT or `timeout` in the config file",
-    )
+    http_of((raw.timeout, raw.max_wait), raw.backoff_ms, true)
 }
 
-/// `timeout` seconds (checked) and `backoff_ms`; `also` says where else
-/// the timeout can be set, for the hint.
-fn http_of(timeout: f64, backoff_ms: u64, also: &str) -> Result<HttpSettings, JobError> {
+/// `timeout` and `max_wait` seconds (checked) and `backoff_ms`; the hints
+/// say where else each can be set: a variable, and the config file when
+/// `in_file`.
+fn http_of(
+    (timeout, max_wait): (f64, f64),
+    backoff_ms: u64,
+    in_file: bool,
+) -> Result<HttpSettings, JobError> {
+    let elsewhere = |key: &str| {
+        let variable = format!("also MXLOOKUP_{}", key.to_uppercase());
+        match in_file {
+            true => format!("{variable} or `{key}` in the config file"),
+            false => variable,
+        }
+    };
     if !(timeout > 0.0 && timeout <= 3600.0) {
         return Err(usage(
             "--timeout must be between 0 and 3600 seconds",
-            &format!("pass the seconds allowed per request, e.g. --timeout 30 ({also})"),
+            &format!(
+                "pass the seconds allowed per request, e.g. --timeout 30 ({})",
+                elsewhere("timeout")
+            ),
+        ));
+    }
+    if !(0.0..=MAX_WAIT_LIMIT).contains(&max_wait) {
+        return Err(usage(
+            "--max-wait must be between 0 and 86400 seconds",
+            &format!(
+                "pass the longest wait a server may ask for, e.g. --max-wait 600 ({})",
+                elsewhere("max_wait")
+            ),
         ));
     }
     Ok(HttpSettings {
         timeout: Duration::from_secs_f64(timeout),
+        max_wait: Duration::from_secs_f64(max_wait),
         backoff: Duration::from_millis(backoff_ms),
         ..HttpSettings::default()
     })
@@ -472,7 +494,7 @@ pub fn logout(args: LogoutArgs) -> Result<ReachSettings, JobError> {
 /// How `login` and `logout` reach the homeserver.
 fn reach(args: &ReachArgs) -> Result<ReachSettings, JobError> {
     Ok(ReachSettings {
-        http: http_of(args.timeout, args.backoff_ms, "also MXLOOKUP_TIMEOUT")?,
+        http: http_of((args.timeout, args.max_wait), args.backoff_ms, false)?,
         ca_cert: args.ca_cert.clone(),
     })
 }
@@ -507,6 +529,7 @@ mod tests {
             access_tokens: Vec::new(),
             ca_cert: None,
             timeout: 30.0,
+            max_wait: 60.0,
             accept_terms: false,
             allow_plaintext: false,
             resolve: vec![("Fed.Example".to_owned(), "http://127.0.0.1:8091".to_owned())],

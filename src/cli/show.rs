@@ -174,6 +174,7 @@ fn values(
         ("region", json!(region.map(|r| r.to_string()))),
         ("format", json!(format.unwrap_or(OutputFormat::Table))),
         ("timeout", json!(net.timeout)),
+        ("max_wait", json!(net.max_wait)),
         (
             "ca_cert",
             json!(net.ca_cert.as_deref().map(|p| p.display().to_string())),

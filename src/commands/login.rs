@@ -248,9 +248,11 @@ fn call_hint(e: &CallError) -> String {
         | ErrorKind::TooLarge(_) => format!(
             "{server} does not answer as a Matrix homeserver: pass the homeserver's URL with --homeserver URL"
         ),
-        ErrorKind::Status { status: 429, .. } | ErrorKind::WaitTooLong { .. } => {
-            format!("{server} limits logins: try again later")
-        }
+        ErrorKind::Status { status: 429, .. } => format!("{server} limits logins: try again later"),
+        ErrorKind::WaitTooLong { asked, .. } => format!(
+            "{server} limits logins: try again later, or pass --max-wait {} to wait as long as it asks",
+            asked.as_secs_f64().ceil()
+        ),
         ErrorKind::Status { .. } => format!(
             "{server} refused the login: try again later, or log in with another client and pass its token with --hs-token"
         ),

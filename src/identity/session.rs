@@ -143,9 +143,13 @@ fn call_hint(e: &CallError) -> Option<String> {
         | ErrorKind::Decode(_) => format!(
             "{server} does not answer as a Matrix identity server (API v2): check that the URL is an identity server's base URL, such as https://vector.im"
         ),
-        ErrorKind::Status { status: 429, .. } | ErrorKind::WaitTooLong { .. } => {
+        ErrorKind::Status { status: 429, .. } => {
             format!("{server} limits how often it may be asked: try again later")
         }
+        ErrorKind::WaitTooLong { asked, .. } => format!(
+            "{server} limits how often it may be asked: try again later, or pass --max-wait {} to wait as long as it asks",
+            asked.as_secs_f64().ceil()
+        ),
         ErrorKind::Status { status, .. } if *status >= 500 => {
             format!("{server} is failing: try again later")
         }

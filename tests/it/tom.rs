@@ -338,6 +338,7 @@ fn a_long_retry_after_from_tom_is_an_error_naming_it_and_nothing_is_lost() {
         "{reason}"
     );
     assert!(stderr.contains("try again later"), "{stderr}");
+    assert!(stderr.contains("pass --max-wait 600 to wait"), "{stderr}");
     // The 429 is not resent: it was not waited for.
     let sent = lookups(&fed, "tom.example:443");
     let limited = sent.iter().filter(|s| s.1 == 429).count();
@@ -371,6 +372,37 @@ fn a_retry_after_date_near_is_waited_for() {
         .map(|s| s.1)
         .collect();
     assert_eq!(statuses, [429, 200]);
+}
+
+#[test]
+fn max_wait_sets_the_cap() {
+    // The window ends in 3 s: beyond a cap of 1 s, within one of 10 s.
+    let fed = dated(1, 3_000, 0);
+    let (_dir, file) = text_book(["ann@tom.example".to_owned()]);
+    let (code, results, stderr) = fed.lookup(&file, &["--max-wait", "1"]);
+    assert_eq!(code, 1, "{stderr}");
+    let reason = results[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("more than the 1s mxlookup waits"),
+        "{reason}"
+    );
+    assert!(stderr.contains("pass --max-wait "), "{stderr}");
+    let fed = dated(1, 3_000, 0);
+    let (code, results, stderr) = fed.lookup(&file, &["--max-wait", "10"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(results[0]["mxid"], "@ann:tom.example");
+    let statuses: Vec<u16> = lookups(&fed, "tom.example:443")
+        .iter()
+        .map(|s| s.1)
+        .collect();
+    assert_eq!(statuses, [429, 200]);
+    // Out of range: refused before anything is sent.
+    let (code, _, stderr) = fed.lookup(&file, &["--max-wait", "100000"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--max-wait must be between 0 and 86400"),
+        "{stderr}"
+    );
 }
 
 #[test]
