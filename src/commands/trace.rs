@@ -1,5 +1,6 @@
 //! `mxlookup trace`: one address, hop by hop, for operators.
 
+use std::io::Write;
 use std::sync::Arc;
 
 use super::lookup::StderrReporter;
@@ -65,11 +66,14 @@ pub fn trace(settings: &TraceSettings) -> Result<Completion, JobError> {
         via: &outcome.via,
         reason: outcome.reason.as_deref(),
     };
-    let mut out = std::io::stdout().lock();
-    trace::write(&mut out, &report, settings.json).map_err(|source| JobError::Output {
-        target: "stdout".to_owned(),
-        source,
-    })?;
+    // Whole lines only, should Ctrl-C come while they are written.
+    let mut out = super::interrupt::stdout();
+    trace::write(&mut out, &report, settings.json)
+        .and_then(|()| out.flush())
+        .map_err(|source| JobError::Output {
+            target: "stdout".to_owned(),
+            source,
+        })?;
     Ok(if outcome.status == Status::Error {
         for hint in super::error_hints(&servers) {
             eprintln!("hint: {hint}");

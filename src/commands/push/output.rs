@@ -11,6 +11,7 @@ use super::{
     PushSummary,
 };
 use crate::commands::JobError;
+use crate::commands::interrupt::{self, WholeLines};
 use mxlookup::sanitize::for_terminal;
 
 /// Writes batches on stdout as they are answered (a JSON document at the end).
@@ -164,12 +165,11 @@ fn isolation_detail(report: &BatchReport, isolation: &IsolationReport) -> String
     detail
 }
 
-/// Writes and flushes stdout, so that each batch shows when it is answered.
-/// A closed pipe (`| head`) is the reader's choice, not a failure.
-fn write_stdout(
-    write: impl FnOnce(&mut io::StdoutLock<'_>) -> io::Result<()>,
-) -> Result<(), JobError> {
-    let mut out = io::stdout().lock();
+/// Writes and flushes stdout, so that each batch shows when it is answered,
+/// in whole lines (Ctrl-C leaves none cut: [`interrupt::stdout`]). A
+/// closed pipe (`| head`) is the reader's choice, not a failure.
+fn write_stdout(write: impl FnOnce(&mut WholeLines) -> io::Result<()>) -> Result<(), JobError> {
+    let mut out = interrupt::stdout();
     match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.map_err(|source| JobError::Output {
