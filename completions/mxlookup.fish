@@ -57,7 +57,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l access-toke
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand lookup" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
@@ -94,7 +94,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l access-token
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand trace" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
@@ -127,7 +127,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l access-token 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand push" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
@@ -156,7 +156,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l access-token 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand bind" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
@@ -183,7 +183,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l access-toke
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand unbind" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r
@@ -204,7 +204,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l device-name 
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -212,7 +212,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -s v -l verbose
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand login" -s h -l help -d 'Print help'
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -l config -d 'Read settings from this file instead of $XDG_CONFIG_HOME/mxlookup/config.toml (flags and MXLOOKUP_* variables override it)' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand logout" -s q -l quiet -d 'Print nothing on stderr but errors'
@@ -245,7 +245,7 @@ complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_see
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l resolve -d 'Reach server NAME (host:port) at URL instead of https://NAME (repeatable)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l ca-cert -d 'Also trust the CA certificates in this PEM file' -r -F
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l timeout -d 'Seconds allowed per request' -r
-complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l max-wait -d 'The longest wait a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
+complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l max-wait -d 'The longest wait, in seconds, a rate-limited server may ask for before it is asked again (its Retry-After); a longer one is an error. ToM-server asks for up to 600' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l backoff-ms -d 'First retry delay in milliseconds (doubled each retry, with jitter)' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l max-depth -d 'Follow at most N referral hops' -r
 complete -c mxlookup -n "__fish_mxlookup_using_subcommand config; and __fish_seen_subcommand_from show" -l allow-server -d 'Follow referrals only to servers matching PATTERN (glob on host:port; repeatable)' -r

@@ -706,9 +706,9 @@ pub struct ReachArgs {
     )]
     pub timeout: f64,
 
-    /// The longest wait a rate-limited server may ask for before it is
-    /// asked again (its Retry-After); a longer one is an error. ToM-server
-    /// asks for up to 600.
+    /// The longest wait, in seconds, a rate-limited server may ask for
+    /// before it is asked again (its Retry-After); a longer one is an error.
+    /// ToM-server asks for up to 600.
     #[arg(
         long,
         value_name = "SECONDS",
