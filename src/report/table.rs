@@ -5,6 +5,7 @@
 //! their widest cell while they fit; past it, each gives way by its weight,
 //! the least important first (VIA, SOURCE, CONTACT, then DETAIL and
 //! ADDRESS; STATUS last), and a cell longer than its column is cut with `…`.
+//! VIA, then SOURCE, is left out rather than cut below half its width.
 //! Widths are display widths: a CJK character takes two columns.
 
 use std::borrow::Cow;
@@ -100,10 +101,35 @@ fn cut(text: &str, width: usize, keep: Keep) -> Cow<'_, str> {
     })
 }
 
+/// The columns left out, in this order, rather than cut to less than half
+/// their width: VIA, then SOURCE (`…1:46203` says less than no column,
+/// and its room shows more of a name or a Matrix ID).
+const LEAVE_OUT: [usize; 2] = [5, 0];
+
 /// The width of each of the first `natural.len()` columns so that the
-/// table is at most `width` wide; 0 leaves a column out, which happens only
-/// when not even one character of each fits.
+/// table is at most `width` wide; 0 leaves a column out: VIA, then SOURCE,
+/// while one of them would keep less than half its width, and any when not
+/// even one character of each fits.
 fn fit(natural: &[usize], width: usize) -> Vec<usize> {
+    let n = natural.len();
+    let mut natural = natural.to_vec();
+    let mut widths = fit_all(&natural, width);
+    for &i in LEAVE_OUT.iter().filter(|&&i| i < n) {
+        let cut_short = LEAVE_OUT
+            .iter()
+            .any(|&j| j < n && widths[j] * 2 < natural[j]);
+        if !cut_short {
+            break;
+        }
+        natural[i] = 0;
+        widths = fit_all(&natural, width);
+    }
+    widths
+}
+
+/// [`fit`], every column with a natural width kept while one character
+/// of each fits.
+fn fit_all(natural: &[usize], width: usize) -> Vec<usize> {
     let n = natural.len();
     let total = |widths: &[usize]| {
         let shown = widths.iter().filter(|&&w| w > 0).count();
@@ -159,6 +185,10 @@ fn squeeze(mut widths: Vec<usize>, width: usize, total: impl Fn(&[usize]) -> usi
         .collect();
     for target in [1, 0] {
         for &i in &order {
+            if widths[i] == 0 {
+                // Left out already (by `fit`): it stays out.
+                continue;
+            }
             let over = total(&widths).saturating_sub(width);
             if over == 0 {
                 return widths;
@@ -253,13 +283,19 @@ mod tests {
         assert_eq!(cut("anything", 0, Keep::Start), "");
     }
 
+    /// The table's width with `widths`: the columns shown and their gaps.
+    fn table_width(widths: &[usize]) -> usize {
+        let shown = widths.iter().filter(|&&w| w > 0).count();
+        widths.iter().sum::<usize>() + GAP * shown.saturating_sub(1)
+    }
+
     #[test]
     fn columns_fit_the_width_and_the_important_ones_give_way_last() {
         // SOURCE, CONTACT, ADDRESS, STATUS, DETAIL, VIA, as the sandbox has them.
         let natural = [24, 14, 31, 10, 73, 57];
-        for width in [60, 80, 100, 120, 200, 219] {
+        for width in [60, 80, 100, 120, 140, 160, 200, 219] {
             let widths = fit(&natural, width);
-            let total: usize = widths.iter().sum::<usize>() + GAP * 5;
+            let total = table_width(&widths);
             assert!(total <= width, "{width}: {widths:?}");
             assert!(
                 total >= width.min(219) - 1,
@@ -267,10 +303,31 @@ mod tests {
             );
             assert_eq!(widths[3], 10, "{width}: STATUS gave way: {widths:?}");
             assert!(widths[2] >= widths[1], "{width}: {widths:?}");
+            // VIA and SOURCE are whole enough, or left out (VIA first).
+            for i in LEAVE_OUT {
+                assert!(
+                    widths[i] == 0 || widths[i] * 2 >= natural[i],
+                    "{width}: {widths:?}"
+                );
+            }
+            // Here VIA would be cut below half its width under 160 columns.
+            assert_eq!(widths[5] == 0, width < 160, "{width}: {widths:?}");
         }
         assert_eq!(fit(&natural, 500), natural);
+        // At 80 columns, names, addresses and Matrix IDs take the room.
         let at_80 = fit(&natural, 80);
-        assert!(at_80[2] > at_80[0] && at_80[4] > at_80[5], "{at_80:?}");
+        assert_eq!((at_80[0], at_80[5]), (0, 0), "{at_80:?}");
+        assert!(at_80[2] >= 28 && at_80[4] >= 20, "{at_80:?}");
+        // With room for SOURCE at half its width, only VIA is left out.
+        let at_100 = fit(&natural, 100);
+        assert!(at_100[0] >= 12 && at_100[5] == 0, "{at_100:?}");
+        // SOURCE is left out only after VIA, even a VIA that would fit whole.
+        let short_via = [24, 13, 18, 10, 26, 15];
+        for width in [60, 80, 100, 120] {
+            let widths = fit(&short_via, width);
+            assert!(widths[0] > 0 || widths[5] == 0, "{width}: {widths:?}");
+            assert!(table_width(&widths) <= width, "{width}: {widths:?}");
+        }
     }
 
     #[test]
@@ -278,9 +335,7 @@ mod tests {
         let natural = [24, 14, 31, 10, 73, 57];
         for width in [0, 5, 12, 20, 30, 50] {
             let widths = fit(&natural, width);
-            let shown = widths.iter().filter(|&&w| w > 0).count();
-            let total = widths.iter().sum::<usize>() + GAP * shown.saturating_sub(1);
-            assert!(total <= width, "{width}: {widths:?}");
+            assert!(table_width(&widths) <= width, "{width}: {widths:?}");
         }
         // STATUS is the last to go.
         assert!(fit(&natural, 12)[3] > 0);
