@@ -547,7 +547,11 @@ fn conclude(
     what: &str,
 ) -> Completion {
     if settings.output.verbosity >= Verbosity::Normal {
-        eprintln!("{what}: {}", summary.line());
+        let line = format!("{what}: {}", summary.line());
+        match super::terminal::stderr_width() {
+            Some(width) => eprintln!("{}", super::terminal::wrap(&line, width)),
+            None => eprintln!("{line}"),
+        }
         if summary.count(Status::Error) > 0 {
             for hint in error_hints(servers) {
                 eprintln!("hint: {hint}");
