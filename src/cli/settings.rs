@@ -120,7 +120,7 @@ fn dav_settings(
         user: layers.dav_user(args.dav_user.clone()),
         password_file: layers.dav_password_file(),
         list: args.list,
-        timeout: http(net)?.timeout,
+        http: http(net)?,
         ca_cert: net.ca_cert.clone(),
         resolve: resolve(&net.resolve)?,
         sandbox: net.sandbox.clone(),

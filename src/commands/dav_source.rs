@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use url::Url;
 
@@ -17,6 +16,7 @@ use mxlookup::addressbook::carddav::{
     self, DavClient, DavClientSettings, DavError, FoundBook, RemoteCard,
 };
 use mxlookup::addressbook::{self, Format, Opened, ReadOptions};
+use mxlookup::identity::HttpSettings;
 use mxlookup::mxid::url_server_name;
 use mxlookup::sandbox::{Federation, RunningDav};
 
@@ -33,8 +33,9 @@ pub struct DavSettings {
     pub password_file: Option<PathBuf>,
     /// `--list`.
     pub list: bool,
-    /// Time per request.
-    pub timeout: Duration,
+    /// Time per request, retries and the longest wait asked for (as for
+    /// identity servers).
+    pub http: HttpSettings,
     /// `--ca-cert`.
     pub ca_cert: Option<PathBuf>,
     /// `--resolve`, canonical names.
@@ -127,7 +128,10 @@ impl DavRead {
             .build()
             .map_err(|e| JobError::config(format!("cannot start the async runtime: {e}"), None))?;
         let mut client = DavClientSettings {
-            timeout: settings.timeout,
+            timeout: settings.http.timeout,
+            retries: settings.http.retries,
+            backoff: settings.http.backoff,
+            max_wait: settings.http.max_wait,
             resolve: settings.resolve.clone(),
             ..DavClientSettings::default()
         };

@@ -358,7 +358,7 @@ fn transport(e: &reqwest::Error, settings: &HttpSettings) -> ErrorKind {
 }
 
 /// `Retry-After`, as seconds or as an HTTP date (RFC 9110 §10.2.3).
-fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
+pub(crate) fn retry_after_header(response: &reqwest::Response) -> Option<Duration> {
     let value = response.headers().get(header::RETRY_AFTER)?.to_str().ok()?;
     retry_after(value, std::time::SystemTime::now())
 }
@@ -403,7 +403,7 @@ async fn read_capped(
 }
 
 /// `base` × 2^(try-1), with ±50 % jitter, at most 10 s.
-fn backoff(base: Duration, tries: u32) -> Duration {
+pub(crate) fn backoff(base: Duration, tries: u32) -> Duration {
     let exp = base.saturating_mul(1 << tries.saturating_sub(1).min(16));
     let jittered = exp.mul_f64(0.5 + fastrand::f64());
     jittered.min(Duration::from_secs(10))

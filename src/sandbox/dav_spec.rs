@@ -27,6 +27,10 @@ pub struct DavSpec {
     /// on another server tests that credentials do not follow a redirect.
     #[serde(default)]
     pub well_known_to: Option<String>,
+    /// The first N requests answer 503 with `Retry-After: 0`, as a proxy
+    /// in front of a server still starting does.
+    #[serde(default)]
+    pub fail_first: u32,
 }
 
 /// A user and the password of Basic authentication.
@@ -148,5 +152,6 @@ pub(crate) fn default_dav() -> DavSpec {
         ],
         change_after_fetch: Vec::new(),
         well_known_to: None,
+        fail_first: 0,
     }
 }

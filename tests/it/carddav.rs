@@ -202,6 +202,25 @@ fn results_cite_the_card_url_and_line() {
 }
 
 #[test]
+fn a_server_answering_503_at_first_is_asked_again() {
+    // A proxy in front of a server still starting: three 503s, then the
+    // answers. Each is asked again (the retries a request has: 3).
+    let dav = Dav::start(|spec| spec.fail_first = 3);
+    let (code, results, _, stderr) = as_alice(&dav, &[&dav.book("contacts")], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(results.len(), 5, "{results:?}");
+    let statuses: Vec<u16> = dav.server().requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses[..4], [503, 503, 503, 207], "{statuses:?}");
+    // One more 503 than there are retries: the run stops, naming it.
+    let dav = Dav::start(|spec| spec.fail_first = 4);
+    let (code, _, _, stderr) = as_alice(&dav, &[&dav.book("contacts")], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("503"), "{stderr}");
+    assert_eq!(dav.server().requests().len(), 4);
+    assert!(dav.others().is_empty(), "an identity server was asked");
+}
+
+#[test]
 fn list_shows_the_books_and_looks_nothing_up() {
     let dav = Dav::start(|_| {});
     let (code, _, stdout, stderr) = as_alice(&dav, &[&dav.url("/")], &["--list"]);

@@ -57,6 +57,13 @@ pub struct DavClientSettings {
     pub ca_pem: Option<Vec<u8>>,
     /// `--resolve`: canonical `host:port` → where it is reached.
     pub resolve: BTreeMap<String, Url>,
+    /// Retries of a request safe to repeat (not `PUT`), after no answer
+    /// or a 429, 502, 503 or 504.
+    pub retries: u32,
+    /// The first retry's delay, doubled each retry, with jitter.
+    pub backoff: Duration,
+    /// The longest `Retry-After` waited for; a longer one ends the retries.
+    pub max_wait: Duration,
 }
 
 impl Default for DavClientSettings {
@@ -66,6 +73,9 @@ impl Default for DavClientSettings {
             max_body: 64 << 20,
             ca_pem: None,
             resolve: BTreeMap::new(),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(60),
         }
     }
 }
@@ -146,6 +156,8 @@ pub struct Answer {
     pub etag: Option<String>,
     /// The `Location` header of a redirect.
     location: Option<String>,
+    /// The `Retry-After` header, as a wait.
+    retry_after: Option<Duration>,
     /// The body.
     pub body: Vec<u8>,
 }
@@ -158,7 +170,16 @@ pub struct DavClient {
     reached_at: Option<Url>,
     credentials: Option<Credentials>,
     max_body: usize,
+    retry: Retry,
     requests: AtomicU64,
+}
+
+/// When a request is sent again ([`DavClient::retried`]).
+#[derive(Debug, Clone, Copy)]
+struct Retry {
+    retries: u32,
+    backoff: Duration,
+    max_wait: Duration,
 }
 
 impl fmt::Debug for DavClient {
@@ -209,6 +230,11 @@ impl DavClient {
             reached_at,
             credentials,
             max_body: settings.max_body,
+            retry: Retry {
+                retries: settings.retries,
+                backoff: settings.backoff,
+                max_wait: settings.max_wait,
+            },
             requests: AtomicU64::new(0),
         })
     }
@@ -262,7 +288,7 @@ impl DavClient {
                     why: "not the server the credentials are for".into(),
                 });
             }
-            let answer = self.once(&method, &url, headers, body.clone()).await?;
+            let answer = self.retried(&method, &url, headers, &body).await?;
             if !answer.status.is_redirection() || answer.status == StatusCode::NOT_MODIFIED {
                 return self.checked(&method, answer);
             }
@@ -308,6 +334,42 @@ impl DavClient {
         Ok(answer)
     }
 
+    /// [`Self::once`], sent again after no answer or a 429, 502, 503 or
+    /// 504 when `method` is safe to repeat (a `PUT` is not: it may have
+    /// been stored): at most [`DavClientSettings::retries`] times, after
+    /// the server's `Retry-After` up to `max_wait`, else with backoff. The
+    /// last try's answer or error is the caller's.
+    async fn retried(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &[(&str, &str)],
+        body: &Option<Vec<u8>>,
+    ) -> Result<Answer, DavError> {
+        let repeatable = *method != Method::PUT && *method != Method::POST;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let result = self.once(method, url, headers, body.clone()).await;
+            let asked = match &result {
+                Err(DavError::Transport { .. }) => None,
+                Ok(answer) if matches!(answer.status.as_u16(), 429 | 502 | 503 | 504) => {
+                    answer.retry_after
+                }
+                _ => return result,
+            };
+            if !repeatable || tries > self.retry.retries {
+                return result;
+            }
+            let wait = match asked {
+                Some(asked) if asked > self.retry.max_wait => return result,
+                Some(asked) => asked,
+                None => crate::identity::http::backoff(self.retry.backoff, tries),
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// One request, no redirect followed.
     async fn once(
         &self,
@@ -343,6 +405,7 @@ impl DavClient {
         };
         let etag = header_text(header::ETAG);
         let location = header_text(header::LOCATION);
+        let retry_after = crate::identity::http::retry_after_header(&response);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| fail(cause(&e)))? {
             if body.len() + chunk.len() > self.max_body {
@@ -359,6 +422,7 @@ impl DavClient {
             url: url.clone(),
             etag,
             location,
+            retry_after,
             body,
         })
     }

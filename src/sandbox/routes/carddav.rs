@@ -27,6 +27,12 @@ pub(crate) async fn handle(
     State(state): State<Arc<DavState>>,
     request: Request<Body>,
 ) -> Response<Body> {
+    if state.fails_now() {
+        return status(StatusCode::SERVICE_UNAVAILABLE)
+            .header(header::RETRY_AFTER, "0")
+            .body(Body::from("503 Service Unavailable (sandbox fail_first)"))
+            .unwrap_or_default();
+    }
     let (parts, body) = request.into_parts();
     let path = parts.uri.path().to_owned();
     if path.trim_end_matches('/') == "/.well-known/carddav" {

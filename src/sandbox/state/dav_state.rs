@@ -42,6 +42,8 @@ pub(crate) struct DavState {
     users: BTreeMap<String, String>,
     /// Where `/.well-known/carddav` redirects.
     pub well_known_to: Option<String>,
+    /// How many requests are still to be answered 503.
+    to_fail: std::sync::atomic::AtomicU32,
     inner: Mutex<Inner>,
 }
 
@@ -57,6 +59,14 @@ struct Inner {
 }
 
 impl DavState {
+    /// Whether this request is one of the first ones `fail_first` fails.
+    pub fn fails_now(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.to_fail
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
     /// The state `spec` describes.
     pub fn new(spec: &DavSpec) -> DavState {
         let mut inner = Inner {
@@ -93,6 +103,7 @@ impl DavState {
         }
         DavState {
             well_known_to: spec.well_known_to.clone(),
+            to_fail: spec.fail_first.into(),
             users: spec
                 .users
                 .iter()
