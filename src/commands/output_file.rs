@@ -129,9 +129,11 @@ impl OutputFile {
         let (folder, name) = folder_and_name(&target);
         let name = name.ok_or_else(|| refused("it names a folder".to_owned(), folder_hint))?;
         let temp = temp_beside(folder, &name, permissions).map_err(|e| {
+            // A folder that is there may still answer "not found" (/proc).
+            let missing = e.kind() == io::ErrorKind::NotFound && !folder.is_dir();
             let folder = folder.display();
             match e.kind() {
-                io::ErrorKind::NotFound => refused(
+                io::ErrorKind::NotFound if missing => refused(
                     format!("the folder {folder} does not exist"),
                     "create the folder first, or name a file in a folder that exists",
                 ),
@@ -295,6 +297,16 @@ mod tests {
             };
             assert!(e.to_string().contains(says), "{e}");
             assert!(e.hint().is_some());
+        }
+        // A folder that is there but takes no file, and answers "not
+        // found" (procfs), is not said to be missing.
+        let proc = Path::new("/proc");
+        if proc.is_dir() {
+            let Err(e) = Destination::prepare(Some(&proc.join("out.json"))) else {
+                panic!("/proc/out.json accepted");
+            };
+            assert!(!e.to_string().contains("does not exist"), "{e}");
+            assert!(e.to_string().contains("no file can be created"), "{e}");
         }
     }
 
