@@ -27,8 +27,9 @@ use lines::{Piece, RawCard, Splitter, Stray, scan_card, without_lines};
 
 pub(crate) use lines::MAX_CARD_BYTES;
 
-/// The most bytes of cards parsed at once.
-const CHUNK_BYTES: usize = 8 << 20;
+/// The most bytes of cards parsed at once: 4 MiB, as two chunks are in
+/// memory at once (one read ahead while the other is normalised).
+const CHUNK_BYTES: usize = 4 << 20;
 
 /// A vCard input cut into cards as it is read, each parsed when it is taken.
 pub(crate) struct Cards {
