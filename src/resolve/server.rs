@@ -374,6 +374,10 @@ struct Batch {
     /// refuse its size does (see [`failure`]).
     trial: bool,
     result: Result<BatchAnswer, SessionError>,
+    /// Its request slot, held until it is settled: another pass waiting for
+    /// a slot would otherwise send a batch before this one's failure for
+    /// good is known.
+    _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl ServerState {
@@ -395,10 +399,16 @@ impl ServerState {
         let mut running: JoinSet<Batch> = JoinSet::new();
         loop {
             while running.len() < pass.room(self.settings.in_flight) && !pass.all_sent() {
-                let permit = Arc::clone(&self.permits)
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore is never closed");
+                let permit = match Arc::clone(&self.permits).try_acquire_owned() {
+                    Ok(permit) => permit,
+                    // A batch of this pass is under way: settle it first
+                    // (its slot comes back once it is settled).
+                    Err(_) if !running.is_empty() => break,
+                    Err(_) => Arc::clone(&self.permits)
+                        .acquire_owned()
+                        .await
+                        .expect("semaphore is never closed"),
+                };
                 // Registered before the size is taken, so that a probe
                 // back in between is not missed.
                 let probed = self.probed.notified();
@@ -504,7 +514,7 @@ impl ServerState {
         addresses: Slab,
         algorithm: Algorithm,
         pepper: String,
-        (_permit, probe, trial): (tokio::sync::OwnedSemaphorePermit, bool, bool),
+        (slot, probe, trial): (tokio::sync::OwnedSemaphorePermit, bool, bool),
     ) -> Batch {
         let keys: Vec<String> = ids
             .iter()
@@ -541,6 +551,7 @@ impl ServerState {
             probe,
             trial,
             result,
+            _slot: slot,
         }
     }
 

@@ -165,7 +165,9 @@ fail_first = 1000
     // the three small batches that may leave beside it, and the one resent
     // at the small size, are at the floor: each is tried four times (three
     // retries). Nothing after the first failure for good (which would make
-    // it 16 more).
+    // it 16 more): a batch's request slot is freed only once it is settled,
+    // so a later chunk's pass, fed while the first is under way, cannot
+    // take it before the failure is known.
     assert!((4..=17).contains(&lookups), "{lookups} lookups");
 }
 
