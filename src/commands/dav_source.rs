@@ -129,9 +129,11 @@ impl DavRead {
             .map_err(|e| JobError::config(format!("cannot start the async runtime: {e}"), None))?;
         let mut client = DavClientSettings {
             timeout: settings.http.timeout,
-            retries: settings.http.retries,
-            backoff: settings.http.backoff,
-            max_wait: settings.http.max_wait,
+            retry: carddav::Retry {
+                retries: settings.http.retries,
+                backoff: settings.http.backoff,
+                max_wait: settings.http.max_wait,
+            },
             resolve: settings.resolve.clone(),
             ..DavClientSettings::default()
         };

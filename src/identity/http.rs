@@ -240,16 +240,12 @@ impl Http {
             if !request.retry.allows(&failure.kind) || tries > self.settings.retries {
                 return Err(give_up(failure.kind));
             }
-            let wait = match failure.retry_after {
-                Some(asked) if asked > self.settings.max_wait => {
-                    return Err(give_up(ErrorKind::WaitTooLong {
-                        asked,
-                        limit: self.settings.max_wait,
-                    }));
-                }
-                Some(asked) => asked,
-                None => backoff(self.settings.backoff, tries),
-            };
+            let limit = self.settings.max_wait;
+            let wait =
+                match wait_before_retry(failure.retry_after, limit, self.settings.backoff, tries) {
+                    Ok(wait) => wait,
+                    Err(asked) => return Err(give_up(ErrorKind::WaitTooLong { asked, limit })),
+                };
             tokio::time::sleep(wait).await;
         }
     }
@@ -402,8 +398,25 @@ async fn read_capped(
     Ok(body)
 }
 
+/// How long to wait before the try after try `tries`: what the server
+/// asked (`Retry-After`, `retry_after_ms`), else [`backoff`] from `base`;
+/// `Err(asked)` when it asked for more than `max_wait`, which is not
+/// waited for. For identity servers and CardDAV servers alike.
+pub(crate) fn wait_before_retry(
+    asked: Option<Duration>,
+    max_wait: Duration,
+    base: Duration,
+    tries: u32,
+) -> Result<Duration, Duration> {
+    match asked {
+        Some(asked) if asked > max_wait => Err(asked),
+        Some(asked) => Ok(asked),
+        None => Ok(backoff(base, tries)),
+    }
+}
+
 /// `base` × 2^(try-1), with ±50 % jitter, at most 10 s.
-pub(crate) fn backoff(base: Duration, tries: u32) -> Duration {
+fn backoff(base: Duration, tries: u32) -> Duration {
     let exp = base.saturating_mul(1 << tries.saturating_sub(1).min(16));
     let jittered = exp.mul_f64(0.5 + fastrand::f64());
     jittered.min(Duration::from_secs(10))

@@ -14,6 +14,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode, header};
 use url::Url;
 
+use crate::identity::http::{retry_after_header, wait_before_retry};
 use crate::mxid::url_server_name;
 
 /// The most redirects followed for one request.
@@ -57,8 +58,15 @@ pub struct DavClientSettings {
     pub ca_pem: Option<Vec<u8>>,
     /// `--resolve`: canonical `host:port` → where it is reached.
     pub resolve: BTreeMap<String, Url>,
-    /// Retries of a request safe to repeat (not `PUT`), after no answer
-    /// or a 429, 502, 503 or 504.
+    /// When a request is sent again ([`DavClient::retried`]).
+    pub retry: Retry,
+}
+
+/// When a request safe to repeat (not `PUT`) is sent again, after no
+/// answer or a 429, 502, 503 or 504.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Retries after the first try.
     pub retries: u32,
     /// The first retry's delay, doubled each retry, with jitter.
     pub backoff: Duration,
@@ -73,9 +81,11 @@ impl Default for DavClientSettings {
             max_body: 64 << 20,
             ca_pem: None,
             resolve: BTreeMap::new(),
-            retries: 3,
-            backoff: Duration::from_millis(500),
-            max_wait: Duration::from_secs(60),
+            retry: Retry {
+                retries: 3,
+                backoff: Duration::from_millis(500),
+                max_wait: Duration::from_secs(60),
+            },
         }
     }
 }
@@ -174,14 +184,6 @@ pub struct DavClient {
     requests: AtomicU64,
 }
 
-/// When a request is sent again ([`DavClient::retried`]).
-#[derive(Debug, Clone, Copy)]
-struct Retry {
-    retries: u32,
-    backoff: Duration,
-    max_wait: Duration,
-}
-
 impl fmt::Debug for DavClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DavClient")
@@ -230,11 +232,7 @@ impl DavClient {
             reached_at,
             credentials,
             max_body: settings.max_body,
-            retry: Retry {
-                retries: settings.retries,
-                backoff: settings.backoff,
-                max_wait: settings.max_wait,
-            },
+            retry: settings.retry,
             requests: AtomicU64::new(0),
         })
     }
@@ -336,7 +334,7 @@ impl DavClient {
 
     /// [`Self::once`], sent again after no answer or a 429, 502, 503 or
     /// 504 when `method` is safe to repeat (a `PUT` is not: it may have
-    /// been stored): at most [`DavClientSettings::retries`] times, after
+    /// been stored): at most [`Retry::retries`] times, after
     /// the server's `Retry-After` up to `max_wait`, else with backoff. The
     /// last try's answer or error is the caller's.
     async fn retried(
@@ -361,10 +359,9 @@ impl DavClient {
             if !repeatable || tries > self.retry.retries {
                 return result;
             }
-            let wait = match asked {
-                Some(asked) if asked > self.retry.max_wait => return result,
-                Some(asked) => asked,
-                None => crate::identity::http::backoff(self.retry.backoff, tries),
+            let retry = &self.retry;
+            let Ok(wait) = wait_before_retry(asked, retry.max_wait, retry.backoff, tries) else {
+                return result;
             };
             tokio::time::sleep(wait).await;
         }
@@ -405,7 +402,7 @@ impl DavClient {
         };
         let etag = header_text(header::ETAG);
         let location = header_text(header::LOCATION);
-        let retry_after = crate::identity::http::retry_after_header(&response);
+        let retry_after = retry_after_header(&response);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| fail(cause(&e)))? {
             if body.len() + chunk.len() > self.max_body {

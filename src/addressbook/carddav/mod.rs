@@ -16,7 +16,7 @@ mod client;
 pub mod netrc;
 mod xml;
 
-pub use client::{Answer, Credentials, DavClient, DavClientSettings, DavError, origin_of};
+pub use client::{Answer, Credentials, DavClient, DavClientSettings, DavError, Retry, origin_of};
 
 use std::collections::BTreeMap;
 
