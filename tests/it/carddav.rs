@@ -540,23 +540,27 @@ fn http_to_another_machine_is_refused_before_anything_is_sent() {
     assert!(dav.others().is_empty() && dav.server().requests().is_empty());
 }
 
-#[test]
-fn a_url_that_is_not_a_book_names_itself_in_the_hint() {
+/// Alice's run on the book at `path` stops with exit 2 on the server's
+/// `status`, its hint starting with `hint` and naming the URL, before any
+/// identity server is asked.
+fn refused_before_any_lookup(path: &str, status: u16, hint: &str) {
     let dav = Dav::start(|_| {});
-    let missing = dav.url("/dav/addressbooks/alice/nothing/");
-    let (code, _, _, stderr) = as_alice(&dav, &[&missing], &[]);
+    let url = dav.url(path);
+    let (code, _, _, stderr) = as_alice(&dav, &[&url], &[]);
     assert_eq!(code, 2);
     assert!(
         stderr.contains(&format!(
-            "error: PROPFIND {missing}: the CardDAV server answered 404"
+            "error: PROPFIND {url}: the CardDAV server answered {status}"
         )),
         "{stderr}"
     );
-    assert!(
-        stderr.contains(&format!("hint: check the URL {missing}")),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("hint: {hint} {url}")), "{stderr}");
     assert!(dav.others().is_empty());
+}
+
+#[test]
+fn a_url_that_is_not_a_book_names_itself_in_the_hint() {
+    refused_before_any_lookup("/dav/addressbooks/alice/nothing/", 404, "check the URL");
 }
 
 #[test]
@@ -662,19 +666,9 @@ fn a_card_changed_again_after_the_refetch_is_left_and_reported() {
 
 #[test]
 fn a_book_the_login_may_not_read_says_so() {
-    let dav = Dav::start(|_| {});
-    let theirs = dav.url("/dav/addressbooks/bob/contacts/");
-    let (code, _, _, stderr) = as_alice(&dav, &[&theirs], &[]);
-    assert_eq!(code, 2);
-    assert!(
-        stderr.contains(&format!(
-            "error: PROPFIND {theirs}: the CardDAV server answered 403"
-        )),
-        "{stderr}"
+    refused_before_any_lookup(
+        "/dav/addressbooks/bob/contacts/",
+        403,
+        "the login may not read",
     );
-    assert!(
-        stderr.contains(&format!("hint: the login may not read {theirs}")),
-        "{stderr}"
-    );
-    assert!(dav.others().is_empty());
 }
