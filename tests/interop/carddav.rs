@@ -240,16 +240,6 @@ fn lists_books_from_the_root(kind: Kind) {
     }
 }
 
-#[test]
-fn radicale_list_discovers_books_from_the_root() {
-    lists_books_from_the_root(Kind::Radicale);
-}
-
-#[test]
-fn xandikos_list_discovers_books_from_the_root() {
-    lists_books_from_the_root(Kind::Xandikos);
-}
-
 // --- reading -----------------------------------------------------------------
 
 /// A lookup from the root URL reads every card of every book, finds what
@@ -272,16 +262,6 @@ fn reads_every_book(kind: Kind) {
     );
     assert_eq!(served(&dav, &friends, &work), before, "a card changed");
     assert_eq!(dav.cards(&friends, &friends_names()), etags);
-}
-
-#[test]
-fn radicale_lookup_reads_every_book() {
-    reads_every_book(Kind::Radicale);
-}
-
-#[test]
-fn xandikos_lookup_reads_every_book() {
-    reads_every_book(Kind::Xandikos);
 }
 
 /// The password from `~/.netrc` (`machine 127.0.0.1 login alice password
@@ -433,16 +413,6 @@ fn assert_credentials_kept(dav: &DavServer, proxy: &DavProxy, others: &[&DavProx
     }
 }
 
-#[test]
-fn radicale_write_back_adds_one_impp_line() {
-    writes_back_one_line(Kind::Radicale);
-}
-
-#[test]
-fn xandikos_write_back_adds_one_impp_line() {
-    writes_back_one_line(Kind::Xandikos);
-}
-
 /// `--write-back --dry-run` looks up, prints a unified diff per card that
 /// would change, and writes nothing.
 fn dry_run_prints_diffs(kind: Kind) {
@@ -490,16 +460,6 @@ fn dry_run_prints_diffs(kind: Kind) {
         proxy.exchanges()
     );
     assert_eq!(dav.cards(&friends, &friends_names()), before);
-}
-
-#[test]
-fn radicale_write_back_dry_run_prints_diffs() {
-    dry_run_prints_diffs(Kind::Radicale);
-}
-
-#[test]
-fn xandikos_write_back_dry_run_prints_diffs() {
-    dry_run_prints_diffs(Kind::Xandikos);
 }
 
 /// A change made on the server between mxlookup's read and its write:
@@ -574,16 +534,6 @@ fn concurrent_change_gives_412(kind: Kind) {
             .count();
         assert_eq!(puts, 1, "{p}: {exchanges:#?}");
     }
-}
-
-#[test]
-fn radicale_concurrent_change_gives_412_then_a_retry() {
-    concurrent_change_gives_412(Kind::Radicale);
-}
-
-#[test]
-fn xandikos_concurrent_change_gives_412_then_a_retry() {
-    concurrent_change_gives_412(Kind::Xandikos);
 }
 
 /// A `--write-back` of the seeded book through a proxy that changes
@@ -717,14 +667,34 @@ fn changed_twice_is_left_and_reported(kind: Kind) {
     }
 }
 
-#[test]
-fn radicale_changed_twice_is_left_and_reported() {
-    changed_twice_is_left_and_reported(Kind::Radicale);
+// --- every check, against both servers ---------------------------------------
+
+/// Each check run against both servers, as `radicale::NAME` and
+/// `xandikos::NAME` (`bash tests/interop/run radicale::` runs one server's).
+macro_rules! on_both_servers {
+    ($($name:ident => $check:ident,)*) => {
+        mod radicale {
+            $(#[test]
+            fn $name() {
+                super::$check(super::Kind::Radicale);
+            })*
+        }
+        mod xandikos {
+            $(#[test]
+            fn $name() {
+                super::$check(super::Kind::Xandikos);
+            })*
+        }
+    };
 }
 
-#[test]
-fn xandikos_changed_twice_is_left_and_reported() {
-    changed_twice_is_left_and_reported(Kind::Xandikos);
+on_both_servers! {
+    list_discovers_books_from_the_root => lists_books_from_the_root,
+    lookup_reads_every_book => reads_every_book,
+    write_back_adds_one_impp_line => writes_back_one_line,
+    write_back_dry_run_prints_diffs => dry_run_prints_diffs,
+    concurrent_change_gives_412_then_a_retry => concurrent_change_gives_412,
+    changed_twice_is_left_and_reported => changed_twice_is_left_and_reported,
 }
 
 // --- the measurement ---------------------------------------------------------
