@@ -239,7 +239,9 @@ impl Loaded {
         if let Some(w) = file.max_wait
             && !(0.0..=MAX_WAIT_LIMIT).contains(&w)
         {
-            return Err(invalid("`max_wait` must be between 0 and 86400 seconds"));
+            return Err(invalid(&format!(
+                "`max_wait` must be between 0 and {MAX_WAIT_LIMIT} seconds"
+            )));
         }
         let folder = path.parent().unwrap_or(Path::new("."));
         for slot in [

@@ -286,7 +286,7 @@ fn http_of(
     }
     if !(0.0..=MAX_WAIT_LIMIT).contains(&max_wait) {
         return Err(usage(
-            "--max-wait must be between 0 and 86400 seconds",
+            format!("--max-wait must be between 0 and {MAX_WAIT_LIMIT} seconds"),
             &format!(
                 "pass the longest wait a server may ask for, e.g. --max-wait 600 ({})",
                 elsewhere("max_wait")
